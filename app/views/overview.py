@@ -1,0 +1,66 @@
+"""Fleet overview: every integration, its owner and tier, latest values and their age."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.data import guarded, query
+from seamwatch.metrics import METRIC_NAMES
+
+st.title("Fleet overview")
+
+fleet = guarded(
+    query,
+    """
+    SELECT i.integration_id, i.name, i.owner, i.tier, i.pattern, i.lifecycle, i.inventoried,
+           l.metric, l.value, l.age_seconds
+    FROM v_integrations i LEFT JOIN v_latest l USING (integration_id)
+    ORDER BY i.tier NULLS LAST, i.integration_id
+    """,
+)
+
+if fleet.empty:
+    st.info(
+        "No integrations yet. Add inventory files (see config.toml `[inventory] paths`) and run "
+        "`seamwatch demo` for demo data or `seamwatch run` to start collecting."
+    )
+    st.stop()
+
+wide = fleet.pivot_table(
+    index=["integration_id", "name", "owner", "tier", "pattern", "lifecycle", "inventoried"],
+    columns="metric",
+    values="value",
+    aggfunc="first",
+    dropna=False,
+).reset_index()
+age = fleet.groupby("integration_id")["age_seconds"].min().rename("age_seconds")
+wide = wide.merge(age, on="integration_id", how="left")
+for metric in METRIC_NAMES:
+    if metric not in wide.columns:
+        wide[metric] = pd.NA
+
+cols = st.columns(4)
+cols[0].metric("Integrations", len(wide))
+cols[1].metric("Owners", wide["owner"].nunique())
+cols[2].metric("Without owner", int(wide["owner"].isna().sum()))
+cols[3].metric("Not inventoried", int((~wide["inventoried"].astype(bool)).sum()))
+
+wide["latest"] = pd.to_timedelta(wide["age_seconds"], unit="s").map(
+    lambda d: "no data" if pd.isna(d) else f"{int(d.total_seconds() // 60)} min ago"
+)
+st.dataframe(
+    wide[
+        ["integration_id", "name", "owner", "tier", "pattern", "lifecycle", *METRIC_NAMES, "latest"]
+    ],
+    hide_index=True,
+    use_container_width=True,
+    column_config={
+        "error_rate": st.column_config.NumberColumn("error rate", format="percent"),
+        "throughput": st.column_config.NumberColumn("throughput /s", format="%.1f"),
+        "latency_p50_ms": st.column_config.NumberColumn("p50 ms", format="%.0f"),
+        "latency_p95_ms": st.column_config.NumberColumn("p95 ms", format="%.0f"),
+        "latency_p99_ms": st.column_config.NumberColumn("p99 ms", format="%.0f"),
+        "dlq_depth": st.column_config.NumberColumn("DLQ", format="%.0f"),
+    },
+)

@@ -1,0 +1,85 @@
+"""The `seamwatch` command: one module per command, each with register() and run().
+
+Errors users can fix print as `seamwatch: <file>: <key>: <what is wrong>` and exit 2;
+tracebacks only with --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from types import ModuleType
+
+from seamwatch import __version__
+from seamwatch.cli import (
+    app_cmd,
+    check,
+    collect,
+    demo,
+    export,
+    import_cmd,
+    run,
+    sql,
+    up,
+)
+from seamwatch.cli.common import Context
+from seamwatch.errors import SeamwatchError
+
+COMMANDS: list[ModuleType] = [
+    check,
+    demo,
+    run,
+    up,
+    app_cmd,
+    collect,
+    import_cmd,
+    sql,
+    export,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered command."""
+    parser = argparse.ArgumentParser(
+        prog="seamwatch",
+        description="Seamwatch: inventory, health and slow-degradation alerts for integrations.",
+    )
+    parser.add_argument("--version", action="version", version=f"seamwatch {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $SEAMWATCH_CONFIG, else ./config.toml)",
+    )
+    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    common.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module in COMMANDS:
+        command = module.register(sub, common)
+        command.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    try:
+        return int(args.handler(Context(args)) or 0)
+    except SeamwatchError as exc:
+        if args.debug:
+            raise
+        sys.stderr.write(f"seamwatch: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""`seamwatch check`: validate config and inventory and print a summary."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+
+from collectors import build_sources
+from seamwatch.cli.common import Context, say
+from seamwatch.errors import ConfigError
+from seamwatch.timeutil import utcnow
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    return sub.add_parser(
+        "check",
+        parents=[common],
+        help="validate config.toml and the inventory, print a summary",
+        description="Validate the config file, every inventory file and every source; "
+        "print one line per problem and a summary. Exit status 2 when anything is wrong.",
+        epilog="example:\n  seamwatch check --config config.toml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def validate(ctx: Context) -> list[ConfigError]:
+    """Every problem in config, sources and inventory, without stopping at the first."""
+    settings = ctx.settings  # a broken config file raises: nothing else can be checked
+    problems: list[ConfigError] = list(ctx.inventory.errors)
+    try:
+        sources = build_sources(settings)
+    except ConfigError as exc:
+        problems.append(exc)
+        sources = []
+    names = {s.name for s in settings.sources}
+    for integration in ctx.inventory:
+        for metric, source in integration.collect.items():
+            if source not in names:
+                problems.append(
+                    ConfigError(
+                        f"metric {metric.value} is collected by source {source!r}, "
+                        f"which config.toml does not define (known: {', '.join(sorted(names)) or 'none'})",
+                        path=ctx.inventory.origin[integration.id],
+                        key=f"{integration.id}.collect.{metric.value}",
+                    )
+                )
+    for index, source in enumerate(sources):
+        named = source.integrations()
+        for integration_id in sorted(named or ()):
+            if integration_id not in ctx.inventory:
+                problems.append(
+                    ConfigError(
+                        f"names integration {integration_id!r}, which is in no inventory file",
+                        path=settings.config_path,
+                        key=f"sources[{index}]",
+                    )
+                )
+    for check in SECTION_CHECKS:
+        try:
+            check(settings)
+        except ConfigError as exc:
+            problems.append(exc)
+    return problems
+
+
+SECTION_CHECKS: list = []  # stages register validators of their own config sections here
+
+
+def run(ctx: Context) -> int:
+    problems = validate(ctx)
+    for problem in problems:
+        say(f"error: {problem}")
+    inventory = ctx.inventory
+    settings = ctx.settings
+    today = utcnow().date()
+    by_owner = Counter(i.owner or "(no owner)" for i in inventory)
+    say(f"config: {settings.config_path}")
+    say(
+        f"inventory: {len(inventory)} integrations in {len(inventory.files)} files, "
+        f"{len(by_owner)} owners ({', '.join(f'{k} {v}' for k, v in sorted(by_owner.items()))})"
+    )
+    say(f"sources: {', '.join(f'{s.name} ({s.kind}, every {s.interval})' for s in settings.sources) or 'none'}")
+    overdue = [i.id for i in inventory if i.review_overdue(today)]
+    sunset = [i.id for i in inventory if i.past_sunset(today) and i.lifecycle.value != "retired"]
+    if overdue:
+        say(f"reviews overdue: {', '.join(overdue)}")
+    if sunset:
+        say(f"past sunset: {', '.join(sunset)}")
+    store = ctx.store
+    have, want = store.schema_version()
+    say(f"store: {store.path} ({'schema ' + str(have) if store.exists() else 'not created yet'}"
+        f"{'' if have in (0, want) else f', will migrate to {want}'})")
+    if problems:
+        say(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
+        return 2
+    say("ok")
+    return 0

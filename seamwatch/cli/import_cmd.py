@@ -1,0 +1,94 @@
+"""`seamwatch import FILE`: load history from another tool (CSV or Parquet)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from seamwatch.cli.common import Context, say
+from seamwatch.errors import SeamwatchError
+from seamwatch.metrics import METRIC_NAMES
+
+REQUIRED = ("ts", "integration", "metric", "value")
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "import",
+        parents=[common],
+        help="import history from a CSV or Parquet file",
+        description="Import samples from a CSV or Parquet file with columns ts, integration, "
+        "metric, value (and optionally source). ts is ISO 8601 (naive means UTC); metric is one "
+        f"of {', '.join(METRIC_NAMES)}. Re-importing the same file stores nothing twice.",
+        epilog="examples:\n  seamwatch import history.csv\n  seamwatch import export.parquet --source grafana",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("file", type=Path, help="CSV or Parquet file")
+    parser.add_argument("--source", default=None, help="source label for the rows (default import:<file name>)")
+    return parser
+
+
+def read_history(path: Path) -> duckdb.DuckDBPyRelation:
+    """Read the file with DuckDB's readers; errors name the file."""
+    if not path.exists():
+        raise SeamwatchError(f"{path}: file not found")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    reader = "read_parquet" if path.suffix.lower() in (".parquet", ".pq") else "read_csv"
+    try:
+        quoted = str(path).replace("'", "''")
+        rel = con.sql(f"SELECT * FROM {reader}('{quoted}')")
+        columns = [c.lower() for c in rel.columns]
+    except duckdb.Error as exc:
+        raise SeamwatchError(f"{path}: cannot read: {str(exc).splitlines()[0]}") from None
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise SeamwatchError(
+            f"{path}: missing column(s) {', '.join(missing)} (need {', '.join(REQUIRED)}; found {', '.join(rel.columns)})"
+        )
+    return rel
+
+
+def run(ctx: Context) -> int:
+    path: Path = ctx.args.file
+    rel = read_history(path)
+    label = ctx.args.source or f"import:{path.name}"
+    try:
+        table = rel.query(
+            "history",
+            """
+            SELECT CAST(ts AS TIMESTAMPTZ) AS ts, CAST(integration AS VARCHAR) AS integration_id,
+                   CAST(metric AS VARCHAR) AS metric, TRY_CAST(value AS DOUBLE) AS value
+            FROM history
+            """,
+        ).arrow()
+    except duckdb.Error as exc:
+        raise SeamwatchError(f"{path}: {str(exc).splitlines()[0]}") from None
+    if hasattr(table, "read_all"):
+        table = table.read_all()
+    table = table.append_column("source", pa.array([label] * table.num_rows, pa.string()))
+    metrics = set(table.column("metric").to_pylist())
+    unknown = sorted(str(m) for m in metrics - set(METRIC_NAMES))
+    if unknown:
+        raise SeamwatchError(
+            f"{path}: column metric: unknown metric name(s) {', '.join(map(repr, unknown))} "
+            f"(known: {', '.join(METRIC_NAMES)})"
+        )
+    store = ctx.store
+    result = store.write_samples(table, dedupe=True)
+    if not result.spooled:
+        store.rollup()
+    known = set(ctx.inventory.integrations)
+    ids = set(table.column("integration_id").to_pylist())
+    unlisted = sorted(str(i) for i in ids - known if i is not None)
+    say(
+        f"imported {path}: {result.offered:,} rows, {result.written:,} new, "
+        f"{result.dropped:,} dropped (empty or non-numeric value)"
+        + (" (spooled: store busy)" if result.spooled else "")
+    )
+    if unlisted:
+        say(f"not inventoried (kept): {', '.join(unlisted[:20])}{' ...' if len(unlisted) > 20 else ''}")
+    return 0

@@ -1,0 +1,86 @@
+"""The spine's own config sections: store, inventory, sources (generic part), scheduler, app."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+
+
+def check_slug(value: str) -> str:
+    """Ids and names are stable slugs: lower-case letters, digits, '.', '_' and '-'."""
+    if not _SLUG.match(value):
+        raise ValueError(
+            f"{value!r} is not a slug (lower-case letters, digits, '.', '_', '-'; at most 80 chars)"
+        )
+    return value
+
+
+Slug = Annotated[str, AfterValidator(check_slug)]
+
+
+class StoreSettings(StrictModel):
+    """Where the DuckDB file lives and how long each resolution is kept."""
+
+    path: Path = Path("data/seamwatch.duckdb")
+    spool_dir: Path | None = None
+    raw_retention: Duration = timedelta(days=35)
+    rollup_5m_retention: Duration = timedelta(days=120)
+    rollup_1h_retention: Duration = timedelta(days=800)
+    lock_timeout: Duration = timedelta(seconds=20)
+
+    @property
+    def spool(self) -> Path:
+        """The spool directory: next to the store unless configured."""
+        return self.spool_dir if self.spool_dir is not None else self.path.parent / "spool"
+
+
+class InventorySettings(StrictModel):
+    """Globs of inventory TOML files, relative to the config file."""
+
+    paths: list[str] = Field(default_factory=lambda: ["data/inventory/*.toml"])
+
+
+class SourceSettings(BaseModel):
+    """The part of a source every kind shares; kind-specific keys are validated by the collector."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: Slug
+    kind: str
+    interval: Duration = timedelta(seconds=60)
+    timeout: Duration = timedelta(seconds=10)
+    enabled: bool = True
+
+    def options(self) -> dict[str, Any]:
+        """The kind-specific keys of this source block."""
+        return dict(self.model_extra or {})
+
+
+class SchedulerSettings(StrictModel):
+    """Housekeeping jobs of `seamwatch run`, and the daemon's own /metrics endpoint."""
+
+    rollup_interval: Duration = timedelta(minutes=5)
+    retention_interval: Duration = timedelta(hours=1)
+    misfire_grace: Duration = timedelta(seconds=30)
+    metrics_port: int | None = Field(default=9464, ge=0, le=65535)
+    metrics_address: str = "127.0.0.1"
+
+
+class AppSettings(StrictModel):
+    """The Streamlit dashboard: where it listens and how it links to itself."""
+
+    address: str = "localhost"
+    port: int = Field(default=8501, ge=1, le=65535)
+    base_url: str = "http://localhost:8501"
+    timezone: str = "UTC"
+    query_timeout: Duration = timedelta(seconds=10)
+    query_row_limit: int = Field(default=10_000, ge=1)

@@ -1,0 +1,206 @@
+"""The inventory as code: integrations declared in TOML files, validated on load.
+
+A broken file is reported (path, key, line, what is wrong) and skipped; the rest loads.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from seamwatch.config.base import StrictModel, first_error
+from seamwatch.config.sections import Slug
+from seamwatch.durations import Duration
+from seamwatch.errors import ConfigError
+from seamwatch.metrics import Metric
+
+log = logging.getLogger(__name__)
+
+
+class Pattern(StrEnum):
+    """How an integration moves data."""
+
+    SYNC_API = "sync-api"
+    EVENT = "event"
+    BATCH = "batch"
+    FILE = "file"
+    STREAM = "stream"
+
+
+class Lifecycle(StrEnum):
+    """Where an integration is in its life."""
+
+    PLANNED = "planned"
+    ACTIVE = "active"
+    DEPRECATED = "deprecated"
+    RETIRED = "retired"
+
+
+class Contract(StrictModel):
+    """The interface contract: OpenAPI/AsyncAPI spec, schema registry subject, version."""
+
+    spec: str | None = None
+    schema_subject: str | None = None
+    version: str | None = None
+
+
+class Slo(StrictModel):
+    """Service-level objectives; None means no objective for that metric."""
+
+    latency_p95_ms: float | None = Field(default=None, gt=0)
+    error_rate: float | None = Field(default=None, ge=0, le=1)
+    throughput_min: float | None = Field(default=None, ge=0)
+    dlq_depth_max: float | None = Field(default=None, ge=0)
+    window: Duration = timedelta(days=30)
+
+
+class Integration(StrictModel):
+    """One managed link between two systems."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+    description: str = ""
+    owner: str | None = None
+    contacts: list[str] = Field(default_factory=list)
+    chat_route: str | None = None
+    source_system: str = Field(min_length=1)
+    target_system: str = Field(min_length=1)
+    pattern: Pattern
+    tier: int = Field(ge=1, le=4, description="criticality: 1 is most critical")
+    lifecycle: Lifecycle = Lifecycle.ACTIVE
+    sunset: date | None = None
+    endpoints: list[str] = Field(default_factory=list)
+    contract: Contract = Field(default_factory=Contract)
+    slo: Slo = Field(default_factory=Slo)
+    review_cadence: Duration = timedelta(days=180)
+    last_review: date | None = None
+    runbook: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    collect: dict[Metric, str] = Field(
+        default_factory=dict, description="metric -> name of the source that collects it"
+    )
+
+    @field_validator("owner", "chat_route", "runbook")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _sunset_for_deprecated(self) -> Integration:
+        if self.lifecycle is Lifecycle.DEPRECATED and self.sunset is None:
+            raise ValueError("a deprecated integration needs a sunset date")
+        return self
+
+    def review_due(self) -> date | None:
+        """The date the next review is due, or None if it was never reviewed."""
+        return self.last_review + self.review_cadence if self.last_review else None
+
+    def review_overdue(self, today: date) -> bool:
+        """Never reviewed, or its cadence has passed since the last review."""
+        due = self.review_due()
+        return due is None or due < today
+
+    def past_sunset(self, today: date) -> bool:
+        """A sunset date that lies in the past."""
+        return self.sunset is not None and self.sunset < today
+
+
+class InventoryFile(StrictModel):
+    """One inventory TOML file: optional shared defaults and a list of integrations."""
+
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    integration: list[dict[str, Any]] = Field(default_factory=list)
+
+
+@dataclass
+class Inventory:
+    """The loaded inventory: valid integrations, where each came from, and the file errors."""
+
+    integrations: dict[str, Integration] = field(default_factory=dict)
+    origin: dict[str, Path] = field(default_factory=dict)
+    errors: list[ConfigError] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    def __contains__(self, integration_id: object) -> bool:
+        return integration_id in self.integrations
+
+    def __len__(self) -> int:
+        return len(self.integrations)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.integrations.values())
+
+    def get(self, integration_id: str) -> Integration | None:
+        """The integration with this id, if inventoried."""
+        return self.integrations.get(integration_id)
+
+
+def load_inventory(patterns: list[str], base_dir: Path) -> Inventory:
+    """Load every file matched by the globs; report broken files and duplicates, keep the rest."""
+    inventory = Inventory()
+    paths: list[Path] = []
+    for pattern in patterns:
+        full = pattern if Path(pattern).is_absolute() else str(base_dir / pattern)
+        matches = sorted(Path(p) for p in glob.glob(full, recursive=True))
+        if not matches:
+            inventory.errors.append(
+                ConfigError(f"inventory glob {pattern!r} matches no file", path=base_dir / pattern)
+            )
+        paths.extend(m for m in matches if m not in paths)
+    for path in paths:
+        inventory.files.append(path)
+        try:
+            integrations = load_file(path)
+        except ConfigError as exc:
+            log.warning("skipping inventory file: %s", exc)
+            inventory.errors.append(exc)
+            continue
+        for integration in integrations:
+            if integration.id in inventory.integrations:
+                inventory.errors.append(
+                    ConfigError(
+                        f"duplicate integration id {integration.id!r}, first declared in "
+                        f"{inventory.origin[integration.id]}; this one is skipped",
+                        path=path,
+                        key="integration.id",
+                    )
+                )
+                continue
+            inventory.integrations[integration.id] = integration
+            inventory.origin[integration.id] = path
+    return inventory
+
+
+def load_file(path: Path) -> list[Integration]:
+    """Parse and validate one inventory file; the first problem raises a ConfigError."""
+    from seamwatch.config import read_toml
+
+    data, text = read_toml(path)
+    try:
+        doc = InventoryFile.model_validate(data)
+    except ValidationError as exc:
+        raise first_error(exc, path=path, text=text) from None
+    result: list[Integration] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(doc.integration):
+        merged = {**doc.defaults, **raw}
+        try:
+            integration = Integration.model_validate(merged)
+        except ValidationError as exc:
+            raise first_error(exc, path=path, text=text, root=("integration", index)) from None
+        if integration.id in seen:
+            raise ConfigError(
+                f"duplicate integration id {integration.id!r} in the same file",
+                path=path,
+                key=f"integration[{index}].id",
+            )
+        seen.add(integration.id)
+        result.append(integration)
+    return result

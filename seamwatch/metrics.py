@@ -1,0 +1,69 @@
+"""The fixed metric vocabulary every source maps its own names onto."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Metric(StrEnum):
+    """One of the six health metrics Seamwatch knows."""
+
+    THROUGHPUT = "throughput"
+    ERROR_RATE = "error_rate"
+    LATENCY_P50_MS = "latency_p50_ms"
+    LATENCY_P95_MS = "latency_p95_ms"
+    LATENCY_P99_MS = "latency_p99_ms"
+    DLQ_DEPTH = "dlq_depth"
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """How to read and judge one metric."""
+
+    label: str
+    unit: str
+    higher_is_worse: bool
+    lower_bound: float | None = 0.0
+    upper_bound: float | None = None
+
+
+METRIC_INFO: dict[Metric, MetricInfo] = {
+    Metric.THROUGHPUT: MetricInfo("throughput", "msg/s", higher_is_worse=False),
+    Metric.ERROR_RATE: MetricInfo("error rate", "ratio", higher_is_worse=True, upper_bound=1.0),
+    Metric.LATENCY_P50_MS: MetricInfo("p50 latency", "ms", higher_is_worse=True),
+    Metric.LATENCY_P95_MS: MetricInfo("p95 latency", "ms", higher_is_worse=True),
+    Metric.LATENCY_P99_MS: MetricInfo("p99 latency", "ms", higher_is_worse=True),
+    Metric.DLQ_DEPTH: MetricInfo("DLQ depth", "messages", higher_is_worse=True),
+}
+
+METRIC_NAMES: tuple[str, ...] = tuple(m.value for m in Metric)
+LATENCY_METRICS: tuple[Metric, ...] = (
+    Metric.LATENCY_P50_MS,
+    Metric.LATENCY_P95_MS,
+    Metric.LATENCY_P99_MS,
+)
+
+
+def parse_metric(name: str) -> Metric:
+    """Return the Metric for a name, or raise ValueError listing the vocabulary."""
+    try:
+        return Metric(name)
+    except ValueError:
+        raise ValueError(
+            f"unknown metric {name!r} (known: {', '.join(METRIC_NAMES)})"
+        ) from None
+
+
+def format_value(metric: Metric | str, value: float | None) -> str:
+    """Render a metric value the way a person reads it: "412 ms", "0.40%", "37 msg/s"."""
+    if value is None or value != value:
+        return "n/a"
+    metric = Metric(metric)
+    if metric is Metric.ERROR_RATE:
+        return f"{value * 100:.2f}%"
+    if metric in LATENCY_METRICS:
+        return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
+    if metric is Metric.DLQ_DEPTH:
+        return f"{value:,.0f} msgs"
+    return f"{value:,.1f}/s" if value < 100 else f"{value:,.0f}/s"

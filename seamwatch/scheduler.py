@@ -1,0 +1,160 @@
+"""The scheduler wiring of `seamwatch run`: one job per source at its interval, plus housekeeping.
+
+Jobs are coalesced, one instance at a time, with a misfire grace; a failing job is logged and
+runs again at its next time.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from collectors import build_sources
+from collectors.runner import run_cycle
+from seamwatch.config import Settings
+from seamwatch.inventory import Inventory, load_inventory
+from seamwatch.store import Store
+from seamwatch.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class InventoryWatch:
+    """The inventory, reloaded (and mirrored into the store) when its files change."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self._signature: tuple[tuple[str, float], ...] | None = None
+        self._inventory = Inventory()
+        self._lock = threading.Lock()
+
+    def _current_signature(self) -> tuple[tuple[str, float], ...]:
+        import glob
+
+        files = []
+        for pattern in self.settings.inventory.paths:
+            full = pattern if Path(pattern).is_absolute() else str(self.settings.base_dir / pattern)
+            for name in sorted(glob.glob(full, recursive=True)):
+                try:
+                    files.append((name, Path(name).stat().st_mtime))
+                except OSError:
+                    continue
+        return tuple(files)
+
+    def get(self) -> Inventory:
+        """The current inventory, reloading it first if a file was added, changed or removed."""
+        with self._lock:
+            signature = self._current_signature()
+            if signature != self._signature:
+                self._inventory = load_inventory(self.settings.inventory.paths, self.settings.base_dir)
+                for error in self._inventory.errors:
+                    log.warning("inventory: %s", error)
+                self.store.sync_inventory(self._inventory, utcnow())
+                self._signature = signature
+                log.info("inventory loaded: %d integrations", len(self._inventory))
+            return self._inventory
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One scheduled job: id, what to call, every how long, whether to run at start."""
+
+    id: str
+    func: Callable[[], Any]
+    every: timedelta
+    run_now: bool = True
+
+
+def housekeeping_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
+    """Rollups, retention and inventory reload."""
+    sched = settings.scheduler
+    return [
+        JobSpec("rollup", store.rollup, sched.rollup_interval, run_now=False),
+        JobSpec("retention", lambda: store.apply_retention(utcnow()), sched.retention_interval),
+        JobSpec("inventory", inventory.get, timedelta(minutes=1), run_now=False),
+    ]
+
+
+def collection_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
+    """One job per enabled source."""
+    jobs = []
+    for source in build_sources(settings):
+        if not source.settings.enabled:
+            continue
+        jobs.append(
+            JobSpec(
+                f"collect:{source.name}",
+                lambda source=source: run_cycle(source, store, inventory.get()),
+                source.interval,
+            )
+        )
+    return jobs
+
+
+def build_scheduler(settings: Settings, *, now: datetime | None = None) -> BackgroundScheduler:
+    """A scheduler with every job of the daemon, not yet started."""
+    store = Store.from_settings(settings)
+    store.migrate()
+    inventory = InventoryWatch(settings, store)
+    inventory.get()
+    scheduler = BackgroundScheduler(
+        timezone="UTC",
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": int(settings.scheduler.misfire_grace.total_seconds()),
+        },
+    )
+    start = now or datetime.now().astimezone()
+    for job in collection_jobs(settings, store, inventory) + housekeeping_jobs(settings, store, inventory):
+        # Without next_run_time the trigger schedules the first run one interval from now.
+        extra = {"next_run_time": start} if job.run_now else {}
+        scheduler.add_job(
+            job.func,
+            IntervalTrigger(seconds=max(1, int(job.every.total_seconds()))),
+            id=job.id,
+            name=job.id,
+            **extra,
+        )
+    scheduler.add_listener(_log_failure, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    return scheduler
+
+
+def _log_failure(event: JobExecutionEvent) -> None:
+    if event.exception is not None:
+        log.error("job %s failed: %s", event.job_id, event.exception)
+    else:
+        log.warning("job %s missed its run time", event.job_id)
+
+
+def run_until_stopped(scheduler: BackgroundScheduler, on_stop: Callable[[], None] | None = None) -> None:
+    """Start the scheduler and block until SIGINT or SIGTERM, then shut down cleanly."""
+    stop = threading.Event()
+
+    def handle(signum: int, _frame: Any) -> None:
+        log.info("received %s, shutting down", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
+    scheduler.start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        if on_stop:
+            on_stop()
+        scheduler.shutdown(wait=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        log.info("scheduler stopped")

@@ -1,0 +1,383 @@
+"""The DuckDB store: schema, short-lived connections, idempotent writes, rollups, views.
+
+Every connection is opened for one unit of work. Readers open read-only. A writer that cannot
+get the lock before its deadline spools its batch to disk; the next write replays it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from seamwatch.errors import StoreLocked
+from seamwatch.store.batches import (
+    SAMPLE_SCHEMA,
+    drop_unusable,
+    empty_samples,
+    to_sample_table,
+)
+from seamwatch.store.connection import connection
+from seamwatch.store.schema import latest_version, migrate
+from seamwatch.store.spool import Spool
+
+__all__ = [
+    "SAMPLE_SCHEMA",
+    "RunRecord",
+    "Store",
+    "WriteResult",
+    "empty_samples",
+    "to_sample_table",
+]
+
+log = logging.getLogger(__name__)
+
+DEDUPE_AUTO_ROWS = 1_000_000
+
+_migrated: set[Path] = set()
+_migrate_lock = threading.Lock()
+
+RUN_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("source", pa.string()),
+        ("kind", pa.string()),
+        ("started_at", pa.timestamp("us", tz="UTC")),
+        ("finished_at", pa.timestamp("us", tz="UTC")),
+        ("samples", pa.int64()),
+        ("status", pa.string()),
+        ("error", pa.string()),
+        ("failures", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write did: rows offered, rows new to the store, rows dropped, whether spooled."""
+
+    offered: int
+    written: int
+    dropped: int
+    spooled: bool
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One collection run of one source."""
+
+    run_id: str
+    source: str
+    kind: str
+    started_at: datetime
+    finished_at: datetime
+    samples: int
+    status: str  # ok | partial | failed
+    error: str | None = None
+    failures: list[dict[str, Any]] | None = None
+
+
+class Store:
+    """The one DuckDB file every process shares, opened briefly for each piece of work."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        spool_dir: Path | None = None,
+        lock_timeout: float = 20.0,
+        raw_retention: timedelta = timedelta(days=35),
+        rollup_5m_retention: timedelta = timedelta(days=120),
+        rollup_1h_retention: timedelta = timedelta(days=800),
+    ) -> None:
+        self.path = Path(path).resolve()
+        self.spool = Spool(spool_dir or self.path.parent / "spool")
+        self.lock_timeout = lock_timeout
+        self.raw_retention = raw_retention
+        self.rollup_5m_retention = rollup_5m_retention
+        self.rollup_1h_retention = rollup_1h_retention
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Store:
+        """Build from a validated Settings object."""
+        s = settings.store
+        return cls(
+            settings.store_path,
+            spool_dir=settings.spool_path,
+            lock_timeout=s.lock_timeout.total_seconds(),
+            raw_retention=s.raw_retention,
+            rollup_5m_retention=s.rollup_5m_retention,
+            rollup_1h_retention=s.rollup_1h_retention,
+        )
+
+    # -- connections -------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        """Whether the store file has been created."""
+        return self.path.exists()
+
+    @contextmanager
+    def read(self, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection for one query or a few; never blocks a writer for long."""
+        with connection(self.path, read_only=True, timeout=timeout or self.lock_timeout) as con:
+            yield con
+
+    @contextmanager
+    def write(
+        self, timeout: float | None = None, *, replay: bool = True
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection on a migrated store; replays spooled batches first."""
+        with connection(self.path, read_only=False, timeout=timeout or self.lock_timeout) as con:
+            self._ensure_migrated(con)
+            if replay and self.spool.pending():
+                self.spool.replay(lambda kind, table: self._apply(con, kind, table))
+            yield con
+
+    def _ensure_migrated(self, con: duckdb.DuckDBPyConnection) -> None:
+        with _migrate_lock:
+            if self.path in _migrated:
+                return
+            migrate(con)
+            _migrated.add(self.path)
+
+    def migrate(self) -> list[int]:
+        """Create or upgrade the schema; returns the versions applied."""
+        with connection(self.path, read_only=False, timeout=self.lock_timeout) as con:
+            applied = migrate(con)
+            _migrated.add(self.path)
+            return applied
+
+    def query(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run one read-only query and return a DataFrame."""
+        with self.read() as con:
+            return con.execute(sql, params or []).df()
+
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        """Run a read-only query returning one value."""
+        with self.read() as con:
+            row = con.execute(sql, params or []).fetchone()
+            return row[0] if row else None
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def write_samples(
+        self,
+        data: pa.Table | pd.DataFrame,
+        *,
+        source: str | None = None,
+        timeout: float | None = None,
+        dedupe: bool | None = None,
+    ) -> WriteResult:
+        """Store a batch idempotently: rows whose (integration, metric, ts) exist are skipped.
+
+        Duplicate keys inside the batch itself are collapsed when `dedupe` is true; by default
+        (None) only for batches up to DEDUPE_AUTO_ROWS rows, since that costs ~2.5x on bulk
+        writes. Producers of bulk batches (backfills) build unique keys by construction, and
+        `seamwatch import` passes dedupe=True. If the lock cannot be had before the deadline,
+        the batch is spooled durably and replayed by the next write; nothing is lost.
+        """
+        table, dropped = drop_unusable(to_sample_table(data, source))
+        if dedupe is None:
+            dedupe = table.num_rows <= DEDUPE_AUTO_ROWS
+        if dedupe:
+            table = table.replace_schema_metadata({b"seamwatch.dedupe": b"1"})
+        if table.num_rows == 0:
+            return WriteResult(0, 0, dropped, False)
+        try:
+            with self.write(timeout) as con:
+                written = self._apply(con, "samples", table)
+        except StoreLocked:
+            self.spool.put("samples", table)
+            return WriteResult(table.num_rows, 0, dropped, True)
+        return WriteResult(table.num_rows, written, dropped, False)
+
+    def record_run(self, run: RunRecord, *, timeout: float | None = None) -> None:
+        """Record a collection run (spooled like samples if the store is locked)."""
+        table = pa.Table.from_pylist(
+            [
+                {
+                    "run_id": run.run_id,
+                    "source": run.source,
+                    "kind": run.kind,
+                    "started_at": run.started_at,
+                    "finished_at": run.finished_at,
+                    "samples": run.samples,
+                    "status": run.status,
+                    "error": run.error,
+                    "failures": json.dumps(run.failures or []),
+                }
+            ],
+            schema=RUN_SCHEMA,
+        )
+        try:
+            with self.write(timeout) as con:
+                self._apply(con, "runs", table)
+        except StoreLocked:
+            self.spool.put("runs", table)
+
+    def _apply(self, con: duckdb.DuckDBPyConnection, kind: str, table: pa.Table) -> int:
+        """Apply one batch of a kind inside a transaction; the spool replays through here too."""
+        if kind == "samples":
+            return _insert_samples(con, table)
+        if kind == "runs":
+            con.register("run_batch", table)
+            try:
+                con.execute(
+                    "INSERT INTO runs SELECT run_id, source, kind, started_at, finished_at, samples,"
+                    " status, error, CAST(failures AS JSON) FROM run_batch"
+                    " ON CONFLICT (run_id) DO NOTHING"
+                )
+            finally:
+                con.unregister("run_batch")
+            return table.num_rows
+        raise ValueError(f"unknown spool kind {kind!r}")
+
+    # -- metadata ----------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """A value from the meta table, or None (also when the store does not exist yet)."""
+        if not self.exists():
+            return None
+        with self.read() as con:
+            try:
+                row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+            except duckdb.CatalogException:
+                return None
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a value in the meta table."""
+        with self.write() as con:
+            con.execute(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+
+    def get_state(self, prefix: str) -> dict[str, str]:
+        """Every meta key under `prefix.` (without the prefix): a component's persistent state."""
+        if not self.exists():
+            return {}
+        with self.read() as con:
+            try:
+                rows = con.execute(
+                    "SELECT key, value FROM meta WHERE starts_with(key, ?)", [prefix + "."]
+                ).fetchall()
+            except duckdb.CatalogException:
+                return {}
+        return {k[len(prefix) + 1 :]: v for k, v in rows}
+
+    def put_state(self, prefix: str, state: dict[str, str]) -> None:
+        """Replace the meta keys under `prefix.` with `state`."""
+        with self.write() as con:
+            con.execute("BEGIN TRANSACTION")
+            con.execute("DELETE FROM meta WHERE starts_with(key, ?)", [prefix + "."])
+            if state:
+                con.executemany(
+                    "INSERT INTO meta VALUES (?, ?)",
+                    [[f"{prefix}.{k}", v] for k, v in state.items()],
+                )
+            con.execute("COMMIT")
+
+    def sync_inventory(self, inventory: Any, now: datetime) -> int:
+        """Mirror the loaded inventory into the integrations table."""
+        from seamwatch.store.inventory_sync import sync_inventory
+
+        with self.write() as con:
+            return sync_inventory(con, inventory, now)
+
+    def rollup(self) -> int:
+        """Recompute the 5-minute and hourly rollups of ranges written since the last run."""
+        from seamwatch.store.maintenance import rollup
+
+        with self.write() as con:
+            return rollup(con)
+
+    def apply_retention(self, now: datetime) -> Any:
+        """Delete history older than the configured retention windows."""
+        from seamwatch.store.maintenance import apply_retention
+
+        with self.write() as con:
+            return apply_retention(
+                con,
+                now,
+                raw=self.raw_retention,
+                rollup_5m=self.rollup_5m_retention,
+                rollup_1h=self.rollup_1h_retention,
+            )
+
+    def sample_count(self) -> int:
+        """Raw samples stored (0 for a store that does not exist yet)."""
+        if not self.exists():
+            return 0
+        with self.read() as con:
+            try:
+                return int(con.execute("SELECT count(*) FROM samples").fetchone()[0])  # type: ignore[index]
+            except duckdb.CatalogException:
+                return 0
+
+    def schema_version(self) -> tuple[int, int]:
+        """(version of the file, version this code expects)."""
+        from seamwatch.store.schema import current_version
+
+        if not self.exists():
+            return 0, latest_version()
+        with self.read() as con:
+            return current_version(con), latest_version()
+
+
+def _insert_samples(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
+    """Insert rows not already stored, update `latest`, and mark the range for rollup."""
+    dedupe = (table.schema.metadata or {}).get(b"seamwatch.dedupe") == b"1"
+    unique_rows = (
+        "SELECT * FROM sample_batch"
+        " QUALIFY row_number() OVER (PARTITION BY integration_id, metric, ts) = 1"
+        if dedupe
+        else "SELECT * FROM sample_batch"
+    )
+    con.register("sample_batch", table)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        lo, hi = con.execute("SELECT min(ts), max(ts) FROM sample_batch").fetchone()  # type: ignore[misc]
+        before = con.execute("SELECT count(*) FROM samples").fetchone()[0]  # type: ignore[index]
+        con.execute(
+            f"""
+            INSERT INTO samples
+            SELECT b.ts, b.integration_id, b.metric, b.value, b.source
+            FROM ({unique_rows}) b
+            ANTI JOIN (
+                SELECT ts, integration_id, metric FROM samples WHERE ts BETWEEN $lo AND $hi
+            ) s ON s.ts = b.ts AND s.integration_id = b.integration_id AND s.metric = b.metric
+            """,
+            {"lo": lo, "hi": hi},
+        )
+        after = con.execute("SELECT count(*) FROM samples").fetchone()[0]  # type: ignore[index]
+        con.execute(
+            """
+            INSERT INTO latest
+            SELECT integration_id, metric, max(ts), arg_max(value, ts), arg_max(source, ts), min(ts)
+            FROM sample_batch GROUP BY integration_id, metric
+            ON CONFLICT (integration_id, metric) DO UPDATE SET
+                value = CASE WHEN excluded.ts >= latest.ts THEN excluded.value ELSE latest.value END,
+                source = CASE WHEN excluded.ts >= latest.ts THEN excluded.source ELSE latest.source END,
+                ts = greatest(latest.ts, excluded.ts),
+                first_ts = least(latest.first_ts, excluded.first_ts)
+            """
+        )
+        con.execute("INSERT INTO rollup_dirty VALUES (?, ?)", [lo, hi])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("sample_batch")
+    return int(after - before)

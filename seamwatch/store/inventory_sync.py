@@ -1,0 +1,81 @@
+"""Mirror the loaded inventory into the `integrations` table so SQL can join metadata."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from seamwatch.inventory import Inventory
+
+
+def sync_inventory(con: duckdb.DuckDBPyConnection, inventory: Inventory, now: datetime) -> int:
+    """Replace the table's rows with the inventory's, keeping rows from files that failed to load.
+
+    A broken file must not make its integrations vanish from the dashboard; they stay as last
+    loaded until the file is fixed.
+    """
+    broken = {str(err.path) for err in inventory.errors if err.path}
+    rows = []
+    for integration in inventory:
+        rows.append(
+            {
+                "id": integration.id,
+                "name": integration.name,
+                "description": integration.description,
+                "owner": integration.owner,
+                "contacts": list(integration.contacts),
+                "chat_route": integration.chat_route,
+                "source_system": integration.source_system,
+                "target_system": integration.target_system,
+                "pattern": integration.pattern.value,
+                "tier": integration.tier,
+                "lifecycle": integration.lifecycle.value,
+                "sunset": integration.sunset,
+                "endpoints": list(integration.endpoints),
+                "contract_spec": integration.contract.spec,
+                "contract_schema": integration.contract.schema_subject,
+                "contract_version": integration.contract.version,
+                "slo_latency_p95_ms": integration.slo.latency_p95_ms,
+                "slo_error_rate": integration.slo.error_rate,
+                "review_cadence_days": int(integration.review_cadence.total_seconds() // 86400),
+                "last_review": integration.last_review,
+                "runbook": integration.runbook,
+                "tags": list(integration.tags),
+                "collect": json.dumps({m.value: s for m, s in integration.collect.items()}),
+                "origin": str(inventory.origin[integration.id]),
+                "synced_at": now,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=_COLUMNS)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        keep = sorted(broken)
+        if keep:
+            con.execute(
+                "DELETE FROM integrations WHERE origin NOT IN (SELECT unnest(?))", [keep]
+            )
+        else:
+            con.execute("DELETE FROM integrations")
+        if rows:
+            con.register("inventory_rows", frame)
+            con.execute(
+                "INSERT INTO integrations BY NAME SELECT * REPLACE (CAST(collect AS JSON) AS collect)"
+                " FROM inventory_rows ON CONFLICT (id) DO NOTHING"
+            )
+            con.unregister("inventory_rows")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return len(rows)
+
+
+_COLUMNS = [
+    "id", "name", "description", "owner", "contacts", "chat_route", "source_system",
+    "target_system", "pattern", "tier", "lifecycle", "sunset", "endpoints", "contract_spec",
+    "contract_schema", "contract_version", "slo_latency_p95_ms", "slo_error_rate",
+    "review_cadence_days", "last_review", "runbook", "tags", "collect", "origin", "synced_at",
+]

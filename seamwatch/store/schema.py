@@ -1,0 +1,76 @@
+"""Forward-only migrations: numbered SQL files applied in order, recorded in schema_version."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from importlib import resources
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered SQL file under seamwatch/store/migrations/."""
+
+    version: int
+    name: str
+    sql: str
+
+
+def migrations() -> list[Migration]:
+    """All migrations shipped with this code, in order."""
+    found = []
+    for entry in resources.files("seamwatch.store").joinpath("migrations").iterdir():
+        if entry.name.endswith(".sql") and entry.name[:3].isdigit():
+            found.append(Migration(int(entry.name[:3]), entry.name[4:-4], entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"two migrations share a number: {versions}")
+    return found
+
+
+def latest_version() -> int:
+    """The schema version this code expects."""
+    return migrations()[-1].version
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version of an open store; 0 for a new file."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply every migration newer than the store's version, each in its own transaction."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())"
+    )
+    have = current_version(con)
+    applied = []
+    for migration in migrations():
+        if migration.version <= have:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(migration.sql)
+            con.execute(
+                "INSERT INTO schema_version (version, name) VALUES (?, ?)",
+                [migration.version, migration.name],
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        log.info("store migrated to version %d (%s)", migration.version, migration.name)
+        applied.append(migration.version)
+    return applied

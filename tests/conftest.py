@@ -1,0 +1,141 @@
+"""Shared fixtures: a temp workspace with a config and inventory, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+INVENTORY = """
+[defaults]
+owner = "payments"
+chat_route = "payments"
+review_cadence = "90d"
+last_review = 2026-11-01
+
+[[integration]]
+id = "crm-orders-to-erp"
+name = "CRM orders to ERP"
+description = "Orders from the CRM to the ERP."
+contacts = ["ops@example.com"]
+source_system = "CRM"
+target_system = "SAP ERP"
+pattern = "sync-api"
+tier = 1
+runbook = "https://runbooks.example.com/crm-orders"
+tags = ["orders"]
+slo = { latency_p95_ms = 800, error_rate = 0.01 }
+collect = { throughput = "demo", latency_p95_ms = "demo" }
+
+[[integration]]
+id = "payments-webhook"
+name = "Payments webhook"
+source_system = "PSP"
+target_system = "Billing"
+pattern = "event"
+tier = 2
+"""
+
+CONFIG = """
+[store]
+path = "data/seamwatch.duckdb"
+lock_timeout = "3s"
+
+[inventory]
+paths = ["inventory/*.toml"]
+
+[[sources]]
+name = "demo"
+kind = "demo"
+interval = "60s"
+seed = 7
+
+[scheduler]
+metrics_port = 0
+"""
+
+
+@dataclass
+class Workspace:
+    """A temp directory with config.toml, an inventory and a data dir."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.toml"
+
+    @property
+    def store_path(self) -> Path:
+        return self.root / "data" / "seamwatch.duckdb"
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        return path
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    ws = Workspace(tmp_path)
+    ws.write("config.toml", CONFIG)
+    ws.write("inventory/payments.toml", INVENTORY)
+    return ws
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(workspace: Workspace, capsys: pytest.CaptureFixture[str]):
+    """Run `seamwatch ARGS --config <workspace>` in-process; returns (code, stdout, stderr)."""
+
+    def run(*args: str) -> Result:
+        from seamwatch.cli import main
+
+        capsys.readouterr()
+        code = main([*args, "--config", str(workspace.config)])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def run_cli_process(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in its own process, as a user would."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "seamwatch", *args],
+        cwd=cwd or REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def require_binary(name: str) -> str:
+    """The path of a server binary a test needs; missing means skip locally, fail under CI."""
+    path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin")
+    if path:
+        return path
+    message = f"{name} is not installed (run `make test-servers`)"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message)
+    pytest.skip(message)

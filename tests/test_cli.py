@@ -1,0 +1,187 @@
+"""Every CLI command end to end on a temp data dir."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pandas as pd
+
+from tests.conftest import REPO, run_cli_process
+
+
+def test_check_summarises_a_valid_setup(cli):
+    result = cli("check")
+    assert result.code == 0, result.out
+    assert "inventory: 2 integrations in 1 files" in result.out
+    assert result.out.strip().endswith("ok")
+
+
+def test_check_reports_every_problem_and_exits_2(cli, workspace):
+    workspace.write("inventory/broken.toml", "[[integration]]\nid = 'x'\n")
+    workspace.write(
+        "inventory/payments.toml",
+        (workspace.root / "inventory/payments.toml").read_text().replace('latency_p95_ms = "demo"', 'latency_p95_ms = "prom"'),
+    )
+    result = cli("check")
+    assert result.code == 2
+    assert "broken.toml" in result.out and "required key is missing" in result.out
+    assert "crm-orders-to-erp.collect.latency_p95_ms" in result.out and "'prom'" in result.out
+    assert "2 problems found" in result.out
+
+
+def test_bad_config_is_one_line_on_stderr_with_exit_2(cli, workspace):
+    workspace.write("config.toml", "[[sources]]\nname = 'demo'\nkind = 'demo'\ninterval = '5 parsecs'\n")
+    result = cli("check")
+    assert result.code == 2
+    assert result.err.count("\n") == 1
+    assert result.err.startswith("seamwatch: ") and "sources[0].interval" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_unknown_source_kind_and_option_are_named(cli, workspace):
+    workspace.write("config.toml", "[[sources]]\nname = 'x'\nkind = 'carrier-pigeon'\n")
+    result = cli("check")
+    assert result.code == 2 and "sources[0].kind" in result.out and "carrier-pigeon" in result.out
+    workspace.write("config.toml", "[[sources]]\nname = 'demo'\nkind = 'demo'\nsede = 3\n")
+    result = cli("check")
+    assert result.code == 2 and "sources[0].sede: unknown key" in result.out
+
+
+def test_demo_then_sql_then_export(cli, workspace, tmp_path):
+    result = cli("demo", "--weeks", "1")
+    assert result.code == 0, result.err
+    assert "demo:" in result.out and "samples over 1 weeks" in result.out
+    con = duckdb.connect(str(workspace.store_path), read_only=True)
+    n, days = con.execute("SELECT count(*), count(DISTINCT CAST(ts AS DATE)) FROM samples").fetchone()
+    con.close()
+    assert n > 10_000 and days >= 7
+
+    out = cli("sql", "SELECT count(*) AS n FROM v_latest", "--format", "json")
+    assert out.code == 0 and json.loads(out.out)[0]["n"] > 0
+    csv = cli("sql", "SELECT integration_id, inventoried FROM v_integrations ORDER BY 1", "--format", "csv")
+    assert csv.out.splitlines()[0] == "integration_id,inventoried"
+
+    refused = cli("sql", "DELETE FROM samples")
+    assert refused.code == 2 and "refused: DELETE" in refused.err
+
+    target = tmp_path / "export"
+    exported = cli("export", "--parquet", str(target))
+    assert exported.code == 0 and "daily partitions" in exported.out
+    back = duckdb.sql(f"SELECT count(*) FROM read_parquet('{target}/day=*/*.parquet', hive_partitioning=true)").fetchone()[0]
+    assert back == n
+
+
+def test_demo_if_empty_leaves_a_seeded_store_alone(cli):
+    assert cli("demo", "--weeks", "1").code == 0
+    again = cli("demo", "--weeks", "1", "--if-empty")
+    assert again.code == 0 and "already has samples" in again.out
+
+
+def test_collect_once_records_a_run(cli, workspace):
+    result = cli("collect", "--once")
+    assert result.code == 0, result.out + result.err
+    assert "demo: ok" in result.out
+    con = duckdb.connect(str(workspace.store_path), read_only=True)
+    status, samples = con.execute("SELECT status, samples FROM v_runs").fetchone()
+    con.close()
+    assert status == "ok" and samples > 0
+
+
+def test_collect_unknown_source_is_named(cli):
+    result = cli("collect", "--once", "--source", "nope")
+    assert result.code == 2 and "no source named 'nope'" in result.err
+
+
+def test_import_csv_is_idempotent_and_keeps_uninventoried_ids(cli, workspace, tmp_path):
+    frame = pd.DataFrame(
+        {
+            "ts": pd.date_range("2026-11-01", periods=50, freq="min").strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "integration": ["crm-orders-to-erp"] * 25 + ["legacy-feed"] * 25,
+            "metric": "latency_p95_ms",
+            "value": [str(v) for v in range(49)] + ["n/a"],
+        }
+    )
+    path = tmp_path / "history.csv"
+    frame.to_csv(path, index=False)
+    first = cli("import", str(path))
+    assert first.code == 0, first.err
+    assert "50 rows, 49 new, 1 dropped" in first.out
+    assert "not inventoried (kept): legacy-feed" in first.out
+    assert "0 new" in cli("import", str(path)).out
+    rows = cli("sql", "SELECT integration_id, inventoried FROM v_integrations WHERE NOT inventoried", "--format", "json")
+    assert json.loads(rows.out) == [{"integration_id": "legacy-feed", "inventoried": False}]
+
+
+def test_import_names_bad_columns_and_metrics(cli, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time,integration,metric,value\n2026-11-01,a,throughput,1\n")
+    result = cli("import", str(bad))
+    assert result.code == 2 and "missing column(s) ts" in result.err
+    bad.write_text("ts,integration,metric,value\n2026-11-01,a,latency_p42,1\n")
+    result = cli("import", str(bad))
+    assert result.code == 2 and "'latency_p42'" in result.err
+
+
+def test_parquet_import(cli, tmp_path):
+    path = tmp_path / "h.parquet"
+    pd.DataFrame(
+        {
+            "ts": pd.date_range("2026-11-01", periods=5, freq="h", tz="UTC"),
+            "integration": "payments-webhook",
+            "metric": "error_rate",
+            "value": 0.01,
+        }
+    ).to_parquet(path)
+    assert "5 new" in cli("import", str(path)).out
+
+
+def test_every_command_has_help_with_an_example():
+    from seamwatch.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, command in sub.choices.items():
+        text = command.format_help()
+        assert "example" in text, name
+    assert len(sub.choices) == len(COMMANDS)
+
+
+def test_run_daemon_collects_and_stops_cleanly_on_sigterm(workspace):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seamwatch", "run", "--config", str(workspace.config)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        seen = False
+        while time.monotonic() < deadline and not seen:
+            time.sleep(0.5)
+            if workspace.store_path.exists():
+                try:
+                    con = duckdb.connect(str(workspace.store_path), read_only=True)
+                    seen = con.execute("SELECT count(*) FROM runs").fetchone()[0] > 0
+                    con.close()
+                except duckdb.Error:
+                    pass
+        assert seen, "the daemon recorded no collection run within 60 s"
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert "scheduler stopped" in out
+
+
+def test_cli_process_prints_one_line_errors(tmp_path):
+    result = run_cli_process("check", "--config", str(tmp_path / "missing.toml"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"seamwatch: {tmp_path / 'missing.toml'}: file not found"
