@@ -48,7 +48,9 @@ def fleet_table(
     n_series = integrations * len(metrics)
     ts = np.tile(times, n_series)
     id_codes = np.repeat(np.arange(integrations, dtype=np.int32), len(metrics) * per_series)
-    metric_codes = np.tile(np.repeat(np.arange(len(metrics), dtype=np.int32), per_series), integrations)
+    metric_codes = np.tile(
+        np.repeat(np.arange(len(metrics), dtype=np.int32), per_series), integrations
+    )
     scale = np.array([BASE[m] for m in metrics])[metric_codes]
     noise = rng.lognormal(0.0, 0.15, size=ts.shape[0])
     values = scale * np.tile(daily, n_series) * noise
@@ -56,7 +58,9 @@ def fleet_table(
         [
             pa.array(ts, pa.timestamp("us", tz="UTC")),
             pa.DictionaryArray.from_arrays(pa.array(id_codes), pa.array(ids)).cast(pa.string()),
-            pa.DictionaryArray.from_arrays(pa.array(metric_codes), pa.array(list(metrics))).cast(pa.string()),
+            pa.DictionaryArray.from_arrays(pa.array(metric_codes), pa.array(list(metrics))).cast(
+                pa.string()
+            ),
             pa.array(values, pa.float64()),
             pa.DictionaryArray.from_arrays(
                 pa.array(np.zeros(ts.shape[0], dtype=np.int32)), pa.array([source])

@@ -17,8 +17,8 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fleet import fleet_table  # noqa: E402
-from seamwatch.store import Store  # noqa: E402
+from bench.fleet import fleet_table
+from seamwatch.store import Store
 
 
 def main() -> None:
@@ -29,7 +29,9 @@ def main() -> None:
     start = datetime(2026, 11, 1, tzinfo=UTC)
     batch = fleet_table(args.integrations, start, start + timedelta(days=args.days))
     rows = batch.num_rows
-    print(f"batch: {rows:,} samples ({args.integrations} integrations x 6 metrics x {args.days:g} days, 1 min)")
+    print(
+        f"batch: {rows:,} samples ({args.integrations} integrations x 6 metrics x {args.days:g} days, 1 min)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         bare_path = Path(tmp) / "bare.duckdb"
         con = duckdb.connect(str(bare_path))
@@ -58,7 +60,9 @@ def main() -> None:
         replay = time.perf_counter() - clock
         assert again.written == 0
     print(f"bare DuckDB insert : {bare:6.2f} s  {rows / bare / 1e6:6.2f} M samples/s")
-    print(f"store.write_samples: {ours:6.2f} s  {rows / ours / 1e6:6.2f} M samples/s  (idempotent, latest, rollup marks)")
+    print(
+        f"store.write_samples: {ours:6.2f} s  {rows / ours / 1e6:6.2f} M samples/s  (idempotent, latest, rollup marks)"
+    )
     print(f"same batch again   : {replay:6.2f} s  ({again.written} new rows)")
     print(f"ratio store/bare   : {bare / ours:.2f}  (target >= 0.50)")
 

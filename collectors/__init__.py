@@ -14,7 +14,15 @@ SOURCE_KINDS: dict[str, type[Source]] = {
     "demo": DemoSource,
 }
 
-__all__ = ["SOURCE_KINDS", "Batch", "CollectContext", "Failure", "Source", "build_source", "build_sources"]
+__all__ = [
+    "SOURCE_KINDS",
+    "Batch",
+    "CollectContext",
+    "Failure",
+    "Source",
+    "build_source",
+    "build_sources",
+]
 
 
 def build_source(settings: Settings, index: int) -> Source:

@@ -39,7 +39,9 @@ def state_prefix(source: Source) -> str:
     return f"source.{source.name}"
 
 
-def run_cycle(source: Source, store: Store, inventory: Inventory, now: datetime | None = None) -> CycleResult:
+def run_cycle(
+    source: Source, store: Store, inventory: Inventory, now: datetime | None = None
+) -> CycleResult:
     """Collect one batch from `source` at `now` (aligned to its interval) and store it."""
     started = utcnow()
     clock = time.perf_counter()
@@ -57,7 +59,12 @@ def run_cycle(source: Source, store: Store, inventory: Inventory, now: datetime 
 
 
 def run_backfill(
-    source: Source, store: Store, inventory: Inventory, start: datetime, end: datetime, now: datetime | None = None
+    source: Source,
+    store: Store,
+    inventory: Inventory,
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
 ) -> Iterable[CycleResult]:
     """Pull history between start and end chunk by chunk, storing and recording each chunk."""
     state = store.get_state(state_prefix(source))
@@ -76,7 +83,9 @@ def run_backfill(
         except Exception as exc:
             log.exception("backfill of %s failed", source.name)
             batch, error = Batch(), f"{type(exc).__name__}: {exc}"
-        result = _finish(source, store, batch, error, started, clock, state, before, unique_keys=True)
+        result = _finish(
+            source, store, batch, error, started, clock, state, before, unique_keys=True
+        )
         before = dict(state)
         yield result
         if error:

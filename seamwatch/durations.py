@@ -26,7 +26,7 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         result = value
     elif isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a duration (write e.g. \"30s\", \"5m\", \"1h\", \"7d\")")
+        raise ValueError(f'{value!r} is not a duration (write e.g. "30s", "5m", "1h", "7d")')
     elif isinstance(value, int | float):
         result = timedelta(seconds=float(value))
     elif isinstance(value, str):
@@ -39,7 +39,7 @@ def parse_duration(value: Any) -> timedelta:
             pos = match.end()
         if not text or pos != len(text):
             raise ValueError(
-                f"{value!r} is not a duration (write e.g. \"30s\", \"5m\", \"1h30m\", \"7d\", \"2w\")"
+                f'{value!r} is not a duration (write e.g. "30s", "5m", "1h30m", "7d", "2w")'
             )
         result = timedelta(seconds=seconds)
     else:

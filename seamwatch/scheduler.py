@@ -57,7 +57,9 @@ class InventoryWatch:
         with self._lock:
             signature = self._current_signature()
             if signature != self._signature:
-                self._inventory = load_inventory(self.settings.inventory.paths, self.settings.base_dir)
+                self._inventory = load_inventory(
+                    self.settings.inventory.paths, self.settings.base_dir
+                )
                 for error in self._inventory.errors:
                     log.warning("inventory: %s", error)
                 self.store.sync_inventory(self._inventory, utcnow())
@@ -117,7 +119,9 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
         },
     )
     start = now or datetime.now().astimezone()
-    for job in collection_jobs(settings, store, inventory) + housekeeping_jobs(settings, store, inventory):
+    for job in collection_jobs(settings, store, inventory) + housekeeping_jobs(
+        settings, store, inventory
+    ):
         # Without next_run_time the trigger schedules the first run one interval from now.
         extra = {"next_run_time": start} if job.run_now else {}
         scheduler.add_job(
@@ -138,7 +142,9 @@ def _log_failure(event: JobExecutionEvent) -> None:
         log.warning("job %s missed its run time", event.job_id)
 
 
-def run_until_stopped(scheduler: BackgroundScheduler, on_stop: Callable[[], None] | None = None) -> None:
+def run_until_stopped(
+    scheduler: BackgroundScheduler, on_stop: Callable[[], None] | None = None
+) -> None:
     """Start the scheduler and block until SIGINT or SIGTERM, then shut down cleanly."""
     stop = threading.Event()
 

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-
-
 REPO = Path(__file__).resolve().parents[1]
 
 INVENTORY = """
@@ -116,7 +114,9 @@ def cli(workspace: Workspace, capsys: pytest.CaptureFixture[str]):
     return run
 
 
-def run_cli_process(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli_process(
+    *args: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the CLI in its own process, as a user would."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO)

@@ -25,7 +25,9 @@ def test_check_reports_every_problem_and_exits_2(cli, workspace):
     workspace.write("inventory/broken.toml", "[[integration]]\nid = 'x'\n")
     workspace.write(
         "inventory/payments.toml",
-        (workspace.root / "inventory/payments.toml").read_text().replace('latency_p95_ms = "demo"', 'latency_p95_ms = "prom"'),
+        (workspace.root / "inventory/payments.toml")
+        .read_text()
+        .replace('latency_p95_ms = "demo"', 'latency_p95_ms = "prom"'),
     )
     result = cli("check")
     assert result.code == 2
@@ -35,7 +37,9 @@ def test_check_reports_every_problem_and_exits_2(cli, workspace):
 
 
 def test_bad_config_is_one_line_on_stderr_with_exit_2(cli, workspace):
-    workspace.write("config.toml", "[[sources]]\nname = 'demo'\nkind = 'demo'\ninterval = '5 parsecs'\n")
+    workspace.write(
+        "config.toml", "[[sources]]\nname = 'demo'\nkind = 'demo'\ninterval = '5 parsecs'\n"
+    )
     result = cli("check")
     assert result.code == 2
     assert result.err.count("\n") == 1
@@ -57,13 +61,20 @@ def test_demo_then_sql_then_export(cli, workspace, tmp_path):
     assert result.code == 0, result.err
     assert "demo:" in result.out and "samples over 1 weeks" in result.out
     con = duckdb.connect(str(workspace.store_path), read_only=True)
-    n, days = con.execute("SELECT count(*), count(DISTINCT CAST(ts AS DATE)) FROM samples").fetchone()
+    n, days = con.execute(
+        "SELECT count(*), count(DISTINCT CAST(ts AS DATE)) FROM samples"
+    ).fetchone()
     con.close()
     assert n > 10_000 and days >= 7
 
     out = cli("sql", "SELECT count(*) AS n FROM v_latest", "--format", "json")
     assert out.code == 0 and json.loads(out.out)[0]["n"] > 0
-    csv = cli("sql", "SELECT integration_id, inventoried FROM v_integrations ORDER BY 1", "--format", "csv")
+    csv = cli(
+        "sql",
+        "SELECT integration_id, inventoried FROM v_integrations ORDER BY 1",
+        "--format",
+        "csv",
+    )
     assert csv.out.splitlines()[0] == "integration_id,inventoried"
 
     refused = cli("sql", "DELETE FROM samples")
@@ -72,7 +83,9 @@ def test_demo_then_sql_then_export(cli, workspace, tmp_path):
     target = tmp_path / "export"
     exported = cli("export", "--parquet", str(target))
     assert exported.code == 0 and "daily partitions" in exported.out
-    back = duckdb.sql(f"SELECT count(*) FROM read_parquet('{target}/day=*/*.parquet', hive_partitioning=true)").fetchone()[0]
+    back = duckdb.execute(
+        f"SELECT count(*) FROM read_parquet('{target}/day=*/*.parquet', hive_partitioning=true)"
+    ).fetchone()[0]
     assert back == n
 
 
@@ -100,7 +113,9 @@ def test_collect_unknown_source_is_named(cli):
 def test_import_csv_is_idempotent_and_keeps_uninventoried_ids(cli, workspace, tmp_path):
     frame = pd.DataFrame(
         {
-            "ts": pd.date_range("2026-11-01", periods=50, freq="min").strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "ts": pd.date_range("2026-11-01", periods=50, freq="min").strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            ),
             "integration": ["crm-orders-to-erp"] * 25 + ["legacy-feed"] * 25,
             "metric": "latency_p95_ms",
             "value": [str(v) for v in range(49)] + ["n/a"],
@@ -113,7 +128,12 @@ def test_import_csv_is_idempotent_and_keeps_uninventoried_ids(cli, workspace, tm
     assert "50 rows, 49 new, 1 dropped" in first.out
     assert "not inventoried (kept): legacy-feed" in first.out
     assert "0 new" in cli("import", str(path)).out
-    rows = cli("sql", "SELECT integration_id, inventoried FROM v_integrations WHERE NOT inventoried", "--format", "json")
+    rows = cli(
+        "sql",
+        "SELECT integration_id, inventoried FROM v_integrations WHERE NOT inventoried",
+        "--format",
+        "json",
+    )
     assert json.loads(rows.out) == [{"integration_id": "legacy-feed", "inventoried": False}]
 
 

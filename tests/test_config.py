@@ -44,12 +44,14 @@ def test_unknown_key_is_named_with_its_line(workspace):
 
 
 def test_wrong_type_names_the_key(workspace):
-    message = error_for(workspace, "[app]\nport = \"eighty\"\n")
+    message = error_for(workspace, '[app]\nport = "eighty"\n')
     assert "app.port" in message and "'eighty'" in message
 
 
 def test_bad_duration_names_key_and_value(workspace):
-    message = error_for(workspace, '[[sources]]\nname = "demo"\nkind = "demo"\ninterval = "5 parsecs"\n')
+    message = error_for(
+        workspace, '[[sources]]\nname = "demo"\nkind = "demo"\ninterval = "5 parsecs"\n'
+    )
     assert "sources[0].interval" in message
     assert "'5 parsecs' is not a duration" in message
     assert ":4:" in message
@@ -63,7 +65,9 @@ def test_unset_environment_variable_is_named(workspace, monkeypatch):
 
 def test_environment_variables_are_interpolated(workspace, monkeypatch):
     monkeypatch.setenv("SW_STORE", "elsewhere.duckdb")
-    workspace.write("config.toml", '[store]\npath = "${SW_STORE}"\nspool_dir = "${SW_SPOOL:-spool2}"\n')
+    workspace.write(
+        "config.toml", '[store]\npath = "${SW_STORE}"\nspool_dir = "${SW_SPOOL:-spool2}"\n'
+    )
     settings = load_settings(workspace.config)
     assert settings.store_path.name == "elsewhere.duckdb"
     assert settings.spool_path.name == "spool2"
@@ -92,5 +96,5 @@ def test_durations_parse(text, seconds):
 
 @pytest.mark.parametrize("text", ["5 parsecs", "", "m5", "-3s", "1h 30"])
 def test_bad_durations_are_refused(text):
-    with pytest.raises(ValueError, match="duration|negative"):
+    with pytest.raises(ValueError, match=r"duration|negative"):
         parse_duration(text)

@@ -19,9 +19,16 @@ from seamwatch.store.schema import latest_version, migrations
 T0 = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
 
 
-def batch(minutes: int = 60, integrations=("a", "b"), start: datetime = T0, value: float = 1.0) -> pd.DataFrame:
+def batch(
+    minutes: int = 60, integrations=("a", "b"), start: datetime = T0, value: float = 1.0
+) -> pd.DataFrame:
     rows = [
-        {"ts": start + timedelta(minutes=m), "integration_id": i, "metric": "throughput", "value": value + m}
+        {
+            "ts": start + timedelta(minutes=m),
+            "integration_id": i,
+            "metric": "throughput",
+            "value": value + m,
+        }
         for i in integrations
         for m in range(minutes)
     ]
@@ -79,7 +86,9 @@ def test_latest_tracks_the_newest_sample_even_when_history_arrives_late(store):
 def test_rollups_and_v_samples(store):
     store.write_samples(batch(120), source="t")
     assert store.rollup() > 0
-    hourly = store.query("SELECT bucket, n, mean FROM rollup_1h WHERE integration_id = 'a' ORDER BY bucket")
+    hourly = store.query(
+        "SELECT bucket, n, mean FROM rollup_1h WHERE integration_id = 'a' ORDER BY bucket"
+    )
     assert list(hourly["n"]) == [60, 60]
     assert hourly["mean"].iloc[0] == pytest.approx(np.mean(np.arange(60) + 1.0))
     five = store.query("SELECT count(*) AS n FROM rollup_5m WHERE integration_id = 'a'")
@@ -89,8 +98,13 @@ def test_rollups_and_v_samples(store):
     store.rollup()
     with store.write() as con:
         con.execute("DELETE FROM samples WHERE ts < ?", [T0 + timedelta(hours=1)])
-    resolutions = store.query("SELECT resolution, count(*) AS n FROM v_samples GROUP BY 1 ORDER BY 1")
-    assert dict(zip(resolutions["resolution"], resolutions["n"], strict=True)) == {"1h": 2, "raw": 122}
+    resolutions = store.query(
+        "SELECT resolution, count(*) AS n FROM v_samples GROUP BY 1 ORDER BY 1"
+    )
+    assert dict(zip(resolutions["resolution"], resolutions["n"], strict=True)) == {
+        "1h": 2,
+        "raw": 122,
+    }
 
 
 def test_retention_drops_old_raw_samples(store):
@@ -122,7 +136,9 @@ def test_a_reader_holding_the_file_makes_the_writer_spool_and_nothing_is_lost(st
         text=True,
     )
     assert holder.stdout.readline().strip() == "holding"
-    results = [store.write_samples(batch(30, start=T0 + timedelta(hours=h)), source="t") for h in range(3)]
+    results = [
+        store.write_samples(batch(30, start=T0 + timedelta(hours=h)), source="t") for h in range(3)
+    ]
     assert all(r.spooled for r in results)
     assert store.spool.depth() == 3
     with pytest.raises(duckdb.IOException):  # the file really is locked for writers
@@ -136,7 +152,11 @@ def test_a_reader_holding_the_file_makes_the_writer_spool_and_nothing_is_lost(st
 
 def test_a_writer_waits_out_a_short_read_instead_of_spooling(store):
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(store.path)!r}, read_only=True); print('h', flush=True); time.sleep(0.4)"],
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,time; c=duckdb.connect({str(store.path)!r}, read_only=True); print('h', flush=True); time.sleep(0.4)",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -152,10 +172,16 @@ def test_migrations_upgrade_an_older_schema_and_keep_its_data(tmp_path):
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
     first = migrations()[0]
-    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())")
+    con.execute(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())"
+    )
     con.execute(first.sql)
-    con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [first.version, first.name])
-    con.execute("INSERT INTO samples VALUES ('2026-11-01 00:00:00+00', 'a', 'throughput', 3.0, 'old')")
+    con.execute(
+        "INSERT INTO schema_version (version, name) VALUES (?, ?)", [first.version, first.name]
+    )
+    con.execute(
+        "INSERT INTO samples VALUES ('2026-11-01 00:00:00+00', 'a', 'throughput', 3.0, 'old')"
+    )
     con.close()
     store = Store(path)
     assert store.schema_version() == (first.version, latest_version())

@@ -13,7 +13,9 @@ from seamwatch.cli.common import Context
 ENTRY = Path(__file__).resolve().parents[2] / "app" / "Home.py"
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def register(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         "app",
         parents=[common],
@@ -27,18 +29,29 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     return parser
 
 
-def streamlit_command(ctx: Context, port: int | None = None, address: str | None = None) -> tuple[list[str], dict[str, str]]:
+def streamlit_command(
+    ctx: Context, port: int | None = None, address: str | None = None
+) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that start the dashboard for this config."""
     app = ctx.settings.app
     env = dict(os.environ)
     env["SEAMWATCH_CONFIG"] = str(ctx.settings.config_path)
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ENTRY),
-        "--server.headless", "true",
-        "--server.port", str(port or app.port),
-        "--server.address", address or app.address,
-        "--browser.gatherUsageStats", "false",
-        "--theme.base", "light",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ENTRY),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port or app.port),
+        "--server.address",
+        address or app.address,
+        "--browser.gatherUsageStats",
+        "false",
+        "--theme.base",
+        "light",
     ]
     return cmd, env
 

@@ -7,11 +7,14 @@ from collections import Counter
 
 from collectors import build_sources
 from seamwatch.cli.common import Context, say
+from seamwatch.durations import format_duration
 from seamwatch.errors import ConfigError
 from seamwatch.timeutil import utcnow
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def register(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
     return sub.add_parser(
         "check",
         parents=[common],
@@ -79,7 +82,9 @@ def run(ctx: Context) -> int:
         f"inventory: {len(inventory)} integrations in {len(inventory.files)} files, "
         f"{len(by_owner)} owners ({', '.join(f'{k} {v}' for k, v in sorted(by_owner.items()))})"
     )
-    say(f"sources: {', '.join(f'{s.name} ({s.kind}, every {s.interval})' for s in settings.sources) or 'none'}")
+    say(
+        f"sources: {', '.join(f'{s.name} ({s.kind}, every {format_duration(s.interval)})' for s in settings.sources) or 'none'}"
+    )
     overdue = [i.id for i in inventory if i.review_overdue(today)]
     sunset = [i.id for i in inventory if i.past_sunset(today) and i.lifecycle.value != "retired"]
     if overdue:
@@ -88,8 +93,10 @@ def run(ctx: Context) -> int:
         say(f"past sunset: {', '.join(sunset)}")
     store = ctx.store
     have, want = store.schema_version()
-    say(f"store: {store.path} ({'schema ' + str(have) if store.exists() else 'not created yet'}"
-        f"{'' if have in (0, want) else f', will migrate to {want}'})")
+    say(
+        f"store: {store.path} ({'schema ' + str(have) if store.exists() else 'not created yet'}"
+        f"{'' if have in (0, want) else f', will migrate to {want}'})"
+    )
     if problems:
         say(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
         return 2

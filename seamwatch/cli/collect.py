@@ -10,7 +10,9 @@ from seamwatch.cli.common import Context, say
 from seamwatch.timeutil import utcnow
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def register(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         "collect",
         parents=[common],

@@ -44,7 +44,9 @@ class Context:
         return Store.from_settings(self.settings)
 
 
-def add_format(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "csv", "json")) -> None:
+def add_format(
+    parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "csv", "json")
+) -> None:
     """A --format option shared by commands that print rows."""
     parser.add_argument("--format", choices=choices, default=choices[0], help="output format")
 
@@ -55,12 +57,16 @@ def print_frame(frame: pd.DataFrame, fmt: str = "table", *, out: Any = None) -> 
     if fmt == "csv":
         frame.to_csv(out, index=False)
     elif fmt == "json":
-        out.write(json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2))
+        out.write(
+            json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2)
+        )
         out.write("\n")
     elif frame.empty:
         out.write("(no rows)\n")
     else:
-        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
+        with pd.option_context(
+            "display.max_rows", None, "display.max_columns", None, "display.width", 200
+        ):
             out.write(frame.to_string(index=False) + "\n")
 
 

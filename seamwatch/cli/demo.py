@@ -13,7 +13,9 @@ from seamwatch.config import SourceSettings
 from seamwatch.timeutil import align, utcnow
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def register(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         "demo",
         parents=[common],
@@ -24,8 +26,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--weeks", type=int, default=5, help="weeks of history (default 5)")
-    parser.add_argument("--seed", type=int, default=None, help="random seed (default: the config's, else 7)")
-    parser.add_argument("--if-empty", action="store_true", help="do nothing when the store already has samples")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="random seed (default: the config's, else 7)"
+    )
+    parser.add_argument(
+        "--if-empty", action="store_true", help="do nothing when the store already has samples"
+    )
     return parser
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 from seamwatch.cli.common import Context, say
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def register(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         "export",
         parents=[common],
@@ -19,7 +21,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         epilog="example:\n  seamwatch export --parquet data/exports/history",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--parquet", metavar="DIR", type=Path, required=True, help="target directory")
+    parser.add_argument(
+        "--parquet", metavar="DIR", type=Path, required=True, help="target directory"
+    )
     return parser
 
 

@@ -11,11 +11,14 @@ import pyarrow as pa
 from seamwatch.cli.common import Context, say
 from seamwatch.errors import SeamwatchError
 from seamwatch.metrics import METRIC_NAMES
+from seamwatch.timeutil import utcnow
 
 REQUIRED = ("ts", "integration", "metric", "value")
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def register(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         "import",
         parents=[common],
@@ -27,7 +30,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file", type=Path, help="CSV or Parquet file")
-    parser.add_argument("--source", default=None, help="source label for the rows (default import:<file name>)")
+    parser.add_argument(
+        "--source", default=None, help="source label for the rows (default import:<file name>)"
+    )
     return parser
 
 
@@ -78,6 +83,8 @@ def run(ctx: Context) -> int:
             f"(known: {', '.join(METRIC_NAMES)})"
         )
     store = ctx.store
+    store.migrate()
+    store.sync_inventory(ctx.inventory, utcnow())
     result = store.write_samples(table, dedupe=True)
     if not result.spooled:
         store.rollup()
@@ -90,5 +97,7 @@ def run(ctx: Context) -> int:
         + (" (spooled: store busy)" if result.spooled else "")
     )
     if unlisted:
-        say(f"not inventoried (kept): {', '.join(unlisted[:20])}{' ...' if len(unlisted) > 20 else ''}")
+        say(
+            f"not inventoried (kept): {', '.join(unlisted[:20])}{' ...' if len(unlisted) > 20 else ''}"
+        )
     return 0

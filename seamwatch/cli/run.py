@@ -8,7 +8,9 @@ from seamwatch.cli.common import Context, say
 from seamwatch.scheduler import build_scheduler, run_until_stopped
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def register(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
     return sub.add_parser(
         "run",
         parents=[common],

@@ -9,7 +9,9 @@ from seamwatch.cli.common import Context, add_format, print_frame
 from seamwatch.store.readonly import run_read_only
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def register(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         "sql",
         parents=[common],
@@ -17,13 +19,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description="Run read-only SQL against the store (views v_latest, v_samples, "
         "v_integrations, v_runs, ...). Statements that write are refused.",
         epilog="examples:\n"
-        "  seamwatch sql \"SELECT integration_id, metric, value, age_seconds FROM v_latest\"\n"
-        "  seamwatch sql \"SELECT * FROM v_integrations WHERE owner IS NULL\" --format csv",
+        '  seamwatch sql "SELECT integration_id, metric, value, age_seconds FROM v_latest"\n'
+        '  seamwatch sql "SELECT * FROM v_integrations WHERE owner IS NULL" --format csv',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("query", help="SQL text, or - to read it from standard input")
     add_format(parser)
-    parser.add_argument("--limit", type=int, default=None, help="row limit (default: the app's query_row_limit)")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="row limit (default: the app's query_row_limit)"
+    )
     return parser
 
 

@@ -11,7 +11,9 @@ from seamwatch.cli.common import Context, say
 from seamwatch.scheduler import build_scheduler, run_until_stopped
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def register(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         "up",
         parents=[common],
@@ -22,7 +24,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo history")
-    parser.add_argument("--port", type=int, default=None, help="dashboard port (default: [app] port)")
+    parser.add_argument(
+        "--port", type=int, default=None, help="dashboard port (default: [app] port)"
+    )
     return parser
 
 
@@ -34,7 +38,9 @@ def run(ctx: Context) -> int:
     cmd, env = streamlit_command(ctx, ctx.args.port)
     app = subprocess.Popen(cmd, env=env)
     port = ctx.args.port or ctx.settings.app.port
-    say(f"dashboard: http://{ctx.settings.app.address}:{port}  (Ctrl-C stops the scheduler and the dashboard)")
+    say(
+        f"dashboard: http://{ctx.settings.app.address}:{port}  (Ctrl-C stops the scheduler and the dashboard)"
+    )
 
     def stop_app() -> None:
         app.terminate()

@@ -134,9 +134,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     return settings.model_copy(update={"config_path": config_path})
 
 
-def validate_block(
-    model: type[M], data: Any, settings: Settings, root: tuple[str | int, ...]
-) -> M:
+def validate_block(model: type[M], data: Any, settings: Settings, root: tuple[str | int, ...]) -> M:
     """Validate a block a stage owns (a source's options, the alerts section) with its model.
 
     Errors name the config file, the full key (e.g. sources[2].query) and its line.

@@ -26,7 +26,10 @@ def interpolate_env(data: Any, *, path: Path, key: str = "") -> Any:
     Secrets never sit in the file; an unset variable without a default is a ConfigError.
     """
     if isinstance(data, dict):
-        return {k: interpolate_env(v, path=path, key=f"{key}.{k}" if key else k) for k, v in data.items()}
+        return {
+            k: interpolate_env(v, path=path, key=f"{key}.{k}" if key else k)
+            for k, v in data.items()
+        }
     if isinstance(data, list):
         return [interpolate_env(v, path=path, key=f"{key}[{i}]") for i, v in enumerate(data)]
     if isinstance(data, str) and "${" in data:
@@ -67,7 +70,13 @@ def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
                 start = hits[part]
             continue
         table.append(str(part))
-        pattern = re.compile(r"^\s*(\"?" + re.escape(str(part)) + r"\"?)\s*=|^\s*\[+\s*" + re.escape(".".join(table)) + r"\s*\]+")
+        pattern = re.compile(
+            r"^\s*(\"?"
+            + re.escape(str(part))
+            + r"\"?)\s*=|^\s*\[+\s*"
+            + re.escape(".".join(table))
+            + r"\s*\]+"
+        )
         for i in range(start, len(lines)):
             if pattern.match(lines[i]):
                 start = i
@@ -77,14 +86,20 @@ def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     return start + 1
 
 
-def first_error(exc: ValidationError, *, path: Path, text: str, root: tuple[Any, ...] = ()) -> ConfigError:
+def first_error(
+    exc: ValidationError, *, path: Path, text: str, root: tuple[Any, ...] = ()
+) -> ConfigError:
     """Render the first pydantic error as a one-line ConfigError with file, key and line."""
     errors = exc.errors(include_url=False)
     err = errors[0]
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     full = root + loc
     reason = describe(err)
-    more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    more = (
+        f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
+        if len(errors) > 1
+        else ""
+    )
     return ConfigError(reason + more, path=path, key=loc_to_key(full), line=line_of(text, full))
 
 

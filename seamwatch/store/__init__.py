@@ -198,8 +198,8 @@ class Store:
                 written = self._apply(con, "samples", table)
         except StoreLocked:
             self.spool.put("samples", table)
-            return WriteResult(table.num_rows, 0, dropped, True)
-        return WriteResult(table.num_rows, written, dropped, False)
+            return WriteResult(table.num_rows + dropped, 0, dropped, True)
+        return WriteResult(table.num_rows + dropped, written, dropped, False)
 
     def record_run(self, run: RunRecord, *, timeout: float | None = None) -> None:
         """Record a collection run (spooled like samples if the store is locked)."""

@@ -64,7 +64,9 @@ def open_connection(path: Path, *, read_only: bool, timeout: float) -> duckdb.Du
 
 
 @contextmanager
-def connection(path: Path, *, read_only: bool, timeout: float) -> Iterator[duckdb.DuckDBPyConnection]:
+def connection(
+    path: Path, *, read_only: bool, timeout: float
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection for one unit of work, always closed afterwards."""
     con = open_connection(path, read_only=read_only, timeout=timeout)
     try:

@@ -54,9 +54,7 @@ def sync_inventory(con: duckdb.DuckDBPyConnection, inventory: Inventory, now: da
     try:
         keep = sorted(broken)
         if keep:
-            con.execute(
-                "DELETE FROM integrations WHERE origin NOT IN (SELECT unnest(?))", [keep]
-            )
+            con.execute("DELETE FROM integrations WHERE origin NOT IN (SELECT unnest(?))", [keep])
         else:
             con.execute("DELETE FROM integrations")
         if rows:
@@ -74,8 +72,29 @@ def sync_inventory(con: duckdb.DuckDBPyConnection, inventory: Inventory, now: da
 
 
 _COLUMNS = [
-    "id", "name", "description", "owner", "contacts", "chat_route", "source_system",
-    "target_system", "pattern", "tier", "lifecycle", "sunset", "endpoints", "contract_spec",
-    "contract_schema", "contract_version", "slo_latency_p95_ms", "slo_error_rate",
-    "review_cadence_days", "last_review", "runbook", "tags", "collect", "origin", "synced_at",
+    "id",
+    "name",
+    "description",
+    "owner",
+    "contacts",
+    "chat_route",
+    "source_system",
+    "target_system",
+    "pattern",
+    "tier",
+    "lifecycle",
+    "sunset",
+    "endpoints",
+    "contract_spec",
+    "contract_schema",
+    "contract_version",
+    "slo_latency_p95_ms",
+    "slo_error_rate",
+    "review_cadence_days",
+    "last_review",
+    "runbook",
+    "tags",
+    "collect",
+    "origin",
+    "synced_at",
 ]

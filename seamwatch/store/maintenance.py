@@ -50,7 +50,8 @@ def rollup(con: duckdb.DuckDBPyConnection) -> int:
             )
             written += int(
                 con.execute(
-                    f"SELECT count(*) FROM {table} WHERE bucket >= ? AND bucket <= ?", [bucket_lo, hi]
+                    f"SELECT count(*) FROM {table} WHERE bucket >= ? AND bucket <= ?",
+                    [bucket_lo, hi],
                 ).fetchone()[0]  # type: ignore[index]
             )
         con.execute("DELETE FROM rollup_dirty")

@@ -79,7 +79,9 @@ def run_read_only(
             columns = [d[0] for d in rel.description or []]
             rows = rel.fetchmany(row_limit + 1)
         except duckdb.InterruptException:
-            raise SeamwatchError(f"the query ran longer than {timeout:.0f}s and was stopped") from None
+            raise SeamwatchError(
+                f"the query ran longer than {timeout:.0f}s and was stopped"
+            ) from None
         except duckdb.Error as exc:
             raise SeamwatchError(f"query failed: {_first_line(exc)}") from None
         truncated = len(rows) > row_limit

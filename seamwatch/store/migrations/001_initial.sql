@@ -125,7 +125,7 @@ history AS (
     SELECT ts, integration_id, metric, value, source, 'raw' AS resolution FROM samples
     UNION ALL
     SELECT r.bucket, r.integration_id, r.metric, r.mean, r.source, '1h'
-    FROM rollup_1h r, horizon WHERE r.bucket < horizon.h
+    FROM rollup_1h r, horizon WHERE r.bucket + INTERVAL 1 HOUR <= horizon.h
 )
 SELECT
     h.ts, h.integration_id, h.metric, h.value, h.source, h.resolution,

@@ -1,0 +1,1 @@
+"""alerts stage (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""reports stage (see DESIGN.md)."""
