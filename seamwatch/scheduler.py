@@ -17,8 +17,10 @@ from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+import reports
 from collectors import build_sources
 from collectors.runner import run_cycle
 from seamwatch.config import Settings
@@ -70,12 +72,16 @@ class InventoryWatch:
 
 @dataclass(frozen=True)
 class JobSpec:
-    """One scheduled job: id, what to call, every how long, whether to run at start."""
+    """One scheduled job: id, what to call, every how long, whether to run at start.
+
+    `trigger`, when given, replaces the interval (e.g. a CronTrigger at a local time of day).
+    """
 
     id: str
     func: Callable[[], Any]
     every: timedelta
     run_now: bool = True
+    trigger: BaseTrigger | None = None
 
 
 def housekeeping_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
@@ -104,6 +110,22 @@ def collection_jobs(settings: Settings, store: Store, inventory: InventoryWatch)
     return jobs
 
 
+def report_jobs(settings: Settings) -> list[JobSpec]:
+    """The weekly review at `[reports] schedule_day`/`schedule_time` in its time zone."""
+    rs = reports.report_settings(settings)
+    if not rs.schedule:
+        return []
+    return [
+        JobSpec(
+            "report",
+            lambda: reports.run_scheduled(settings),
+            timedelta(weeks=1),
+            run_now=False,
+            trigger=reports.report_trigger(rs),
+        )
+    ]
+
+
 def build_scheduler(settings: Settings, *, now: datetime | None = None) -> BackgroundScheduler:
     """A scheduler with every job of the daemon, not yet started."""
     store = Store.from_settings(settings)
@@ -119,14 +141,16 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
         },
     )
     start = now or datetime.now().astimezone()
-    for job in collection_jobs(settings, store, inventory) + housekeeping_jobs(
-        settings, store, inventory
+    for job in (
+        collection_jobs(settings, store, inventory)
+        + housekeeping_jobs(settings, store, inventory)
+        + report_jobs(settings)
     ):
         # Without next_run_time the trigger schedules the first run one interval from now.
         extra = {"next_run_time": start} if job.run_now else {}
         scheduler.add_job(
             job.func,
-            IntervalTrigger(seconds=max(1, int(job.every.total_seconds()))),
+            job.trigger or IntervalTrigger(seconds=max(1, int(job.every.total_seconds()))),
             id=job.id,
             name=job.id,
             **extra,

@@ -19,6 +19,7 @@ from seamwatch.cli import (
     demo,
     export,
     import_cmd,
+    report,
     run,
     sql,
     up,
@@ -36,6 +37,7 @@ COMMANDS: list[ModuleType] = [
     import_cmd,
     sql,
     export,
+    report,
 ]
 
 
