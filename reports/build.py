@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -91,7 +92,11 @@ def build_report(
     )
     sources = _failed_sources(failed_sources)
     if team is not None:  # a whole source down concerns everyone; a partial one, whom it missed
-        sources = [s for s in sources if s.failed or set(s.affected) & set(by_id)]
+        sources = [
+            replace(s, affected=[a for a in s.affected if a in by_id])
+            for s in sources
+            if s.failed or set(s.affected) & set(by_id)
+        ]
     governance = _governance(integrations, sources, week)
     cov_this = _coverage(fleet_coverage, "this", week)
     cov_last = _coverage(fleet_coverage, "last", week.previous())
