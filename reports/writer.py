@@ -20,7 +20,7 @@ from reports.build import build_report
 from reports.model import Report
 from reports.render import render_html, render_markdown
 from reports.settings import ReportSettings, report_settings
-from reports.weeks import Week
+from reports.weeks import Week, WeekError
 from seamwatch.chatpost import ChatPostError, PostFormat, escape, link, post_text
 from seamwatch.config import Settings
 from seamwatch.errors import SeamwatchError
@@ -59,6 +59,11 @@ def write_report(
     rs = report_settings(settings)
     now = ensure_utc(now or utcnow())
     week = week or Week.last_complete(now, rs.zone)
+    if week.start > now:
+        raise WeekError(
+            f"week {week.label} has not started yet (it starts "
+            f"{week.start.astimezone(rs.zone):%a %d %b %Y %H:%M} {rs.timezone})"
+        )
     store = store or Store.from_settings(settings)
     store.migrate()
     report = build_report(store, week, now=now, team=team, top_n=rs.top_n)
