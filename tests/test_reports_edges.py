@@ -275,3 +275,27 @@ def test_scheduled_run_writes_fleet_and_team_reports_and_posts(
     assert [w.md_path.name for w in written] == ["2026-W47.md", "2026-W47-payments.md"]
     (request, _), = httpserver.log
     assert "[Full report](file://" in json.loads(request.data)["text"]
+
+
+def test_seamwatch_demo_then_report_on_the_wall_clock(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`seamwatch demo` then `seamwatch report` as a user runs them, with the real clock."""
+    import shutil
+
+    from seamwatch.cli import main
+    from tests.reports_fixtures import DEMO_CONFIG, REPO
+
+    shutil.copytree(REPO / "data" / "inventory", tmp_path / "inventory")
+    (tmp_path / "config.toml").write_text(DEMO_CONFIG, encoding="utf-8")
+    config = str(tmp_path / "config.toml")
+    assert main(["demo", "--weeks", "2", "--config", config]) == 0
+    capsys.readouterr()
+    assert main(["report", "--config", config]) == 0
+    out = capsys.readouterr().out
+    week = Week.last_complete(datetime.now(UTC), BERLIN)
+    md = (tmp_path / "data" / "reports" / f"{week.label}.md").read_text(encoding="utf-8")
+    assert f"wrote {tmp_path / 'data' / 'reports' / week.label}.md" in out
+    # situations that do not depend on when the demo was seeded
+    assert "hr-employee-sync, due 2025-08-13" in md
+    assert "Marketing leads import (marketing-leads-import)" in md.split("**No owner**")[1]
+    assert "legacy-soap-pricing, deprecated, sunset 2026-09-30" in md
+    assert "partner-shadow-feed (" in md.split("**Seen in data but not inventoried**")[1]
