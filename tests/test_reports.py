@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 

@@ -118,7 +118,7 @@ def test_partly_covered_week_says_how_much_and_from_when(workspace: Workspace) -
 
 def test_team_without_integrations_gets_a_plain_report(workspace: Workspace, cli) -> None:  # type: ignore[no-untyped-def]
     store = prepare(workspace)
-    week = Week.parse("2026-W47", UTC)  # type: ignore[arg-type]
+    week = Week.parse("2026-W47", ZoneInfo("UTC"))
     store.write_samples(samples(["crm-orders-to-erp"], week.start, week.end))
     result = cli("report", "--week", "2026-W47", "--team", "Data & BI")
     assert result.code == 0, result.err
@@ -211,7 +211,7 @@ def test_post_sends_summary_with_link_and_records_it(
         'link_base = "https://seamwatch.example.com/reports"',
         HOSTILE_INVENTORY,
     )
-    week = Week.parse("2026-W47", UTC)  # type: ignore[arg-type]
+    week = Week.parse("2026-W47", ZoneInfo("UTC"))
     store.write_samples(samples(["crm-orders-to-erp"], week.previous().start, week.end))
     httpserver.expect_request("/hooks/secret-token", method="POST").respond_with_data("ok")
     result = cli("report", "--week", "2026-W47", "--post")
