@@ -1,6 +1,6 @@
 """The weekly review: queries against the documented views, jinja2 templates, Markdown and HTML.
 
-Public face: `write_report` / `post_report` / `run_scheduled` (used by the CLI and scheduler),
+Public face: `write_report` / `post_report` / `run_scheduled` / `catch_up` (CLI and scheduler),
 `build_report` and the renderers (for tests and other callers), `ReportSettings` and `check`.
 """
 
@@ -9,7 +9,14 @@ from reports.render import render_html, render_markdown
 from reports.schedule import report_trigger
 from reports.settings import ReportSettings, check, report_settings
 from reports.weeks import Week, WeekError
-from reports.writer import ReportError, Written, post_report, run_scheduled, write_report
+from reports.writer import (
+    ReportError,
+    Written,
+    catch_up,
+    post_report,
+    run_scheduled,
+    write_report,
+)
 
 __all__ = [
     "ReportError",
@@ -18,6 +25,7 @@ __all__ = [
     "WeekError",
     "Written",
     "build_report",
+    "catch_up",
     "check",
     "post_report",
     "render_html",

@@ -19,6 +19,7 @@ from reports import queries
 from reports.build import build_report
 from reports.model import Report
 from reports.render import render_html, render_markdown
+from reports.schedule import report_trigger
 from reports.settings import ReportSettings, report_settings
 from reports.weeks import Week, WeekError
 from seamwatch.chatpost import ChatPostError, PostFormat, escape, link, post_text
@@ -198,6 +199,32 @@ def run_scheduled(settings: Settings, *, now: datetime | None = None) -> list[Wr
         except ReportError as exc:
             log.error("%s", exc)
     return written
+
+
+def catch_up(settings: Settings, *, now: datetime | None = None) -> list[Written]:
+    """At daemon start: write (and post) the last complete week if its scheduled run was missed.
+
+    The cron job only fires while the daemon runs; a daemon that was down on Monday morning
+    would otherwise skip that week's review altogether.
+    """
+    rs = report_settings(settings)
+    now = ensure_utc(now or utcnow())
+    if not rs.schedule:
+        return []
+    week = Week.last_complete(now, rs.zone)
+    due = report_trigger(rs).get_next_fire_time(None, week.end)
+    if due is None or now < due:
+        return []  # the regular run is still ahead
+    store = Store.from_settings(settings)
+    if store.exists():
+        with store.read() as con:
+            done = con.execute(
+                "SELECT count(*) FROM v_reports WHERE week = ? AND team IS NULL", [week.label]
+            ).fetchone()
+        if done and done[0]:
+            return []
+    log.info("the scheduled report of %s was missed; writing it now", week.label)
+    return run_scheduled(settings, now=now)
 
 
 def _write(path: Path, text: str) -> Path:

@@ -18,6 +18,7 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 import reports
@@ -111,7 +112,8 @@ def collection_jobs(settings: Settings, store: Store, inventory: InventoryWatch)
 
 
 def report_jobs(settings: Settings) -> list[JobSpec]:
-    """The weekly review at `[reports] schedule_day`/`schedule_time` in its time zone."""
+    """The weekly review at `[reports] schedule_day`/`schedule_time` in its time zone, plus a
+    one-off catch-up at start for a week whose scheduled run the daemon missed."""
     rs = reports.report_settings(settings)
     if not rs.schedule:
         return []
@@ -122,7 +124,14 @@ def report_jobs(settings: Settings) -> list[JobSpec]:
             timedelta(weeks=1),
             run_now=False,
             trigger=reports.report_trigger(rs),
-        )
+        ),
+        JobSpec(
+            "report-catch-up",
+            lambda: reports.catch_up(settings),
+            timedelta(weeks=1),
+            run_now=False,
+            trigger=DateTrigger(),  # once, as soon as the scheduler starts
+        ),
     ]
 
 

@@ -299,3 +299,18 @@ def test_seamwatch_demo_then_report_on_the_wall_clock(tmp_path, capsys) -> None:
     assert "Marketing leads import (marketing-leads-import)" in md.split("**No owner**")[1]
     assert "legacy-soap-pricing, deprecated, sunset 2026-09-30" in md
     assert "partner-shadow-feed (" in md.split("**Seen in data but not inventoried**")[1]
+
+
+def test_daemon_start_writes_a_missed_weekly_report_once(workspace: Workspace) -> None:
+    from reports import catch_up
+
+    prepare(workspace, 'timezone = "Europe/Berlin"')
+    settings = load_settings(workspace.config)
+    sunday_night = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)  # Mon 00:30 Berlin: run still ahead
+    assert catch_up(settings, now=sunday_night) == []
+    monday_noon = datetime(2026, 11, 23, 11, tzinfo=UTC)  # the 08:00 run was missed
+    (written,) = catch_up(settings, now=monday_noon)
+    assert written.md_path.name == "2026-W47.md"
+    assert catch_up(settings, now=monday_noon + timedelta(hours=1)) == []  # already written
+    scheduler = build_scheduler(settings)
+    assert {"report", "report-catch-up"} <= {j.id for j in scheduler.get_jobs()}
