@@ -463,8 +463,7 @@ def _notes(report: Report) -> list[str]:
         )
     partial = [i for i in report.integrations if i.has_data and i.coverage < FULL_COVERAGE]
     if partial and not c.partial:
-        notes.append(
-            f"{len(partial)} integration{'s' if len(partial) != 1 else ''} reported for only part "
-            "of the week (see the coverage column)."
-        )
+        named = ", ".join(f"{i.id} ({i.coverage:.0%})" for i in partial[:5])
+        more = f" and {len(partial) - 5} more" if len(partial) > 5 else ""
+        notes.append(f"Reported for only part of the week: {named}{more}.")
     return notes

@@ -24,7 +24,7 @@ from reports.settings import ReportSettings, report_settings
 from reports.weeks import Week, WeekError
 from seamwatch.chatpost import ChatPostError, PostFormat, escape, link, post_text
 from seamwatch.config import Settings
-from seamwatch.errors import SeamwatchError
+from seamwatch.errors import SeamwatchError, StoreMissing
 from seamwatch.metrics import METRIC_INFO, Metric
 from seamwatch.store import Store
 from seamwatch.timeutil import ensure_utc, utcnow
@@ -66,6 +66,10 @@ def write_report(
             f"{week.start.astimezone(rs.zone):%a %d %b %Y %H:%M} {rs.timezone})"
         )
     store = store or Store.from_settings(settings)
+    if not store.exists():  # do not create an empty store just to report that it is empty
+        raise StoreMissing(
+            f"no store at {store.path}: run `seamwatch demo` to seed one, or `seamwatch run` to collect"
+        )
     store.migrate()
     report = build_report(store, week, now=now, team=team, top_n=rs.top_n)
     target = (out_dir or rs.out_dir(settings)).resolve()

@@ -184,6 +184,7 @@ def test_per_integration_table_shows_this_week_last_week_and_coverage(
     )
     assert hours < 168
     assert f"| {hours / 168:.0%} |" in stopped
+    assert f"Reported for only part of the week: pos-sales-stream ({hours / 168:.0%})." in md["_top"]
     assert "no data" in stopped
 
     shadow = line_with(table, "(partner-shadow-feed)")

@@ -314,3 +314,13 @@ def test_daemon_start_writes_a_missed_weekly_report_once(workspace: Workspace) -
     assert catch_up(settings, now=monday_noon + timedelta(hours=1)) == []  # already written
     scheduler = build_scheduler(settings)
     assert {"report", "report-catch-up"} <= {j.id for j in scheduler.get_jobs()}
+
+
+def test_report_without_a_store_says_how_to_get_one(workspace: Workspace, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("report")
+    assert result.code == 2
+    assert result.err == (
+        f"seamwatch: no store at {workspace.store_path}: run `seamwatch demo` to seed one, "
+        "or `seamwatch run` to collect\n"
+    )
+    assert not workspace.store_path.exists()
