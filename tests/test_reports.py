@@ -187,6 +187,9 @@ def test_per_integration_table_shows_this_week_last_week_and_coverage(
     assert f"Reported for only part of the week: pos-sales-stream ({hours / 168:.0%})." in md["_top"]
     assert "no data" in stopped
 
+    for planned_or_retired in ("(returns-portal-api)", "(legacy-edi-orders)"):
+        assert "| unmonitored | — |" in line_with(table, planned_or_retired)
+
     shadow = line_with(table, "(partner-shadow-feed)")
     assert "not inventoried" in shadow
 
