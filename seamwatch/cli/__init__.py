@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "urllib3"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     try:
         return int(args.handler(Context(args)) or 0)
