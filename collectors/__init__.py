@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collectors.base import Batch, CollectContext, Failure, Source
 from collectors.demo import DemoSource
+from collectors.prometheus import PrometheusSource
 from seamwatch.config import Settings, SourceSettings, validate_block
 from seamwatch.errors import ConfigError
 
 SOURCE_KINDS: dict[str, type[Source]] = {
     "demo": DemoSource,
+    "prometheus": PrometheusSource,
 }
 
 __all__ = [
