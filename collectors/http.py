@@ -106,7 +106,10 @@ class Fetched:
             return None, self.error
         assert self.status is not None
         if not 200 <= self.status < 300:
-            return None, f"HTTP {self.status}{_reason(self.status)} from {self.where}{_snippet(self.body)}"
+            return (
+                None,
+                f"HTTP {self.status}{_reason(self.status)} from {self.where}{_snippet(self.body)}",
+            )
         return self.body, None
 
     def json(self) -> tuple[Any, str | None]:
@@ -120,9 +123,7 @@ class Fetched:
             return None, f"invalid JSON from {self.where}: {exc}{_snippet(body or b'')}"
 
 
-def fetch_all(
-    requests: Sequence[Request], options: HttpOptions, timeout: float
-) -> list[Fetched]:
+def fetch_all(requests: Sequence[Request], options: HttpOptions, timeout: float) -> list[Fetched]:
     """Make every request concurrently (at most options.concurrency at once), each bounded by
     timeout; the answers come back in the order of the requests and never raise."""
     if not requests:
@@ -130,9 +131,13 @@ def fetch_all(
     return asyncio.run(_fetch_all(list(requests), options, timeout))
 
 
-async def _fetch_all(requests: list[Request], options: HttpOptions, timeout: float) -> list[Fetched]:
+async def _fetch_all(
+    requests: list[Request], options: HttpOptions, timeout: float
+) -> list[Fetched]:
     limit = asyncio.Semaphore(options.concurrency)
-    limits = httpx.Limits(max_connections=options.concurrency, max_keepalive_connections=options.concurrency)
+    limits = httpx.Limits(
+        max_connections=options.concurrency, max_keepalive_connections=options.concurrency
+    )
     async with httpx.AsyncClient(
         headers=options.request_headers(),
         auth=options.basic_auth(),

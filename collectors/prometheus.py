@@ -113,7 +113,11 @@ class PrometheusSource(Source):
         def run(query: _Query) -> tuple[_Query, list[dict[str, Any]] | None, str | None]:
             try:
                 params = {"time": f"{at.timestamp():.3f}"}
-                return query, client.custom_query(query.promql, params=params, timeout=self._timeout), None
+                return (
+                    query,
+                    client.custom_query(query.promql, params=params, timeout=self._timeout),
+                    None,
+                )
             except Exception as exc:
                 return query, None, self._describe(exc, query.promql)
 
@@ -145,7 +149,11 @@ class PrometheusSource(Source):
             ) -> tuple[_Query, list[dict[str, Any]] | None, str | None]:
                 try:
                     series = client.custom_query_range(
-                        query.promql, start_time=lo, end_time=hi, step=step_text, timeout=self._timeout
+                        query.promql,
+                        start_time=lo,
+                        end_time=hi,
+                        step=step_text,
+                        timeout=self._timeout,
                     )
                     return query, series, None
                 except Exception as exc:
@@ -161,7 +169,11 @@ class PrometheusSource(Source):
                     continue
                 self._map(builder, query, series or [], instant_at=None)
             log.info(
-                "backfill %s: %s..%s, %d samples", self.name, cursor.isoformat(), upto.isoformat(), builder.count
+                "backfill %s: %s..%s, %d samples",
+                self.name,
+                cursor.isoformat(),
+                upto.isoformat(),
+                builder.count,
             )
             yield builder.batch()
             cursor = upto
@@ -251,7 +263,9 @@ class PrometheusSource(Source):
             else:
                 for ts, value in item.get("values", []):
                     at = datetime.fromtimestamp(float(ts), UTC)
-                    builder.add(at, integration, query.metric, value, where=f"{where} at {at:%H:%M:%S}")
+                    builder.add(
+                        at, integration, query.metric, value, where=f"{where} at {at:%H:%M:%S}"
+                    )
 
 
 def _api_error(message: str) -> tuple[str, str]:

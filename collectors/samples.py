@@ -75,9 +75,7 @@ class SampleBuilder:
             self._uninventoried.add(integration)
         return True
 
-    def add_many(
-        self, rows: Iterable[tuple[datetime, str, Metric, Any]], *, where: str
-    ) -> None:
+    def add_many(self, rows: Iterable[tuple[datetime, str, Metric, Any]], *, where: str) -> None:
         """Add (ts, integration, metric, value) rows."""
         for ts, integration, metric, value in rows:
             self.add(ts, integration, metric, value, where=where)

@@ -70,13 +70,16 @@ def openmetrics(
     stamps = range(start, end + 1, step)
     lines = ["# TYPE jobs counter"]
     for name, (rate, _) in rates.items():
-        lines += [f'jobs_total{{integration="{name}"}} {rate * (t - start):.6f} {t}' for t in stamps]
+        lines += [
+            f'jobs_total{{integration="{name}"}} {rate * (t - start):.6f} {t}' for t in stamps
+        ]
     if orphan:  # a series a careless query would aggregate without any integration label
         lines += [f'jobs_total{{service="orphan"}} {3.0 * (t - start):.6f} {t}' for t in stamps]
     lines.append("# TYPE job_failures counter")
     for name, (_, fail) in rates.items():
         lines += [
-            f'job_failures_total{{integration="{name}"}} {fail * (t - start):.6f} {t}' for t in stamps
+            f'job_failures_total{{integration="{name}"}} {fail * (t - start):.6f} {t}'
+            for t in stamps
         ]
     lines.append("# TYPE job_duration_seconds_bucket gauge")
     for name, (rate, _) in rates.items():
@@ -131,7 +134,9 @@ def start_prometheus(root: Path, data: str, *, ready_timeout: float = 60.0) -> P
     deadline = time.monotonic() + ready_timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"prometheus exited: {(root / 'prometheus.log').read_text()[-2000:]}")
+            raise RuntimeError(
+                f"prometheus exited: {(root / 'prometheus.log').read_text()[-2000:]}"
+            )
         try:
             if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
                 return PrometheusServer(url, process)

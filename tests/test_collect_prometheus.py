@@ -1,4 +1,5 @@
 """The prometheus source against a real Prometheus loaded with known history."""
+# ruff: noqa: F811  (pytest fixtures imported from their server modules)
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from collectors.runner import run_backfill, run_cycle
-from tests.collect_helpers import inventory, make_source, store, values  # noqa: F401
+from tests.collect_helpers import inventory, make_source, store, values  # noqa: F401 (fixtures)
 from tests.servers_prometheus import (
     END,
     EXPECTED_MS,
@@ -25,7 +26,9 @@ def fleet_source(url: str, **extra):
     return make_source("prometheus", url=url, metrics=dict(FLEET_QUERIES), timeout="5s", **extra)
 
 
-def test_live_cycle_collects_rates_and_quantiles_the_data_implies(prometheus_server, store, inventory):
+def test_live_cycle_collects_rates_and_quantiles_the_data_implies(
+    prometheus_server, store, inventory
+):
     source = fleet_source(prometheus_server.url)
     result = run_cycle(source, store, inventory, now=at(END))
 
@@ -42,7 +45,12 @@ def test_live_cycle_collects_rates_and_quantiles_the_data_implies(prometheus_ser
     assert result.status == "partial"
     # idle-link has no traffic: 0/0 and the quantiles of nothing are NaN, reported, not stored
     nan = [f for f in result.failures if f.integration == "idle-link"]
-    assert {f.metric for f in nan} == {"error_rate", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms"}
+    assert {f.metric for f in nan} == {
+        "error_rate",
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "latency_p99_ms",
+    }
     assert all("value is NaN" in f.error and "query " in f.error for f in nan)
     assert ("idle-link", "error_rate") not in got
 
@@ -51,7 +59,9 @@ def test_series_without_the_integration_label_is_a_failure_naming_the_query(
     prometheus_server, store, inventory
 ):
     source = make_source(
-        "prometheus", url=prometheus_server.url, metrics={"throughput": "sum by (service) (rate(jobs_total[5m]))"}
+        "prometheus",
+        url=prometheus_server.url,
+        metrics={"throughput": "sum by (service) (rate(jobs_total[5m]))"},
     )
     result = run_cycle(source, store, inventory, now=at(END))
     assert result.samples == 0
@@ -60,27 +70,41 @@ def test_series_without_the_integration_label_is_a_failure_naming_the_query(
     assert all("sum by (service) (rate(jobs_total[5m]))" in m for m in messages)
 
 
-def test_unaggregated_query_reports_several_series_per_integration(prometheus_server, store, inventory):
+def test_unaggregated_query_reports_several_series_per_integration(
+    prometheus_server, store, inventory
+):
     source = make_source(
-        "prometheus", url=prometheus_server.url, metrics={"throughput": "rate(job_duration_seconds_bucket[5m])"}
+        "prometheus",
+        url=prometheus_server.url,
+        metrics={"throughput": "rate(job_duration_seconds_bucket[5m])"},
     )
     result = run_cycle(source, store, inventory, now=at(END))
-    assert any("several series for integration 'crm-orders-to-erp'" in f.error for f in result.failures)
+    assert any(
+        "several series for integration 'crm-orders-to-erp'" in f.error for f in result.failures
+    )
 
 
 def test_promql_syntax_error_is_reported_with_the_query_and_others_still_collect(
     prometheus_server, store, inventory
 ):
     bad = "sum by (integration) (rate(jobs_total[5m]"
-    source = make_source("prometheus", url=prometheus_server.url, metrics={**FLEET_QUERIES, "dlq_depth": bad})
+    source = make_source(
+        "prometheus", url=prometheus_server.url, metrics={**FLEET_QUERIES, "dlq_depth": bad}
+    )
     result = run_cycle(source, store, inventory, now=at(END))
     [failure] = [f for f in result.failures if f.metric == "dlq_depth"]
-    assert "HTTP 400" in failure.error and "bad_data" in failure.error and "parse error" in failure.error
+    assert (
+        "HTTP 400" in failure.error
+        and "bad_data" in failure.error
+        and "parse error" in failure.error
+    )
     assert failure.error.endswith(f"query: {bad}")
     assert values(store)[("crm-orders-to-erp", "throughput")] == pytest.approx(10.0)
 
 
-def test_integration_not_in_the_inventory_is_kept_as_not_inventoried(prometheus_server, store, inventory):
+def test_integration_not_in_the_inventory_is_kept_as_not_inventoried(
+    prometheus_server, store, inventory
+):
     run_cycle(fleet_source(prometheus_server.url), store, inventory, now=at(END))
     store.sync_inventory(inventory, at(END))
     row = store.query(
@@ -97,7 +121,9 @@ def test_per_integration_query_needs_no_label_and_is_checked_against_the_invento
         "prometheus",
         url=prometheus_server.url,
         per_integration={
-            "crm-orders-to-erp": {"throughput": 'sum(rate(jobs_total{integration="crm-orders-to-erp"}[5m]))'},
+            "crm-orders-to-erp": {
+                "throughput": 'sum(rate(jobs_total{integration="crm-orders-to-erp"}[5m]))'
+            },
             "payments-webhook": {"throughput": "rate(jobs_total[5m])"},
         },
     )
@@ -141,5 +167,10 @@ def test_unreachable_prometheus_fails_every_query_with_the_url(store, inventory)
 
 
 def test_dns_failure_is_named(store, inventory):
-    result = run_cycle(fleet_source("http://prometheus.does-not-exist.invalid:9090"), store, inventory, now=at(END))
-    assert all("DNS lookup failed for prometheus.does-not-exist.invalid" in f.error for f in result.failures)
+    result = run_cycle(
+        fleet_source("http://prometheus.does-not-exist.invalid:9090"), store, inventory, now=at(END)
+    )
+    assert all(
+        "DNS lookup failed for prometheus.does-not-exist.invalid" in f.error
+        for f in result.failures
+    )
