@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collectors.base import Batch, CollectContext, Failure, Source
 from collectors.demo import DemoSource
+from collectors.http_json import HttpJsonSource
 from collectors.prometheus import PrometheusSource
 from seamwatch.config import Settings, SourceSettings, validate_block
 from seamwatch.errors import ConfigError
@@ -14,6 +15,7 @@ from seamwatch.errors import ConfigError
 SOURCE_KINDS: dict[str, type[Source]] = {
     "demo": DemoSource,
     "prometheus": PrometheusSource,
+    "http_json": HttpJsonSource,
 }
 
 __all__ = [
