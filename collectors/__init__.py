@@ -9,6 +9,7 @@ from collectors.base import Batch, CollectContext, Failure, Source
 from collectors.demo import DemoSource
 from collectors.http_json import HttpJsonSource
 from collectors.prometheus import PrometheusSource
+from collectors.scrape import ScrapeSource
 from seamwatch.config import Settings, SourceSettings, validate_block
 from seamwatch.errors import ConfigError
 
@@ -16,6 +17,7 @@ SOURCE_KINDS: dict[str, type[Source]] = {
     "demo": DemoSource,
     "prometheus": PrometheusSource,
     "http_json": HttpJsonSource,
+    "scrape": ScrapeSource,
 }
 
 __all__ = [

@@ -10,7 +10,6 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-
 _SERVER: list[HTTPServer] = []
 
 
