@@ -9,6 +9,7 @@ from collectors.base import Batch, CollectContext, Failure, Source
 from collectors.demo import DemoSource
 from collectors.http_json import HttpJsonSource
 from collectors.prometheus import PrometheusSource
+from collectors.rabbitmq import RabbitMqSource
 from collectors.scrape import ScrapeSource
 from seamwatch.config import Settings, SourceSettings, validate_block
 from seamwatch.errors import ConfigError
@@ -18,6 +19,7 @@ SOURCE_KINDS: dict[str, type[Source]] = {
     "prometheus": PrometheusSource,
     "http_json": HttpJsonSource,
     "scrape": ScrapeSource,
+    "rabbitmq": RabbitMqSource,
 }
 
 __all__ = [
