@@ -8,6 +8,7 @@ from __future__ import annotations
 from collectors.base import Batch, CollectContext, Failure, Source
 from collectors.demo import DemoSource
 from collectors.http_json import HttpJsonSource
+from collectors.probe import ProbeSource
 from collectors.prometheus import PrometheusSource
 from collectors.rabbitmq import RabbitMqSource
 from collectors.scrape import ScrapeSource
@@ -20,6 +21,7 @@ SOURCE_KINDS: dict[str, type[Source]] = {
     "http_json": HttpJsonSource,
     "scrape": ScrapeSource,
     "rabbitmq": RabbitMqSource,
+    "probe": ProbeSource,
 }
 
 __all__ = [
