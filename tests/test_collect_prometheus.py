@@ -161,7 +161,7 @@ def test_backfill_pulls_history_in_chunks_at_the_step(prometheus_server, store, 
 def test_unreachable_prometheus_fails_every_query_with_the_url(store, inventory):
     url = f"http://127.0.0.1:{free_port()}"
     result = run_cycle(fleet_source(url), store, inventory, now=at(END))
-    assert result.status == "partial" and result.samples == 0
+    assert result.status == "failed" and result.samples == 0  # nothing collected at all
     assert len(result.failures) == len(FLEET_QUERIES)
     assert all("connection refused" in f.error and url in f.error for f in result.failures)
 
