@@ -48,6 +48,7 @@ FLEET_QUERIES = {
     "latency_p50_ms": "1000 * histogram_quantile(0.5, sum by (integration, le) (rate(job_duration_seconds_bucket[5m])))",
     "latency_p95_ms": "1000 * histogram_quantile(0.95, sum by (integration, le) (rate(job_duration_seconds_bucket[5m])))",
     "latency_p99_ms": "1000 * histogram_quantile(0.99, sum by (integration, le) (rate(job_duration_seconds_bucket[5m])))",
+    "dlq_depth": "sum by (integration) (dlq_messages)",
 }
 
 
@@ -66,7 +67,8 @@ def free_port() -> int:
 def openmetrics(
     rates: dict[str, tuple[float, float]], start: int, end: int, step: int, *, orphan: bool
 ) -> str:
-    """History of jobs_total, job_failures_total and job_duration_seconds_bucket per integration."""
+    """History of jobs_total, job_failures_total, job_duration_seconds_bucket and dlq_messages
+    (the integration's position in `rates` modulo 7) per integration."""
     stamps = range(start, end + 1, step)
     lines = ["# TYPE jobs counter"]
     for name, (rate, _) in rates.items():
@@ -89,6 +91,9 @@ def openmetrics(
                 f"{rate * share * (t - start):.6f} {t}"
                 for t in stamps
             ]
+    lines.append("# TYPE dlq_messages gauge")
+    for index, name in enumerate(rates):
+        lines += [f'dlq_messages{{integration="{name}"}} {index % 7} {t}' for t in stamps]
     lines.append("# EOF")
     return "\n".join(lines) + "\n"
 

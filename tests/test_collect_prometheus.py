@@ -40,6 +40,7 @@ def test_live_cycle_collects_rates_and_quantiles_the_data_implies(
             assert got[(name, "latency_p50_ms")] == pytest.approx(EXPECTED_MS[0.5], rel=1e-6)
             assert got[(name, "latency_p95_ms")] == pytest.approx(EXPECTED_MS[0.95], rel=1e-6)
             assert got[(name, "latency_p99_ms")] == pytest.approx(EXPECTED_MS[0.99], rel=1e-6)
+    assert [got[(name, "dlq_depth")] for name in RATES] == [0.0, 1.0, 2.0, 3.0]
     ts = store.scalar("SELECT DISTINCT ts FROM samples")
     assert ts == at(END)
     assert result.status == "partial"
