@@ -20,6 +20,7 @@ from seamwatch.cli import (
     export,
     import_cmd,
     run,
+    sources,
     sql,
     up,
 )
@@ -33,6 +34,7 @@ COMMANDS: list[ModuleType] = [
     up,
     app_cmd,
     collect,
+    sources,
     import_cmd,
     sql,
     export,

@@ -25,9 +25,12 @@ _MAX_WAIT = 0.5
 
 
 def is_lock_error(exc: BaseException) -> bool:
-    """True for DuckDB's "Could not set lock on file" (another process holds the file)."""
-    text = str(exc)
-    return isinstance(exc, duckdb.IOException) and ("lock" in text.lower())
+    """True when the file is busy: DuckDB's "Could not set lock on file" (another process holds
+    it), or, inside the daemon, another thread holding it open in the other mode."""
+    text = str(exc).lower()
+    if isinstance(exc, duckdb.IOException) and "lock" in text:
+        return True
+    return "different configuration than existing connections" in text
 
 
 def open_connection(path: Path, *, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
