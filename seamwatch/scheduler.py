@@ -15,17 +15,23 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_MISSED,
+    EVENT_SCHEDULER_SHUTDOWN,
+    JobExecutionEvent,
+)
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 import reports
-from collectors import build_sources
-from collectors.runner import run_cycle
+from collectors import Source, build_sources
+from collectors.runner import CycleResult, run_cycle
 from seamwatch.config import Settings
 from seamwatch.inventory import Inventory, load_inventory
+from seamwatch.selfmetrics import SelfMetrics
 from seamwatch.store import Store
 from seamwatch.timeutil import utcnow
 
@@ -95,19 +101,25 @@ def housekeeping_jobs(settings: Settings, store: Store, inventory: InventoryWatc
     ]
 
 
-def collection_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
-    """One job per enabled source."""
+def collection_jobs(
+    settings: Settings,
+    store: Store,
+    inventory: InventoryWatch,
+    metrics: SelfMetrics | None = None,
+) -> list[JobSpec]:
+    """One job per enabled source; each cycle's result feeds the daemon's own metrics."""
     jobs = []
     for source in build_sources(settings):
         if not source.settings.enabled:
             continue
-        jobs.append(
-            JobSpec(
-                f"collect:{source.name}",
-                lambda source=source: run_cycle(source, store, inventory.get()),
-                source.interval,
-            )
-        )
+
+        def collect(source: Source = source) -> CycleResult:
+            result = run_cycle(source, store, inventory.get())
+            if metrics is not None:
+                metrics.observe(result)
+            return result
+
+        jobs.append(JobSpec(f"collect:{source.name}", collect, source.interval))
     return jobs
 
 
@@ -136,7 +148,11 @@ def report_jobs(settings: Settings) -> list[JobSpec]:
 
 
 def build_scheduler(settings: Settings, *, now: datetime | None = None) -> BackgroundScheduler:
-    """A scheduler with every job of the daemon, not yet started."""
+    """A scheduler with every job of the daemon, not yet started.
+
+    With `[scheduler] metrics_port` set, the daemon's own /metrics is served from here on and
+    stops when the scheduler shuts down.
+    """
     store = Store.from_settings(settings)
     store.migrate()
     inventory = InventoryWatch(settings, store)
@@ -149,9 +165,10 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
             "misfire_grace_time": int(settings.scheduler.misfire_grace.total_seconds()),
         },
     )
+    metrics = SelfMetrics(spool_depth=store.spool.depth)
     start = now or datetime.now().astimezone()
     for job in (
-        collection_jobs(settings, store, inventory)
+        collection_jobs(settings, store, inventory, metrics)
         + housekeeping_jobs(settings, store, inventory)
         + report_jobs(settings)
     ):
@@ -165,6 +182,15 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
             **extra,
         )
     scheduler.add_listener(_log_failure, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    scheduler.add_listener(
+        lambda event: metrics.job_failed(event.job_id) if event.exception else None,
+        EVENT_JOB_ERROR,
+    )
+    port = settings.scheduler.metrics_port
+    if port:
+        metrics.serve(port, settings.scheduler.metrics_address)
+        scheduler.add_listener(lambda _event: metrics.close(), EVENT_SCHEDULER_SHUTDOWN)
+    scheduler.seamwatch_metrics = metrics  # type: ignore[attr-defined]  # for `run` and tests
     return scheduler
 
 

@@ -21,6 +21,7 @@ from seamwatch.cli import (
     import_cmd,
     report,
     run,
+    sources,
     sql,
     up,
 )
@@ -34,6 +35,7 @@ COMMANDS: list[ModuleType] = [
     up,
     app_cmd,
     collect,
+    sources,
     import_cmd,
     sql,
     export,
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "urllib3"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     try:
         return int(args.handler(Context(args)) or 0)
