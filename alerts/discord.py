@@ -56,7 +56,7 @@ class DiscordChannel(HttpChannel):
             if f.runbook:
                 links.insert(0, md_link("Runbook", f.runbook))
             description = "\n".join(
-                [("Recovered: " if item.event == "resolve" else "") + f.summary, item.status_line(group.now), " · ".join(links)]
+                [item.summary_line(group.now), item.status_line(group.now), " · ".join(links)]
             )
             return {
                 "title": cut(item.headline(), 256),

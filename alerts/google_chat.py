@@ -39,7 +39,7 @@ class GoogleChatChannel(HttpChannel):
             return {
                 "header": cut(item.headline(), 200),
                 "widgets": [
-                    {"textParagraph": {"text": cut(("Recovered: " if item.event == "resolve" else "") + f.summary, TEXT_LIMIT)}},
+                    {"textParagraph": {"text": cut(item.summary_line(group.now), TEXT_LIMIT)}},
                     {"decoratedText": {"topLabel": "Severity · Owner", "text": cut(f"{f.severity} · {item.owner()}", TEXT_LIMIT)}},
                     {"decoratedText": {"topLabel": "Recovered" if item.event == "resolve" else "Since", "text": cut(item.status_line(group.now), TEXT_LIMIT)}},
                     {"buttonList": {"buttons": buttons}},

@@ -31,7 +31,7 @@ class MattermostChannel(SlackalikeChannel):
             if f.runbook:
                 links.insert(0, md_link("Runbook", f.runbook))
             text = "\n".join(
-                [("Recovered: " if item.event == "resolve" else "") + f.summary, item.status_line(group.now), " · ".join(links)]
+                [item.summary_line(group.now), item.status_line(group.now), " · ".join(links)]
             )
             return {
                 "fallback": cut(f"{f.name}: {f.summary}", 500),

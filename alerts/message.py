@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from seamwatch.durations import format_duration
+from seamwatch.metrics import METRIC_INFO, Metric
 
 T = TypeVar("T")
 
@@ -82,6 +83,19 @@ class Item:
     def owner(self) -> str:
         return self.finding.owner or "no owner"
 
+    def what(self) -> str:
+        """What the finding is about, in words: the metric's label, else the detector."""
+        try:
+            return METRIC_INFO[Metric(self.finding.metric)].label
+        except ValueError:
+            return self.finding.detector.replace("_", " ")
+
+    def summary_line(self, now: datetime) -> str:
+        """The finding's summary; for a resolve, what recovered and how long it took."""
+        if self.event == "resolve":
+            return f"{self.what()} recovered after {self.duration(now)} (was: {self.finding.summary})"
+        return self.finding.summary
+
     def headline(self) -> str:
         """'CRM orders to ERP (crm-orders-to-erp)'."""
         f = self.finding
@@ -125,6 +139,11 @@ class Group:
         sev = self.severity.upper()
         if self.event == "test":
             return "Seamwatch test message"
+        if self.event == "resolve" and len(self.items) == 1 and not self.system:
+            item = self.items[0]
+            return f"[RESOLVED] {item.finding.name}: {item.what()} recovered after {item.duration(self.now)}"
+        if self.event == "resolve" and not self.system:
+            return f"[RESOLVED] {len(self.items)} findings recovered for {', '.join(self.owners)}"
         if self.system:
             count = len({i.finding.integration_id for i in self.items} | {n for n, _ in self.also_affected})
             what = "recovered on" if self.event == "resolve" else "affected by"
@@ -160,7 +179,7 @@ def item_text(item: Item, now: datetime, link: Callable[[str, str], str], bold: 
     lines = [
         f"{SEVERITY_ICON.get(item.severity, '')} {bold(item.headline())} · {f.severity} · owner {item.owner()}"
         + (f" · tier {f.tier}" if f.tier else ""),
-        ("Recovered: " if item.event == "resolve" else "") + f.summary,
+        item.summary_line(now),
         item.status_line(now),
     ]
     links = [link("Dashboard", item.dashboard_url)]

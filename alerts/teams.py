@@ -34,7 +34,7 @@ class TeamsChannel(HttpChannel):
             return [
                 {"type": "TextBlock", "text": item.headline(), "weight": "Bolder", "wrap": True, "separator": True,
                  "color": COLOR.get(item.severity, "Default")},
-                {"type": "TextBlock", "text": ("Recovered: " if item.event == "resolve" else "") + f.summary, "wrap": True},
+                {"type": "TextBlock", "text": item.summary_line(group.now), "wrap": True},
                 {"type": "FactSet", "facts": [
                     {"title": "Severity", "value": f.severity},
                     {"title": "Owner", "value": item.owner()},
