@@ -387,12 +387,11 @@ class Notifier:
                      group.key, message.payload.title, len(message.events), json.dumps(message.payload.body),
                      "pending", now, self.instance, now],
                 )
-                for e in message.events:
-                    con.execute(
-                        INSERT_NOTIFICATION,
-                        [uuid.uuid4().hex, e.dedup_key, e.finding.finding_id, e.finding.integration_id, e.channel,
-                         e.kind, "pending", None, now, None, message.payload.message_id, None],
-                    )
+                con.executemany(
+                    INSERT_NOTIFICATION,
+                    [[uuid.uuid4().hex, e.dedup_key, e.finding.finding_id, e.finding.integration_id, e.channel,
+                      e.kind, "pending", None, now, None, message.payload.message_id, None] for e in message.events],
+                )
                 con.execute("COMMIT")
             except duckdb.ConstraintException:
                 con.execute("ROLLBACK")

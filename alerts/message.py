@@ -173,14 +173,20 @@ def dashboard_url(base_url: str, integration_id: str) -> str:
     return f"{base_url.rstrip('/')}/integration?integration={quote(integration_id, safe='')}"
 
 
-def item_text(item: Item, now: datetime, link: Callable[[str, str], str], bold: Callable[[str], str]) -> str:
-    """An item as lines of markup (the channel supplies link and bold syntax)."""
+def item_text(
+    item: Item,
+    now: datetime,
+    link: Callable[[str, str], str],
+    bold: Callable[[str], str],
+    escape: Callable[[str], str] = lambda s: s,
+) -> str:
+    """An item as lines of markup (the channel supplies link, bold and escaping syntax)."""
     f = item.finding
     lines = [
-        f"{SEVERITY_ICON.get(item.severity, '')} {bold(item.headline())} · {f.severity} · owner {item.owner()}"
-        + (f" · tier {f.tier}" if f.tier else ""),
-        item.summary_line(now),
-        item.status_line(now),
+        f"{SEVERITY_ICON.get(item.severity, '')} {bold(item.headline())} · {f.severity} · "
+        + escape(f"owner {item.owner()}" + (f" · tier {f.tier}" if f.tier else "")),
+        escape(item.summary_line(now)),
+        escape(item.status_line(now)),
     ]
     links = [link("Dashboard", item.dashboard_url)]
     if f.runbook:
@@ -219,8 +225,8 @@ def fit(items: Sequence[T], build: Callable[[Sequence[T], int], Any], fits: Call
 
 
 def json_size(body: Any) -> int:
-    """Bytes of a JSON body on the wire."""
-    return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    """Bytes of a JSON body, counted the roomiest common way (ASCII escapes, spaces) for margin."""
+    return len(json.dumps(body).encode("utf-8"))
 
 
 def rfc3339(ts: datetime) -> str:

@@ -59,7 +59,7 @@ class SlackChannel(SlackalikeChannel):
 
     def render(self, group: Group) -> Payload:
         def item_block(item: Item) -> dict[str, Any]:
-            text = item_text(item, group.now, slack_link, lambda s: f"*{escape(s)}*")
+            text = item_text(item, group.now, slack_link, lambda s: f"*{escape(s)}*", escape)
             return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, SECTION_LIMIT)}}
 
         def build(items: tuple[Item, ...], left_out: int) -> dict[str, Any]:

@@ -100,6 +100,18 @@ def add_finding(
     return finding_id
 
 
+def add_findings(settings: Settings, integration_id: str, count: int, *, summary: str, first_seen: datetime = T0) -> None:
+    """Insert `count` open findings on one integration (detectors d000, d001, ...) in one go."""
+    with Store.from_settings(settings).write() as con:
+        con.execute(
+            "INSERT INTO findings (finding_id, fingerprint, integration_id, metric, detector, severity, summary,"
+            " evidence, status, first_seen, last_seen)"
+            " SELECT 'f' || i || ':' || epoch(?::TIMESTAMPTZ), 'f' || i, ?, 'error_rate', printf('d%03d', i),"
+            " 'warning', ?, '{}', 'open', ?, ? FROM range(?) t(i)",
+            [first_seen, integration_id, summary, first_seen, first_seen, count],
+        )
+
+
 def resolve(settings: Settings, finding_id: str, at: datetime) -> None:
     """Mark a finding resolved, as the detectors' lifecycle does."""
     with Store.from_settings(settings).write() as con:

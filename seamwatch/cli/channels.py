@@ -23,8 +23,8 @@ def register(
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
-    actions.add_parser("list", help="list the configured channels")
-    test = actions.add_parser("test", help="send a test message to a channel")
+    actions.add_parser("list", parents=[common], help="list the configured channels")
+    test = actions.add_parser("test", parents=[common], help="send a test message to a channel")
     test.add_argument("name", help="the channel's name in [alerts.channels]")
     return parser
 

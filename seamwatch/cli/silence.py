@@ -34,17 +34,17 @@ def register(
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
-    add = actions.add_parser("add", help="add a silence")
+    add = actions.add_parser("add", parents=[common], help="add a silence")
     add.add_argument("--match", "-m", action="append", default=[], metavar="FIELD=VALUE", help="repeatable")
     add.add_argument("--duration", help='how long from the start, e.g. "2h" (default 1h unless --end)')
     add.add_argument("--start", help="ISO 8601 start (default: now)")
     add.add_argument("--end", help="ISO 8601 end")
     add.add_argument("--comment", "-c", required=True, help="why (shown to everyone)")
     add.add_argument("--author", "-a", default=None, help="who (default: the current user)")
-    listing = actions.add_parser("list", help="list active and pending silences")
+    listing = actions.add_parser("list", parents=[common], help="list active and pending silences")
     listing.add_argument("--all", action="store_true", help="include expired silences")
     add_format(listing)
-    expire = actions.add_parser("expire", help="end a silence now")
+    expire = actions.add_parser("expire", parents=[common], help="end a silence now")
     expire.add_argument("silence_id", help="the id (or a unique prefix) from `silence list`")
     return parser
 
