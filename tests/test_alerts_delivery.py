@@ -4,10 +4,11 @@ recorded error."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 
-from tests.alerts_support import FAST, T0, add_finding, configure, minutes, notifier, notifications
+from tests.alerts_support import FAST, T0, add_finding, configure, minutes, notifications, notifier
 from tests.servers_chat import Behaviour, receiver  # noqa: F401  (fixture)
 
 SECRET_TAIL = "T0AB12/B0CD34/verysecrettoken123"
@@ -149,4 +150,4 @@ def test_a_channel_rate_limit_spaces_messages(workspace, monkeypatch, receiver):
     result = notifier(settings, sleep=time.sleep).run(T0 + minutes(1))
     assert [r.status for r in result.reports] == ["sent"] * 3
     times = [r.at for r in receiver.received]
-    assert all(b - a >= 0.28 for a, b in zip(times, times[1:], strict=False))
+    assert all(b - a >= 0.28 for a, b in itertools.pairwise(times))
