@@ -185,6 +185,11 @@ class RateLimiter:
         if slot > now:
             sleep(slot - now)
 
+    def finished(self, channel: str, interval: timedelta) -> None:
+        """A send just ended: the next starts no sooner than `interval` from now (a slow request
+        must not let two messages arrive closer together than the service allows)."""
+        self.push_back(channel, interval.total_seconds())
+
     def push_back(self, channel: str, seconds: float) -> None:
         """The service asked us to wait (429): nobody sends to this channel before then."""
         with self._lock:
@@ -242,6 +247,8 @@ def deliver(
         except Exception as exc:  # a bug in a channel must not stop the others; it is recorded
             log.exception("channel %s failed unexpectedly", channel.name)
             error = DeliveryError(f"unexpected error: {type(exc).__name__}: {exc}", permanent=True)
+        finally:
+            limiter.finished(channel.name, channel.min_interval)
         log.warning(
             "channel %s: attempt %d/%d failed: %s%s",
             channel.name,
