@@ -14,12 +14,15 @@ from types import ModuleType
 from seamwatch import __version__
 from seamwatch.cli import (
     app_cmd,
+    channels,
     check,
     collect,
     demo,
     export,
     import_cmd,
+    notify,
     run,
+    silence,
     sources,
     sql,
     up,
@@ -38,6 +41,9 @@ COMMANDS: list[ModuleType] = [
     import_cmd,
     sql,
     export,
+    notify,
+    channels,
+    silence,
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
+from alerts.settings import check_alerts
 from collectors import build_sources
 from seamwatch.cli.common import Context, say
 from seamwatch.durations import format_duration
@@ -66,7 +67,9 @@ def validate(ctx: Context) -> list[ConfigError]:
     return problems
 
 
-SECTION_CHECKS: list = []  # stages register validators of their own config sections here
+SECTION_CHECKS: list = [  # stages register validators of their own config sections here
+    check_alerts,
+]
 
 
 def run(ctx: Context) -> int:
