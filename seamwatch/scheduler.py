@@ -147,6 +147,16 @@ def report_jobs(settings: Settings) -> list[JobSpec]:
     ]
 
 
+def alert_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
+    """The notify cycle, when [alerts] has channels (reconciles unfinished claims at start)."""
+    from alerts.engine import Notifier
+
+    notifier = Notifier(settings, store=store)
+    if not notifier.channels or not notifier.alerts.enabled:
+        return []
+    return [JobSpec("notify", lambda: notifier.run(utcnow()), notifier.alerts.interval)]
+
+
 def build_scheduler(settings: Settings, *, now: datetime | None = None) -> BackgroundScheduler:
     """A scheduler with every job of the daemon, not yet started.
 
@@ -167,11 +177,11 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
     )
     metrics = SelfMetrics(spool_depth=store.spool.depth)
     start = now or datetime.now().astimezone()
-    for job in (
-        collection_jobs(settings, store, inventory, metrics)
-        + housekeeping_jobs(settings, store, inventory)
-        + report_jobs(settings)
-    ):
+    jobs = collection_jobs(settings, store, inventory, metrics)
+    jobs += housekeeping_jobs(settings, store, inventory)
+    jobs += alert_jobs(settings, store, inventory)
+    jobs += report_jobs(settings)
+    for job in jobs:
         # Without next_run_time the trigger schedules the first run one interval from now.
         extra = {"next_run_time": start} if job.run_now else {}
         scheduler.add_job(

@@ -14,13 +14,16 @@ from types import ModuleType
 from seamwatch import __version__
 from seamwatch.cli import (
     app_cmd,
+    channels,
     check,
     collect,
     demo,
     export,
     import_cmd,
+    notify,
     report,
     run,
+    silence,
     sources,
     sql,
     up,
@@ -39,6 +42,9 @@ COMMANDS: list[ModuleType] = [
     import_cmd,
     sql,
     export,
+    notify,
+    channels,
+    silence,
     report,
 ]
 

@@ -6,6 +6,7 @@ import argparse
 from collections import Counter
 
 import reports
+from alerts.settings import check_alerts
 from collectors import build_sources
 from seamwatch.cli.common import Context, say
 from seamwatch.durations import format_duration
@@ -68,6 +69,7 @@ def validate(ctx: Context) -> list[ConfigError]:
 
 
 SECTION_CHECKS: list = [  # stages register validators of their own config sections here
+    check_alerts,
     reports.check,
 ]
 

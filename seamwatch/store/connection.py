@@ -81,6 +81,7 @@ class ModeGate:
         self._readers = 0
         self._writer: int | None = None
         self._depth = 0
+        self._writers_waiting = 0
 
     def acquire(self, read_only: bool, timeout: float) -> bool:
         """Wait for our turn; False at the deadline."""
@@ -90,11 +91,22 @@ class ModeGate:
             if self._writer == me:
                 self._depth += 1
                 return True
-            while self._writer is not None or (not read_only and self._readers):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._cond.wait(remaining)
+            if not read_only:
+                self._writers_waiting += 1
+            try:
+                # Writers go first: a stream of short reads must not starve a waiting writer.
+                while (
+                    self._writer is not None
+                    or (not read_only and self._readers)
+                    or (read_only and self._writers_waiting)
+                ):
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    self._cond.wait(remaining)
+            finally:
+                if not read_only:
+                    self._writers_waiting -= 1
             if read_only:
                 self._readers += 1
             else:
