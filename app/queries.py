@@ -1,0 +1,231 @@
+"""Named queries of the dashboard, all over the documented views (and rollups for history).
+
+Parameters are bound, never formatted in; each function returns a DataFrame from a short-lived
+read-only connection, cached briefly by `app.data.query`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from app.data import query, settings
+
+HEALTH_ORDER = ("failing", "no data", "degrading", "unmonitored", "ok")
+"""Worst first: what the Overview sorts by."""
+
+SEVERITY_ORDER = ("critical", "warning", "info")
+
+FLEET = """
+WITH latest_wide AS (
+    SELECT integration_id,
+        max(value) FILTER (WHERE metric = 'throughput')     AS throughput,
+        max(value) FILTER (WHERE metric = 'error_rate')     AS error_rate,
+        max(value) FILTER (WHERE metric = 'latency_p95_ms') AS latency_p95_ms,
+        max(value) FILTER (WHERE metric = 'dlq_depth')      AS dlq_depth
+    FROM v_latest GROUP BY integration_id
+),
+trouble AS (
+    SELECT integration_id, min(first_seen) AS since
+    FROM v_findings
+    WHERE status = 'open' AND (severity IN ('critical', 'warning') OR detector = 'no_data')
+    GROUP BY integration_id
+)
+SELECT
+    h.integration_id, h.name, h.owner, h.tier, h.pattern, h.lifecycle, h.inventoried,
+    h.health, h.reason, h.open_findings, h.last_sample, h.last_sample_age_seconds,
+    CASE WHEN h.health IN ('failing', 'degrading', 'no data') THEN t.since END AS since,
+    i.description, i.source_system, i.target_system, i.sunset, i.last_review, i.review_due,
+    i.review_cadence_days, i.contacts, i.chat_route, i.runbook, i.tags,
+    i.slo_latency_p95_ms, i.slo_error_rate,
+    l.throughput, l.error_rate, l.latency_p95_ms, l.dlq_depth,
+    list_position(['failing', 'no data', 'degrading', 'unmonitored', 'ok'], h.health) AS health_rank
+FROM v_health h
+LEFT JOIN v_integrations i USING (integration_id)
+LEFT JOIN latest_wide l USING (integration_id)
+LEFT JOIN trouble t USING (integration_id)
+ORDER BY health_rank, h.tier NULLS LAST, since NULLS LAST, h.integration_id
+"""
+
+
+def fleet() -> pd.DataFrame:
+    """Every integration with its health, reason, since when, metadata and latest key values."""
+    return query(FLEET)
+
+
+def integration(integration_id: str) -> pd.DataFrame:
+    """One integration's inventory row (empty when unknown)."""
+    return query("SELECT * FROM v_integrations WHERE integration_id = ?", (integration_id,))
+
+
+def integration_ids() -> list[str]:
+    """Every known integration id, inventoried or only seen in data."""
+    frame = query("SELECT integration_id FROM v_integrations ORDER BY integration_id")
+    return frame["integration_id"].tolist()
+
+
+def findings(integration_id: str | None = None, *, since: datetime | None = None) -> pd.DataFrame:
+    """Findings, open ones first then newest; of one integration and/or opened or active since."""
+    sql = """
+    SELECT finding_id, integration_id, name, owner, tier, metric, detector, severity, summary,
+           status, first_seen, last_seen, resolved_at, age_seconds, runbook, evidence
+    FROM v_findings
+    WHERE (CAST(? AS VARCHAR) IS NULL OR integration_id = ?)
+      AND (CAST(? AS TIMESTAMPTZ) IS NULL OR status = 'open' OR coalesce(resolved_at, last_seen) >= ?)
+    ORDER BY status = 'open' DESC,
+             list_position(['critical', 'warning', 'info'], severity),
+             first_seen DESC
+    """
+    return query(sql, (integration_id, integration_id, since, since))
+
+
+def notifications(integration_id: str, limit: int = 200) -> pd.DataFrame:
+    """The newest notifications about one integration."""
+    return query(
+        """
+        SELECT created_at, event, channel, status, attempts, sent_at, last_error, finding_id
+        FROM v_notifications WHERE integration_id = ?
+        ORDER BY created_at DESC LIMIT ?
+        """,
+        (integration_id, limit),
+    )
+
+
+def silences(active_only: bool = False) -> pd.DataFrame:
+    """Silences, active first then newest."""
+    return query(
+        """
+        SELECT silence_id, matchers, starts_at, ends_at, comment, author, created_at, expired_at,
+               active
+        FROM v_silences WHERE NOT ? OR active
+        ORDER BY active DESC, created_at DESC
+        """,
+        (active_only,),
+    )
+
+
+def runs(since: datetime) -> pd.DataFrame:
+    """Collection runs started since a time, newest first."""
+    return query(
+        """
+        SELECT run_id, source, kind, started_at, finished_at, duration_s, samples, status,
+               error, failures
+        FROM v_runs WHERE started_at >= ? ORDER BY started_at DESC
+        """,
+        (since,),
+    )
+
+
+def last_runs() -> pd.DataFrame:
+    """The newest run of every source, and its last failure, whenever that was."""
+    return query(
+        """
+        SELECT source,
+               arg_max(kind, started_at) AS kind,
+               max(started_at) AS last_run,
+               arg_max(status, started_at) AS last_status,
+               arg_max(samples, started_at) AS last_samples,
+               arg_max(duration_s, started_at) AS last_duration_s,
+               max(started_at) FILTER (WHERE status <> 'ok') AS last_failure,
+               arg_max(error, started_at) FILTER (WHERE status <> 'ok') AS last_error,
+               count(*) AS runs
+        FROM v_runs GROUP BY source ORDER BY source
+        """
+    )
+
+
+def reports() -> pd.DataFrame:
+    """Every weekly report written, newest first."""
+    return query(
+        "SELECT report_id, week, team, md_path, html_path, written_at, posted_at, summary"
+        " FROM v_reports ORDER BY written_at DESC, report_id"
+    )
+
+
+def view_columns() -> pd.DataFrame:
+    """The documented views and their columns, for the SQL console's schema panel."""
+    return query(
+        """
+        SELECT table_name AS view, column_name AS column, data_type AS type, ordinal_position
+        FROM information_schema.columns
+        WHERE table_name LIKE 'v\\_%' ESCAPE '\\'
+        ORDER BY table_name, ordinal_position
+        """
+    )
+
+
+# -- history --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Where a chart's points come from: raw samples or a rollup table, and its step."""
+
+    name: str
+    table: str
+    step: timedelta
+
+
+RAW = Resolution("raw", "samples", timedelta(0))
+FIVE_MIN = Resolution("5 min", "rollup_5m", timedelta(minutes=5))
+HOURLY = Resolution("1 hour", "rollup_1h", timedelta(hours=1))
+
+MAX_POINTS = 3000
+"""About how many points per series a chart may draw before a coarser resolution is used."""
+
+
+def pick_resolution(start: datetime, end: datetime, now: datetime) -> Resolution:
+    """The finest resolution that keeps a series under MAX_POINTS and is still retained."""
+    store = settings().store
+    span = end - start
+    oldest = now - start
+    # raw samples are assumed one minute apart, the usual collection interval
+    if span <= timedelta(minutes=MAX_POINTS) and oldest <= store.raw_retention:
+        return RAW
+    if span <= FIVE_MIN.step * MAX_POINTS and oldest <= store.rollup_5m_retention:
+        return FIVE_MIN
+    return HOURLY
+
+
+def history(
+    integration_id: str, start: datetime, end: datetime, resolution: Resolution
+) -> pd.DataFrame:
+    """(ts, metric, value) of one integration in [start, end) at the given resolution.
+
+    Rollups are recomputed every few minutes; the newest buckets not rolled up yet are
+    aggregated from raw samples so the chart reaches the present.
+    """
+    if resolution is RAW:
+        return query(
+            """
+            SELECT ts, metric, value FROM samples
+            WHERE integration_id = ? AND ts >= ? AND ts < ? ORDER BY metric, ts
+            """,
+            (integration_id, start, end),
+        )
+    rolled = query(
+        f"""
+        SELECT bucket AS ts, metric, mean AS value FROM {resolution.table}
+        WHERE integration_id = ? AND bucket >= ? AND bucket < ? ORDER BY metric, bucket
+        """,
+        (integration_id, start, end),
+    )
+    edge = rolled["ts"].max() + resolution.step if not rolled.empty else start
+    if pd.isna(edge) or edge >= pd.Timestamp(end):
+        return rolled
+    width = f"{int(resolution.step.total_seconds())} seconds"
+    tail = query(
+        """
+        SELECT time_bucket(CAST(? AS INTERVAL), ts) AS ts, metric, avg(value) AS value
+        FROM samples WHERE integration_id = ? AND ts >= ? AND ts < ?
+        GROUP BY ALL ORDER BY metric, ts
+        """,
+        (width, integration_id, pd.Timestamp(edge).to_pydatetime(), end),
+    )
+    if tail.empty:
+        return rolled
+    if rolled.empty:
+        return tail
+    return pd.concat([rolled, tail], ignore_index=True)
