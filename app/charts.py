@@ -1,8 +1,8 @@
 """Charts shared by pages: a metric over time with its baseline, findings and SLO; the health
 grid; the data-flow graph between systems.
 
-Times are drawn as local wall time of the configured zone on a UTC scale, so every viewer sees
-the same clock regardless of their browser's zone.
+Times are drawn as wall time of the configured zone (naive timestamps, which the browser reads
+as they are), so every viewer sees the same clock whatever their browser's zone.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ TIME_FORMAT = "%a %d %b %H:%M"
 
 
 def wall_time(values: pd.Series) -> pd.Series:
-    """UTC instants as naive wall time of the display zone (drawn on a UTC scale)."""
+    """UTC instants as naive wall time of the display zone."""
     return pd.to_datetime(values, utc=True).dt.tz_convert(timezone()).dt.tz_localize(None)
 
 
@@ -49,7 +49,7 @@ def metric_chart(
     """One metric: the series, last week's same hours behind it (grey, dashed), an SLO line,
     and findings as shaded spans from where they opened to where they resolved (or now)."""
     title, fmt = _value_axis(metric)
-    x_scale = alt.Scale(type="utc", domain=[_ms(start), _ms(end)])
+    x_scale = alt.Scale(domain=[_wall_iso(start), _wall_iso(end)])
     x = alt.X(
         "t:T", scale=x_scale, title=None, axis=alt.Axis(format=TIME_FORMAT, labelOverlap=True)
     )
@@ -80,7 +80,6 @@ def metric_chart(
             strokeDash=alt.condition(
                 alt.datum.series == "same hours last week", alt.value([4, 3]), alt.value([1, 0])
             ),
-            order=alt.Order("series:N", sort="ascending"),
             tooltip=[
                 alt.Tooltip("when:N", title="time"),
                 alt.Tooltip("series:N", title=""),
@@ -162,10 +161,9 @@ def _slo_text(metric: str, value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _ms(ts: datetime) -> float:
-    """A UTC instant as epoch milliseconds of its local wall time (for the UTC scale)."""
-    wall = pd.Timestamp(ts).tz_convert(timezone()).tz_localize(None)
-    return wall.tz_localize("UTC").value / 1e6
+def _wall_iso(ts: datetime) -> str:
+    """A UTC instant as ISO wall time of the display zone, without offset (as the data is)."""
+    return pd.Timestamp(ts).tz_convert(timezone()).tz_localize(None).isoformat()
 
 
 def _finding_spans(findings: pd.DataFrame, start: datetime, end: datetime) -> pd.DataFrame:

@@ -13,36 +13,62 @@ from seamwatch.metrics import format_value
 
 INTEGRATION_PAGE = "views/integration.py"
 
-HEALTH_ICON = {
-    "failing": "🔴",
-    "no data": "🟣",
-    "degrading": "🟠",
-    "unmonitored": "⚪",
-    "ok": "🟢",
-}
 HEALTH_COLOR = {
     "failing": "#d62728",
     "no data": "#8e44ad",
     "degrading": "#ff9f1a",
-    "unmonitored": "#b0b0b0",
+    "unmonitored": "#9e9e9e",
     "ok": "#2ca02c",
 }
-SEVERITY_ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
+"""Worst first; the colours of health everywhere (grid, tags, graph)."""
+HEALTHS = tuple(HEALTH_COLOR)
+_HEALTH_MD = {
+    "failing": ":red[:material/cancel:]",
+    "no data": ":violet[:material/signal_disconnected:]",
+    "degrading": ":orange[:material/trending_down:]",
+    "unmonitored": ":gray[:material/visibility_off:]",
+    "ok": ":green[:material/check_circle:]",
+}
 SEVERITY_COLOR = {"critical": "#d62728", "warning": "#ff9f1a", "info": "#1f77b4"}
+SEVERITIES = tuple(SEVERITY_COLOR)
+_SEVERITY_MD = {
+    "critical": ":red[:material/error:]",
+    "warning": ":orange[:material/warning:]",
+    "info": ":blue[:material/info:]",
+}
 
 
-def health_label(health: str | None) -> str:
-    """ "🔴 failing" — colour that survives a table and a screen reader."""
-    if not health or pd.isna(health):
+def health_md(health: str | None) -> str:
+    """Health as Markdown with a coloured icon (for st.markdown, metric labels, links)."""
+    if not isinstance(health, str):
         return "—"
-    return f"{HEALTH_ICON.get(health, '')} {health}".strip()
+    return f"{_HEALTH_MD.get(health, '')} {health}".strip()
 
 
-def severity_label(severity: str | None) -> str:
-    """ "🟠 warning"."""
-    if not severity or pd.isna(severity):
+def severity_md(severity: str | None) -> str:
+    """Severity as Markdown with a coloured icon."""
+    if not isinstance(severity, str):
         return "—"
-    return f"{SEVERITY_ICON.get(severity, '')} {severity}".strip()
+    return f"{_SEVERITY_MD.get(severity, '')} {severity}".strip()
+
+
+def tag(values: pd.Series) -> pd.Series:
+    """A text column as one-element lists, for a coloured tag column in st.dataframe."""
+    return values.map(lambda v: [v] if isinstance(v, str) else [])
+
+
+def health_column(label: str = "health") -> Any:
+    """A dataframe column showing health as a coloured tag (values from `tag`)."""
+    return st.column_config.MultiselectColumn(
+        label, options=list(HEALTHS), color=list(HEALTH_COLOR.values()), width=100
+    )
+
+
+def severity_column(label: str = "severity") -> Any:
+    """A dataframe column showing severity as a coloured tag (values from `tag`)."""
+    return st.column_config.MultiselectColumn(
+        label, options=list(SEVERITIES), color=list(SEVERITY_COLOR.values()), width="small"
+    )
 
 
 def integration_url(integration_id: str) -> str:

@@ -18,14 +18,16 @@ from app.silences import (
     silenced_mask,
 )
 from app.ui import (
-    SEVERITY_ICON,
+    SEVERITIES,
     apply_filter,
     csv_download,
     human_age,
     integration_url,
     multiselect_filter,
     search,
-    severity_label,
+    severity_column,
+    severity_md,
+    tag,
 )
 from seamwatch.errors import SeamwatchError
 from seamwatch.timeutil import utcnow
@@ -84,11 +86,10 @@ if not found.empty:
     with st.container(horizontal=True):
         severities = st.multiselect(
             "Severity",
-            list(SEVERITY_ICON),
+            list(SEVERITIES),
             key="severity",
             placeholder="all",
             bind="query-params",
-            format_func=severity_label,
         )
         owners = multiselect_filter("Owner", found, "owner", "owner")
         detectors = multiselect_filter("Detector", found, "detector", "detector")
@@ -106,14 +107,13 @@ if not found.empty:
     counts = shown[shown["status"] == "open"]["severity"].value_counts()
     cols = st.columns(4)
     for col, severity in zip(cols, ["critical", "warning", "info"], strict=False):
-        col.metric(f"open {severity_label(severity)}", int(counts.get(severity, 0)))
+        col.metric(f"open {severity_md(severity)}", int(counts.get(severity, 0)))
     cols[3].metric("silenced", int(shown["silenced"].sum()))
 
     table = local(shown, "first_seen", "last_seen", "resolved_at")
     table["open"] = table["integration_id"].map(integration_url)
-    table["severity"] = table["severity"].map(severity_label)
+    table["severity"] = tag(table["severity"])
     table["age"] = table["age_seconds"].map(human_age)
-    table["silenced"] = table["silenced"].map(lambda s: "🔕" if s else "")
     columns = [
         "status",
         "severity",
@@ -138,7 +138,8 @@ if not found.empty:
         column_config={
             "open": st.column_config.LinkColumn("integration", display_text=r"integration=(.*)$"),
             "summary": st.column_config.TextColumn(width="large"),
-            "silenced": st.column_config.TextColumn("🔕", width="small"),
+            "silenced": st.column_config.CheckboxColumn("silenced", width="small"),
+            "severity": severity_column(),
         },
     )
     csv_download(shown.drop(columns=["evidence"], errors="ignore"), "seamwatch-findings.csv")
@@ -148,7 +149,7 @@ if not found.empty:
         finding = shown.iloc[rows[0]]
         st.subheader("Silence")
         st.markdown(
-            f"{severity_label(finding['severity'])} **{finding['integration_id']}** — "
+            f"{severity_md(finding['severity'])} **{finding['integration_id']}** — "
             f"{finding['summary']}"
         )
         with st.form("silence"):
@@ -207,7 +208,7 @@ else:
     for _, silence in local(active_silences, "ends_at", "created_at").iterrows():
         left, right = st.columns([6, 1], vertical_alignment="center")
         left.markdown(
-            f"🔕 **{describe(matchers_of(silence['matchers']))}** until "
+            f":material/notifications_off: **{describe(matchers_of(silence['matchers']))}** until "
             f"{silence['ends_at']:%a %d %b %H:%M} — {silence['comment']} "
             f":gray[({silence['author']}, {silence['created_at']:%d %b %H:%M})]"
         )

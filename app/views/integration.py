@@ -13,11 +13,12 @@ from app.charts import metric_chart
 from app.data import guarded, local, local_text, timezone, tz_label
 from app.ui import (
     as_date,
-    health_label,
+    health_md,
     human_age,
     list_text,
     metric_text,
-    severity_label,
+    severity_column,
+    tag,
 )
 from seamwatch.metrics import METRIC_INFO, METRIC_NAMES, Metric
 from seamwatch.timeutil import utcnow
@@ -79,7 +80,7 @@ today = now.astimezone(timezone()).date()
 
 st.title(str(info["name"]))
 st.caption(
-    f"`{wanted}` · {health_label(health)}" + (f" — {reason}" if isinstance(reason, str) else "")
+    f"`{wanted}` · {health_md(health)}" + (f" — {reason}" if isinstance(reason, str) else "")
 )
 if not bool(info["inventoried"]):
     st.warning(
@@ -145,7 +146,7 @@ if isinstance(info["description"], str):
 # -- charts --------------------------------------------------------------------------------
 
 st.subheader("Metrics")
-controls = st.columns([3, 3, 2])
+controls = st.columns([4, 3, 2])
 with controls[0]:
     span_name = (
         st.segmented_control(
@@ -227,7 +228,7 @@ if found.empty:
     st.caption("No findings: the detectors have not flagged anything on this integration.")
 else:
     table = local(found, "first_seen", "last_seen", "resolved_at")
-    table["severity"] = table["severity"].map(severity_label)
+    table["severity"] = tag(table["severity"])
     table["age"] = table["age_seconds"].map(human_age)
     st.dataframe(
         table[
@@ -244,7 +245,10 @@ else:
             ]
         ],
         hide_index=True,
-        column_config={"summary": st.column_config.TextColumn(width="large")},
+        column_config={
+            "summary": st.column_config.TextColumn(width="large"),
+            "severity": severity_column(),
+        },
     )
 
 st.subheader("Notifications")

@@ -12,10 +12,11 @@ from app.ui import (
     INTEGRATION_PAGE,
     apply_filter,
     csv_download,
-    health_label,
+    health_column,
     integration_url,
     multiselect_filter,
     search,
+    tag,
 )
 
 st.title("Inventory")
@@ -78,7 +79,7 @@ if shown.empty:
 
 table = shown.copy()
 table["open"] = table["integration_id"].map(integration_url)
-table["health"] = table["health"].map(health_label)
+table["health"] = tag(table["health"])
 columns = [
     "open",
     "name",
@@ -108,6 +109,7 @@ picked = st.dataframe(
     key="inventory_table",
     column_config={
         "open": st.column_config.LinkColumn("integration", display_text=r"integration=(.*)$"),
+        "health": health_column(),
         "source_system": "source",
         "target_system": "target",
         "tier": st.column_config.NumberColumn("tier", format="%d"),

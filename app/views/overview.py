@@ -9,14 +9,16 @@ from app import queries
 from app.charts import health_grid
 from app.data import guarded, local, settings, tz_label
 from app.ui import (
-    HEALTH_ICON,
+    HEALTHS,
     INTEGRATION_PAGE,
     apply_filter,
-    health_label,
+    health_column,
+    health_md,
     human_age,
     integration_url,
     metric_text,
     multiselect_filter,
+    tag,
 )
 from seamwatch.timeutil import utcnow
 
@@ -49,11 +51,10 @@ with st.container(horizontal=True):
     lifecycles = multiselect_filter("Lifecycle", fleet_all, "lifecycle", "lifecycle")
     healths = st.multiselect(
         "Health",
-        list(HEALTH_ICON),
+        list(HEALTHS),
         key="health",
         placeholder="all",
         bind="query-params",
-        format_func=health_label,
     )
     group_by = st.selectbox("Group by", list(GROUPS), key="group", bind="query-params")
 
@@ -81,8 +82,8 @@ def fleet_view() -> None:
         f"refreshes every {int(settings().app.refresh.total_seconds())} s"
     )
     counts = fleet["health"].value_counts()
-    for column, health in zip(st.columns(len(HEALTH_ICON)), HEALTH_ICON, strict=True):
-        column.metric(health_label(health), int(counts.get(health, 0)))
+    for column, health in zip(st.columns(len(HEALTHS)), HEALTHS, strict=True):
+        column.metric(health_md(health), int(counts.get(health, 0)))
 
     if fleet.empty:
         st.info("No integration matches these filters.", icon=":material/filter_alt_off:")
@@ -102,12 +103,12 @@ def fleet_view() -> None:
             left, right = st.columns([2, 5], vertical_alignment="center")
             left.page_link(
                 INTEGRATION_PAGE,
-                label=f"{HEALTH_ICON[row['health']]} {row['name']}",
+                label=f"{health_md(row['health']).split(' ')[0]} {row['name']}",
                 query_params={"integration": row["integration_id"]},
             )
             right.markdown(
-                f"{_md(row['reason'] or row['health'])}  \n"
-                f":gray[{_md(row['owner'] or 'no owner')} · tier {_tier(row['tier'])}{since}]"
+                f"{_md(_or(row['reason'], row['health']))}  \n"
+                f":gray[{_md(_or(row['owner'], 'no owner'))} · tier {_tier(row['tier'])}{since}]"
             )
         if len(attention) > ATTENTION_LIMIT:
             st.caption(f"… and {len(attention) - ATTENTION_LIMIT} more in the table below.")
@@ -119,7 +120,7 @@ def fleet_view() -> None:
     st.subheader("All integrations")
     table = local(fleet, "since")
     table["open"] = table["integration_id"].map(integration_url)
-    table["health"] = table["health"].map(health_label)
+    table["health"] = tag(table["health"])
     table["since"] = table["since"].dt.strftime("%a %d %b %H:%M")
     table["last sample"] = table["last_sample_age_seconds"].map(
         lambda s: "never" if pd.isna(s) else f"{human_age(s)} ago"
@@ -152,12 +153,15 @@ def fleet_view() -> None:
         "open_findings": st.column_config.NumberColumn("open findings"),
         "tier": st.column_config.NumberColumn("tier", format="%d"),
         "reason": st.column_config.TextColumn("reason", width="large"),
+        "health": health_column(),
     }
     group = GROUPS[group_by]
     if group:
         for value, part in table.groupby(table[group].fillna("(none)").astype(str), sort=True):
-            worst = part["health"].iloc[0]
-            st.markdown(f"**{group} {value}** · {len(part)} integrations · worst: {worst}")
+            worst = part["health"].iloc[0][0]
+            st.markdown(
+                f"**{group} {value}** · {len(part)} integrations · worst: {health_md(worst)}"
+            )
             st.dataframe(part[columns], hide_index=True, column_config=column_config)
     else:
         st.dataframe(
@@ -178,6 +182,10 @@ def _md(text: str) -> str:
         .replace("[", "\\[")
         .replace("$", "\\$")
     )
+
+
+def _or(value: object, default: str) -> str:
+    return value if isinstance(value, str) and value else default
 
 
 def _tier(value: object) -> str:

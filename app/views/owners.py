@@ -10,7 +10,7 @@ import streamlit as st
 
 from app import queries
 from app.data import guarded, timezone
-from app.ui import HEALTH_ICON, as_date, csv_download, health_label, integration_url
+from app.ui import HEALTHS, as_date, csv_download, health_column, integration_url, tag
 from seamwatch.timeutil import utcnow
 
 DUE_SOON = timedelta(days=30)
@@ -43,21 +43,20 @@ summary = (
     fleet.groupby("team")
     .agg(
         integrations=("integration_id", "count"),
-        **{h: ("health", lambda s, h=h: int((s == h).sum())) for h in HEALTH_ICON},
+        **{h: ("health", lambda s, h=h: int((s == h).sum())) for h in HEALTHS},
         reviews_overdue=("review", lambda s: int((s == "overdue").sum())),
         reviews_due_soon=("review", lambda s: int((s == "due soon").sum())),
         past_sunset=("past_sunset", "sum"),
     )
     .reset_index()
 )
-summary = summary.rename(columns={h: health_label(h) for h in HEALTH_ICON})
 st.dataframe(summary, hide_index=True)
 
 
 def _table(frame: pd.DataFrame, columns: list[str]) -> None:
     out = frame.copy()
     out["open"] = out["integration_id"].map(integration_url)
-    out["health"] = out["health"].map(health_label)
+    out["health"] = tag(out["health"])
     st.dataframe(
         out[["open", *columns]],
         hide_index=True,
@@ -66,6 +65,7 @@ def _table(frame: pd.DataFrame, columns: list[str]) -> None:
             "due": st.column_config.DateColumn("review due"),
             "sunset_day": st.column_config.DateColumn("sunset"),
             "tier": st.column_config.NumberColumn("tier", format="%d"),
+            "health": health_column(),
         },
     )
 

@@ -116,7 +116,7 @@ st.altair_chart(
     alt.Chart(chart_data)
     .mark_circle(size=36)
     .encode(
-        x=alt.X("t:T", scale=alt.Scale(type="utc"), title=f"run started ({tz_label()})"),
+        x=alt.X("t:T", title=f"run started ({tz_label()})"),
         y=alt.Y("samples:Q", title="samples per run"),
         color=alt.Color(
             "status:N",

@@ -85,10 +85,12 @@ class AppSettings(StrictModel):
     timezone: str = "UTC"
     query_timeout: Duration = timedelta(seconds=10)
     query_row_limit: int = Field(default=10_000, ge=1)
-    refresh: Duration = timedelta(seconds=60)  # the Overview reloads itself this often
-    login: bool = False  # guard the app with Streamlit's OIDC sign-in (.streamlit/secrets.toml [auth])
+    # the Overview reloads itself this often while open
+    refresh: Duration = timedelta(seconds=60)
+    # sign-in with Streamlit's OIDC login; the provider lives in .streamlit/secrets.toml [auth]
+    login: bool = False
     login_provider: str | None = None  # a named provider, [auth.<name>]; None for plain [auth]
-    allowed_emails: list[str] = Field(default_factory=list)  # e.g. ["*@example.com"]; empty = anyone signed in
+    allowed_emails: list[str] = Field(default_factory=list)  # ["*@example.com"]; empty: anyone
 
     @field_validator("timezone")
     @classmethod
