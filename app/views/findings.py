@@ -49,16 +49,17 @@ SILENCE_FOR = {
 
 st.title("Findings")
 now = utcnow()
+if flash := st.session_state.pop("flash", None):
+    st.success(flash, icon=":material/notifications_off:")
 
 window = (
     st.segmented_control(
-        "Show",
+        "Open findings only, or also those active in the last",
         list(WINDOWS),
         default="7d",
         key="window",
         bind="query-params",
         required=True,
-        format_func=lambda w: "open only" if w == "open" else f"open + active in the last {w}",
     )
     or "7d"
 )
@@ -145,13 +146,32 @@ if not found.empty:
     csv_download(shown.drop(columns=["evidence"], errors="ignore"), "seamwatch-findings.csv")
 
     rows = picked.selection.rows if picked is not None else []
-    if rows:
-        finding = shown.iloc[rows[0]]
-        st.subheader("Silence")
-        st.markdown(
-            f"{severity_md(finding['severity'])} **{finding['integration_id']}** — "
-            f"{finding['summary']}"
+    candidates = shown[shown["status"] == "open"]
+    st.subheader("Silence a finding")
+    if candidates.empty:
+        st.caption("Only open findings can be silenced; none is shown.")
+    else:
+        ids = candidates["finding_id"].tolist()
+        selected = shown.iloc[rows[0]]["finding_id"] if rows else None
+        labels = {
+            fid: f"{iid} — {summary}"
+            for fid, iid, summary in zip(
+                candidates["finding_id"],
+                candidates["integration_id"],
+                candidates["summary"],
+                strict=True,
+            )
+        }
+        chosen = st.selectbox(
+            "Finding",
+            ids,
+            index=ids.index(selected) if selected in ids else None,
+            format_func=labels.get,
+            key="silence_finding",
+            placeholder="select a row above, or pick one here",
         )
+    if not candidates.empty and chosen:
+        finding = candidates[candidates["finding_id"] == chosen].iloc[0]
         with st.form("silence"):
             scope = st.radio(
                 "Mute",
@@ -165,9 +185,13 @@ if not found.empty:
                 value=(now + timedelta(days=1)).astimezone(timezone()).date(),
             )
             until_time = st.time_input("until (time)", value=time(9, 0))
-            comment = st.text_input("Why", placeholder="e.g. vendor maintenance, fix deploying Tue")
+            comment = st.text_input(
+                "Why", placeholder="e.g. vendor maintenance, fix deploying Tue", key="silence_why"
+            )
             signed_in = current_user()
-            author = signed_in or st.text_input("Who", placeholder="your name or e-mail")
+            author = signed_in or st.text_input(
+                "Who", placeholder="your name or e-mail", key="silence_who"
+            )
             if signed_in:
                 st.caption(f"as {signed_in}")
             if st.form_submit_button(
@@ -180,7 +204,12 @@ if not found.empty:
                         "detector": str(finding["detector"]),
                     }
                 delta = SILENCE_FOR.get(length or "")
-                ends = now + delta if delta else datetime.combine(until_day, until_time, timezone())
+                started = utcnow()
+                ends = (
+                    started + delta
+                    if delta
+                    else datetime.combine(until_day, until_time, timezone())
+                )
                 try:
                     create_silence(
                         store(),
@@ -188,7 +217,7 @@ if not found.empty:
                         ends_at=ends,
                         comment=comment,
                         author=author or "",
-                        now=utcnow(),
+                        now=started,
                     )
                 except SilenceRejected as exc:
                     st.error(f"Not silenced: {exc}.", icon=":material/error:")
@@ -196,10 +225,11 @@ if not found.empty:
                     st.error(f"Could not save the silence: {exc}", icon=":material/error:")
                 else:
                     st.cache_data.clear()
-                    st.success(
+                    st.session_state["flash"] = (
                         f"Silenced {describe(matchers)} until "
                         f"{ends.astimezone(timezone()):%a %d %b %H:%M} {tz_label()}."
                     )
+                    st.rerun()
 
 st.subheader("Active silences")
 if active_silences.empty:
