@@ -71,6 +71,18 @@ def severity_column(label: str = "severity") -> Any:
     )
 
 
+TIME_FORMAT = "ddd DD MMM HH:mm"
+"""How tables show times (already converted to the display zone)."""
+
+
+def time_columns(*names: str) -> dict[str, Any]:
+    """Column configs that show timestamp columns as "Wed 25 Nov 09:13"."""
+    return {
+        name: st.column_config.DatetimeColumn(name.replace("_", " "), format=TIME_FORMAT)
+        for name in names
+    }
+
+
 def integration_url(integration_id: str) -> str:
     """A relative deep link to an integration's page (works under any base path)."""
     from urllib.parse import quote

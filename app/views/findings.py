@@ -28,6 +28,7 @@ from app.ui import (
     severity_column,
     severity_md,
     tag,
+    time_columns,
 )
 from seamwatch.errors import SeamwatchError
 from seamwatch.timeutil import utcnow
@@ -137,6 +138,7 @@ if not found.empty:
         selection_mode="single-row",
         key="findings_table",
         column_config={
+            **time_columns("first_seen", "last_seen", "resolved_at"),
             "open": st.column_config.LinkColumn("integration", display_text=r"integration=(.*)$"),
             "summary": st.column_config.TextColumn(width="large"),
             "silenced": st.column_config.CheckboxColumn("silenced", width="small"),

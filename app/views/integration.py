@@ -19,6 +19,7 @@ from app.ui import (
     metric_text,
     severity_column,
     tag,
+    time_columns,
 )
 from seamwatch.metrics import METRIC_INFO, METRIC_NAMES, Metric
 from seamwatch.timeutil import utcnow
@@ -246,6 +247,7 @@ else:
         ],
         hide_index=True,
         column_config={
+            **time_columns("first_seen", "last_seen", "resolved_at"),
             "summary": st.column_config.TextColumn(width="large"),
             "severity": severity_column(),
         },
@@ -256,4 +258,8 @@ sent = guarded(queries.notifications, wanted)
 if sent.empty:
     st.caption("No notifications about this integration yet.")
 else:
-    st.dataframe(local(sent, "created_at", "sent_at"), hide_index=True)
+    st.dataframe(
+        local(sent, "created_at", "sent_at"),
+        hide_index=True,
+        column_config=time_columns("created_at", "sent_at"),
+    )

@@ -9,6 +9,7 @@ import streamlit as st
 
 from app import queries
 from app.data import guarded, local, settings
+from app.ui import time_columns
 
 st.title("Weekly reports")
 written = guarded(queries.reports)
@@ -41,7 +42,10 @@ if team != "all":
 st.dataframe(
     table[["week", "team", "written_at", "posted_at", "summary"]],
     hide_index=True,
-    column_config={"summary": st.column_config.TextColumn(width="large")},
+    column_config={
+        **time_columns("written_at", "posted_at"),
+        "summary": st.column_config.TextColumn(width="large"),
+    },
 )
 if table.empty:
     st.stop()

@@ -12,7 +12,7 @@ import streamlit as st
 from app import queries
 from app.charts import wall_time
 from app.data import guarded, local, settings, tz_label
-from app.ui import human_age
+from app.ui import human_age, time_columns
 from seamwatch.durations import format_duration
 from seamwatch.timeutil import utcnow
 
@@ -141,5 +141,8 @@ else:
     st.dataframe(
         table[["started_at", "source", "status", "error", "failed integrations", "samples"]],
         hide_index=True,
-        column_config={"error": st.column_config.TextColumn(width="large")},
+        column_config={
+            **time_columns("started_at"),
+            "error": st.column_config.TextColumn(width="large"),
+        },
     )
