@@ -81,3 +81,11 @@ def test_every_page_renders_in_the_browser(browser_page: tuple[str, Page], name:
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(ARTIFACTS / f"app-{name}.png"))
     assert Path(ARTIFACTS / f"app-{name}.png").stat().st_size > 10_000
+
+
+def test_a_shared_link_restores_the_overview_filters(browser_page: tuple[str, Page]) -> None:
+    base, page = browser_page
+    page.goto(f"{base}/?owner=logistics&health=failing")
+    settle(page)
+    assert page.get_by_text("1 of 18 integrations").count() == 1
+    assert page.get_by_role("link", name="Stock levels to the web shop").count() == 1

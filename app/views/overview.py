@@ -121,6 +121,7 @@ def fleet_view() -> None:
     table = local(fleet, "since")
     table["open"] = table["integration_id"].map(integration_url)
     table["health"] = tag(table["health"])
+    table["reason"] = table["reason"].fillna("")
     table["since"] = table["since"].dt.strftime("%a %d %b %H:%M")
     table["last sample"] = table["last_sample_age_seconds"].map(
         lambda s: "never" if pd.isna(s) else f"{human_age(s)} ago"
