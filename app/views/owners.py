@@ -50,7 +50,10 @@ summary = (
     )
     .reset_index()
 )
-st.dataframe(summary, hide_index=True)
+st.dataframe(
+    summary.rename(columns=lambda c: c.replace("_", " ")),
+    hide_index=True,
+)
 
 
 def _table(frame: pd.DataFrame, columns: list[str]) -> None:
