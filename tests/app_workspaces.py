@@ -73,6 +73,12 @@ def demo_workspace(root: Path) -> AppWorkspace:
     return ws
 
 
+def clone(ws: AppWorkspace, root: Path) -> AppWorkspace:
+    """A copy of a workspace (config, inventory, store) for a test that writes."""
+    shutil.copytree(ws.root, root)
+    return AppWorkspace(root, ws.now, list(ws.findings))
+
+
 def empty_workspace(root: Path, *, migrated: bool = False, sources: bool = True) -> AppWorkspace:
     """A config with no inventory files and no store (or a migrated, empty store)."""
     root.mkdir(parents=True, exist_ok=True)

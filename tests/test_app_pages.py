@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_workspaces import ENTRY, AppWorkspace, demo_workspace, empty_workspace
+from tests.app_workspaces import ENTRY, AppWorkspace, clone, demo_workspace, empty_workspace
 
 PAGES = [
     "views/overview.py",
@@ -254,6 +254,15 @@ def test_integration_page_with_an_unknown_id_suggests_close_ones(
     assert "`inventory-sync`" in message
 
 
+def test_an_integration_seen_only_in_data_asks_to_be_inventoried(
+    demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page(demo, monkeypatch, PAGES[2], integration="partner-shadow-feed")
+    assert "is in no inventory file" in at.warning[0].value
+    assert "**SLOs** none set" in texts(at)
+    assert at.get("vega_lite_chart"), "its data is still charted"
+
+
 def test_integration_page_without_an_id_offers_a_picker(
     demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -339,9 +348,9 @@ def test_findings_severity_filter(demo: AppWorkspace, monkeypatch: pytest.Monkey
 
 
 def test_silencing_a_finding_writes_a_silence_and_marks_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo: AppWorkspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ws = demo_workspace(tmp_path / "ws")
+    ws = clone(demo, tmp_path / "ws")
     at = open_page(ws, monkeypatch, PAGES[1])
     target = ws.findings[1]  # shipment-events DLQ
     at.selectbox(key="silence_finding").select(target.finding_id).run()
@@ -374,9 +383,9 @@ def test_silencing_a_finding_writes_a_silence_and_marks_it(
 
 
 def test_a_silence_without_a_reason_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo: AppWorkspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ws = demo_workspace(tmp_path / "ws")
+    ws = clone(demo, tmp_path / "ws")
     at = open_page(ws, monkeypatch, PAGES[1])
     at.selectbox(key="silence_finding").select(ws.findings[0].finding_id).run()
     at.text_input(key="silence_who").input("priya")

@@ -99,6 +99,15 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _slos(row: pd.Series) -> str:
+    parts = []
+    if not pd.isna(row["slo_latency_p95_ms"]):
+        parts.append(f"p95 ≤ {metric_text('latency_p95_ms', row['slo_latency_p95_ms'])}")
+    if not pd.isna(row["slo_error_rate"]):
+        parts.append(f"errors ≤ {metric_text('error_rate', row['slo_error_rate'])}")
+    return ", ".join(parts) or "none set"
+
+
 left, middle, right = st.columns(3)
 with left:
     st.markdown(
@@ -137,8 +146,7 @@ with right:
     st.markdown(
         f"**Lifecycle** {lifecycle} · **Sunset** {sunset_text}  \n"
         f"**Last review** {as_date(info['last_review']) or '—'} · {review}  \n"
-        f"**SLOs** p95 ≤ {metric_text('latency_p95_ms', info['slo_latency_p95_ms'])}, "
-        f"errors ≤ {metric_text('error_rate', info['slo_error_rate'])}  \n"
+        f"**SLOs** {_slos(info)}  \n"
         f"**Tags** {list_text(info['tags'])}"
     )
 if isinstance(info["description"], str):
