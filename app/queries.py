@@ -55,6 +55,14 @@ def fleet() -> pd.DataFrame:
     return query(FLEET)
 
 
+def health(integration_id: str) -> pd.DataFrame:
+    """One integration's health and its reason (empty when unknown)."""
+    return query(
+        "SELECT health, reason, open_findings, last_sample FROM v_health WHERE integration_id = ?",
+        (integration_id,),
+    )
+
+
 def integration(integration_id: str) -> pd.DataFrame:
     """One integration's inventory row (empty when unknown)."""
     return query("SELECT * FROM v_integrations WHERE integration_id = ?", (integration_id,))

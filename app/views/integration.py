@@ -72,8 +72,7 @@ if row_frame.empty:
     st.stop()
 
 info = row_frame.iloc[0]
-fleet = guarded(queries.fleet)
-health_row = fleet[fleet["integration_id"] == wanted]
+health_row = guarded(queries.health, wanted)
 health = health_row["health"].iloc[0] if not health_row.empty else None
 reason = health_row["reason"].iloc[0] if not health_row.empty else None
 now = utcnow()
@@ -183,7 +182,12 @@ with controls[2]:
     show_baseline = st.toggle("Same hours last week", value=True, help="drawn grey and dashed")
 
 resolution = queries.pick_resolution(start, end, now)
-history = guarded(queries.history, wanted, start - WEEK, end, resolution)
+history = guarded(queries.history, wanted, start, end, resolution)
+if show_baseline:
+    last_week = guarded(queries.history, wanted, start - WEEK, end - WEEK, resolution)
+    last_week["ts"] = pd.to_datetime(last_week["ts"], utc=True) + WEEK
+else:
+    last_week = history.iloc[0:0]
 found = guarded(queries.findings, wanted)
 metric_names = [m for m in METRIC_NAMES if m in set(history["metric"])]
 st.caption(
@@ -203,15 +207,10 @@ if not metric_names:
     )
 else:
     slos = {"latency_p95_ms": info["slo_latency_p95_ms"], "error_rate": info["slo_error_rate"]}
-    ts = pd.to_datetime(history["ts"], utc=True)
-    start_ts, end_ts = pd.Timestamp(start), pd.Timestamp(end)
     columns = st.columns(2)
     for index, metric in enumerate(metric_names):
-        rows = history[history["metric"] == metric]
-        rts = ts[rows.index]
-        current = rows[rts >= start_ts]
-        baseline = rows[rts < end_ts - WEEK].copy() if show_baseline else rows.iloc[0:0].copy()
-        baseline["ts"] = pd.to_datetime(baseline["ts"], utc=True) + WEEK
+        current = history[history["metric"] == metric]
+        baseline = last_week[last_week["metric"] == metric]
         metric_findings = found[found["metric"] == metric]
         with columns[index % 2]:
             label = METRIC_INFO[Metric(metric)].label
