@@ -141,9 +141,11 @@ def main() -> None:
     print(f"baseline (a page with only a title): {base * 1000:.0f} ms")
     cases = [
         ("Overview", None, {}),
-        ("Integration 24h (raw)", "views/integration.py",
-         {"integration": "int-0420", "range": "24h"}),
-        ("Integration 7d (5 min)", "views/integration.py",
+        ("Integration 6h (raw)", "views/integration.py",
+         {"integration": "int-0420", "range": "6h"}),
+        ("Integration 3d (5 min)", "views/integration.py",
+         {"integration": "int-0420", "range": "3d"}),
+        ("Integration 7d (1 h)", "views/integration.py",
          {"integration": "int-0420", "range": "7d"}),
         ("Integration 28d (1 h)", "views/integration.py",
          {"integration": "int-0420", "range": "28d"}),

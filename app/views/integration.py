@@ -22,7 +22,7 @@ from app.ui import (
     time_columns,
 )
 from seamwatch.metrics import METRIC_INFO, METRIC_NAMES, Metric
-from seamwatch.timeutil import utcnow
+from seamwatch.timeutil import align, utcnow
 
 RANGES = {
     "6h": timedelta(hours=6),
@@ -182,9 +182,12 @@ with controls[2]:
     show_baseline = st.toggle("Same hours last week", value=True, help="drawn grey and dashed")
 
 resolution = queries.pick_resolution(start, end, now)
-history = guarded(queries.history, wanted, start, end, resolution)
+# the query window is widened to whole steps so reruns within a step reuse the cached rows
+step = max(resolution.step, timedelta(minutes=1))
+q_start, q_end = align(start, step), align(end, step) + step
+history = guarded(queries.history, wanted, q_start, q_end, resolution)
 if show_baseline:
-    last_week = guarded(queries.history, wanted, start - WEEK, end - WEEK, resolution)
+    last_week = guarded(queries.history, wanted, q_start - WEEK, q_end - WEEK, resolution)
     last_week["ts"] = pd.to_datetime(last_week["ts"], utc=True) + WEEK
 else:
     last_week = history.iloc[0:0]
@@ -216,7 +219,7 @@ else:
             label = METRIC_INFO[Metric(metric)].label
             latest = current["value"].iloc[-1] if not current.empty else None
             st.markdown(f"**{label}** · latest {metric_text(metric, latest)}")
-            st.altair_chart(
+            st.vega_lite_chart(
                 metric_chart(
                     metric,
                     current,
