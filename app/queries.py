@@ -121,22 +121,9 @@ def runs(since: datetime) -> pd.DataFrame:
     )
 
 
-def last_runs() -> pd.DataFrame:
-    """The newest run of every source, and its last failure, whenever that was."""
-    return query(
-        """
-        SELECT source,
-               arg_max(kind, started_at) AS kind,
-               max(started_at) AS last_run,
-               arg_max(status, started_at) AS last_status,
-               arg_max(samples, started_at) AS last_samples,
-               arg_max(duration_s, started_at) AS last_duration_s,
-               max(started_at) FILTER (WHERE status <> 'ok') AS last_failure,
-               arg_max(error, started_at) FILTER (WHERE status <> 'ok') AS last_error,
-               count(*) AS runs
-        FROM v_runs GROUP BY source ORDER BY source
-        """
-    )
+def sources() -> pd.DataFrame:
+    """Collector status per source (v_sources): last run, failures, failing streak, last error."""
+    return query("SELECT * FROM v_sources ORDER BY source")
 
 
 def reports() -> pd.DataFrame:

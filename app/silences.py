@@ -10,6 +10,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from fnmatch import fnmatchcase
 
 import pandas as pd
 
@@ -18,7 +19,7 @@ from seamwatch.store import Store
 from seamwatch.timeutil import ensure_utc
 
 MATCHER_KEYS = ("integration_id", "metric", "detector", "owner", "severity")
-"""Finding fields a silence may match on (all given ones must be equal)."""
+"""Finding fields the dashboard's silence form matches on (all given ones must be equal)."""
 
 
 class SilenceRejected(SeamwatchError):
@@ -83,34 +84,63 @@ def expire_silence(store: Store, silence_id: str, *, now: datetime) -> None:
         )
 
 
-def matchers_of(value: object) -> dict[str, str]:
-    """A silence's matchers column (JSON text or a dict) as a dict."""
+_ALIASES = {"integration": "integration_id", "team": "owner", "tag": "tags"}
+"""Matcher names the alerts stage also accepts (`seamwatch silence` writes them)."""
+
+
+def matchers_of(value: object) -> dict[str, list[str]]:
+    """A silence's matchers (JSON text or a dict) as field -> accepted values, aliases resolved.
+
+    Mirrors how the alerts stage reads them: a value may be a list, and a value with `*`, `?`
+    or `[` is a shell wildcard.
+    """
     if isinstance(value, Mapping):
-        return {str(k): str(v) for k, v in value.items()}
-    try:
-        data = json.loads(str(value))
-    except (TypeError, ValueError):
+        data: object = value
+    else:
+        try:
+            data = json.loads(str(value))
+        except (TypeError, ValueError):
+            return {}
+    if not isinstance(data, Mapping):
         return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    out: dict[str, list[str]] = {}
+    for key, accepted in data.items():
+        values = accepted if isinstance(accepted, list | tuple) else [accepted]
+        out[_ALIASES.get(str(key), str(key))] = [str(v) for v in values]
+    return out
+
+
+def _accepts(patterns: list[str], value: object) -> bool:
+    text = (
+        ""
+        if value is None or (not isinstance(value, list | tuple) and pd.isna(value))
+        else str(value)
+    )
+    return any(fnmatchcase(text, p) if any(c in p for c in "*?[") else text == p for p in patterns)
 
 
 def silenced_mask(findings: pd.DataFrame, active: pd.DataFrame) -> pd.Series:
-    """Which findings an active silence matches (every matcher equal to the finding's field)."""
+    """Which findings an active silence mutes (every matcher accepts the finding's field).
+
+    A matcher on a field the findings table does not carry (e.g. tags) is not judged here: such
+    a finding is shown as not silenced rather than guessed.
+    """
     mask = pd.Series(False, index=findings.index)
     for value in active.get("matchers", pd.Series(dtype=object)):
         matchers = matchers_of(value)
-        if not matchers:
+        if not matchers or any(key not in findings.columns for key in matchers):
             continue
         hit = pd.Series(True, index=findings.index)
-        for key, wanted in matchers.items():
-            if key not in findings.columns:
-                hit &= False
-                break
-            hit &= findings[key].astype(str) == wanted
+        for key, accepted in matchers.items():
+            hit &= findings[key].map(lambda v, a=accepted: _accepts(a, v))
         mask |= hit
     return mask
 
 
-def describe(matchers: Mapping[str, str]) -> str:
+def describe(matchers: Mapping[str, object]) -> str:
     """ "integration_id=crm-orders, metric=latency_p95_ms"."""
-    return ", ".join(f"{k}={v}" for k, v in sorted(matchers.items())) or "—"
+    parts = []
+    for key, value in sorted(matchers.items()):
+        shown = "|".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+        parts.append(f"{key}={shown}")
+    return ", ".join(parts) or "—"

@@ -68,7 +68,9 @@ def build(store: Store, integrations: int, days: int) -> None:
     with store.write() as con:
         con.execute(
             """
-            INSERT INTO findings
+            INSERT INTO findings (finding_id, fingerprint, integration_id, metric, detector,
+                severity, summary, evidence, status, first_seen, last_seen, resolved_at,
+                clear_count)
             SELECT id || ':trend', id || '/latency_p95_ms/trend', id, 'latency_p95_ms', 'trend',
                    CASE WHEN i % 3 = 0 THEN 'critical' ELSE 'warning' END,
                    'p95 latency up 23% week over week, 412 ms → 507 ms', NULL, 'open',

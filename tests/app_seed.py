@@ -34,7 +34,10 @@ def insert_findings(store: Store, findings: list[Finding], now: datetime) -> Non
         for f in findings:
             con.execute(
                 """
-                INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS JSON), ?, ?, ?, ?, 0)
+                INSERT INTO findings (finding_id, fingerprint, integration_id, metric, detector,
+                    severity, summary, evidence, status, first_seen, last_seen, resolved_at,
+                    clear_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS JSON), ?, ?, ?, ?, 0)
                 """,
                 [
                     f.finding_id,
@@ -66,7 +69,9 @@ def insert_notification(
     """One notification log row about a finding."""
     with store.write() as con:
         con.execute(
-            "INSERT INTO notifications VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            "INSERT INTO notifications (notification_id, dedup_key, finding_id, integration_id,"
+            " channel, event, status, attempts, last_error, created_at, sent_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
             [
                 f"n-{finding.finding_id}-{event}-{channel}",
                 f"{finding.finding_id}:{event}:{channel}",
@@ -96,7 +101,8 @@ def insert_report(store: Store, root: Path, week: str, team: str | None, at: dat
     )
     with store.write() as con:
         con.execute(
-            "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO reports (report_id, week, team, md_path, html_path, written_at,"
+            " posted_at, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 report_id,
                 week,
@@ -124,7 +130,8 @@ def insert_run(
     """One collection run row."""
     with store.write() as con:
         con.execute(
-            "INSERT INTO runs VALUES (?, ?, 'demo', ?, ?, ?, ?, ?, CAST(? AS JSON))",
+            "INSERT INTO runs (run_id, source, kind, started_at, finished_at, samples, status,"
+            " error, failures) VALUES (?, ?, 'demo', ?, ?, ?, ?, ?, CAST(? AS JSON))",
             [
                 f"{source}-{started.isoformat()}",
                 source,

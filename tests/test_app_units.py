@@ -79,6 +79,11 @@ def test_a_silence_mutes_findings_matching_all_its_matchers() -> None:
     assert silenced_mask(findings, active).tolist() == [True, False, False]
     whole = pd.DataFrame({"matchers": ['{"integration_id": "b"}']})
     assert silenced_mask(findings, whole).tolist() == [False, False, True]
+    # as `seamwatch silence` writes them: aliases, lists and shell wildcards
+    cli = pd.DataFrame({"matchers": ['{"integration": ["a*", "c"], "detector": "dlq_*"}']})
+    assert silenced_mask(findings, cli).tolist() == [False, True, False]
+    unknown_field = pd.DataFrame({"matchers": ['{"tag": "pci"}']})
+    assert silenced_mask(findings, unknown_field).tolist() == [False, False, False]
     assert describe({"metric": "x", "integration_id": "a"}) == "integration_id=a, metric=x"
 
 

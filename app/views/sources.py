@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import altair as alt
 import pandas as pd
@@ -37,6 +37,12 @@ def _describe(value: object) -> str:
     return "; ".join(parts)
 
 
+def _ago(now: datetime, ts: object) -> str:
+    if ts is None or pd.isna(ts):
+        return "—"
+    return f"{human_age((now - pd.Timestamp(ts)).total_seconds())} ago"
+
+
 st.title("Sources")
 configured = settings().sources
 now = utcnow()
@@ -49,7 +55,7 @@ if not configured:
         icon=":material/info:",
     )
 
-last = guarded(queries.last_runs)
+last = guarded(queries.sources)
 known = {s.name: s for s in configured}
 rows = []
 for name in sorted(set(known) | set(last["source"])):
@@ -63,15 +69,14 @@ for name in sorted(set(known) | set(last["source"])):
             "every": format_duration(source.interval) if source else "—",
             "configured": "yes" if source else "no (removed from config.toml)",
             "enabled": bool(source.enabled) if source else False,
-            "last run": "never"
-            if r is None
-            else f"{human_age((now - r['last_run']).total_seconds())} ago",
+            "last run": "never" if r is None else _ago(now, r["last_run"]),
             "status": "—" if r is None else r["last_status"],
             "samples": None if r is None else r["last_samples"],
             "took s": None if r is None else r["last_duration_s"],
-            "last failure": "—"
-            if r is None or pd.isna(r["last_failure"])
-            else f"{human_age((now - r['last_failure']).total_seconds())} ago",
+            "runs 24h": None if r is None else r["runs_24h"],
+            "failed 24h": None if r is None else r["failures_24h"],
+            "failing streak": None if r is None else r["failing_streak"],
+            "last error at": "—" if r is None else _ago(now, r["last_error_at"]),
             "last error": ""
             if r is None or not isinstance(r["last_error"], str)
             else r["last_error"],

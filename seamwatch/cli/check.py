@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
+import reports
+from alerts.settings import check_alerts
 from collectors import build_sources
 from seamwatch.cli.common import Context, say
 from seamwatch.durations import format_duration
@@ -66,7 +68,10 @@ def validate(ctx: Context) -> list[ConfigError]:
     return problems
 
 
-SECTION_CHECKS: list = []  # stages register validators of their own config sections here
+SECTION_CHECKS: list = [  # stages register validators of their own config sections here
+    check_alerts,
+    reports.check,
+]
 
 
 def run(ctx: Context) -> int:
