@@ -40,7 +40,7 @@ team = st.selectbox("Team", ["all", *teams], key="team", bind="query-params")
 if team != "all":
     table = table[table["team"].fillna("whole fleet") == team]
 st.dataframe(
-    table[["week", "team", "written_at", "posted_at", "summary"]],
+    table[["week", "team", "written_at", "posted_at", "summary"]].fillna({"team": "whole fleet"}),
     hide_index=True,
     column_config={
         **time_columns("written_at", "posted_at"),
