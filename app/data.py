@@ -60,6 +60,33 @@ def query(sql: str, params: tuple[Any, ...] = ()) -> pd.DataFrame:
     return _query(str(store().path), sql, tuple(params))
 
 
+_READERS: dict[str, Callable[..., Any]] = {}
+
+
+def reader(fn: Callable[..., T]) -> Callable[..., T]:
+    """Register a function `fn(con, *args)` that reads several things in one connection."""
+    _READERS[f"{fn.__module__}.{fn.__qualname__}"] = fn
+    return fn
+
+
+@st.cache_data(ttl=QUERY_TTL, show_spinner=False, max_entries=256)
+def _read(path: str, name: str, args: tuple[Any, ...]) -> Any:
+    s = store()
+    if str(s.path) != path:
+        s = Store(Path(path), lock_timeout=READ_LOCK_TIMEOUT)
+    with s.read() as con:
+        return _READERS[name](con, *args)
+
+
+def read(fn: Callable[..., T], *args: Any) -> T:
+    """Run a @reader function in one short read-only connection, cached for QUERY_TTL seconds.
+
+    One connection for a page's related queries: each new connection loads the metadata of
+    the tables it touches again, which on a large store costs more than the queries.
+    """
+    return _read(str(store().path), f"{fn.__module__}.{fn.__qualname__}", tuple(args))
+
+
 def guarded(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a data call; on failure show a clear message (never a traceback) and stop the page."""
     try:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import duckdb
 import pandas as pd
 
-from app.data import query, settings
+from app.data import query, read, reader, settings
 
 FLEET = """
 WITH latest_wide AS (
@@ -50,12 +51,7 @@ def fleet() -> pd.DataFrame:
     return query(FLEET)
 
 
-def health(integration_id: str) -> pd.DataFrame:
-    """One integration's health and its reason (empty when unknown)."""
-    return query(
-        "SELECT health, reason, open_findings, last_sample FROM v_health WHERE integration_id = ?",
-        (integration_id,),
-    )
+HEALTH = "SELECT health, reason, open_findings, last_sample FROM v_health WHERE integration_id = ?"
 
 
 def integration(integration_id: str) -> pd.DataFrame:
@@ -69,9 +65,7 @@ def integration_ids() -> list[str]:
     return frame["integration_id"].tolist()
 
 
-def findings(integration_id: str | None = None, *, since: datetime | None = None) -> pd.DataFrame:
-    """Findings, open ones first then newest; of one integration and/or opened or active since."""
-    sql = """
+FINDINGS = """
     SELECT finding_id, integration_id, name, owner, tier, metric, detector, severity, summary,
            status, first_seen, last_seen, resolved_at, age_seconds, runbook, evidence
     FROM v_findings
@@ -80,20 +74,19 @@ def findings(integration_id: str | None = None, *, since: datetime | None = None
     ORDER BY status = 'open' DESC,
              list_position(['critical', 'warning', 'info'], severity),
              first_seen DESC
-    """
-    return query(sql, (integration_id, integration_id, since, since))
+"""
 
 
-def notifications(integration_id: str, limit: int = 200) -> pd.DataFrame:
-    """The newest notifications about one integration."""
-    return query(
-        """
-        SELECT created_at, event, channel, status, attempts, sent_at, last_error, finding_id
-        FROM v_notifications WHERE integration_id = ?
-        ORDER BY created_at DESC LIMIT ?
-        """,
-        (integration_id, limit),
-    )
+def findings(integration_id: str | None = None, *, since: datetime | None = None) -> pd.DataFrame:
+    """Findings, open ones first then newest; of one integration and/or opened or active since."""
+    return query(FINDINGS, (integration_id, integration_id, since, since))
+
+
+NOTIFICATIONS = """
+SELECT created_at, event, channel, status, attempts, sent_at, last_error, finding_id
+FROM v_notifications WHERE integration_id = ?
+ORDER BY created_at DESC LIMIT ?
+"""
 
 
 def silences(active_only: bool = False) -> pd.DataFrame:
@@ -181,8 +174,50 @@ def pick_resolution(start: datetime, end: datetime, now: datetime) -> Resolution
     return HOURLY
 
 
-def history(
-    integration_id: str, start: datetime, end: datetime, resolution: Resolution
+RESOLUTIONS = {r.name: r for r in (RAW, FIVE_MIN, HOURLY)}
+WEEK = timedelta(days=7)
+
+
+def integration_data(
+    integration_id: str, start: datetime, end: datetime, resolution: Resolution, baseline: bool
+) -> dict[str, pd.DataFrame]:
+    """What an Integration page shows, read in one connection: `health`, `history` in
+    [start, end), `last_week` (the same hours a week earlier, moved a week on, or empty),
+    `findings` and `notifications`."""
+    return read(_integration_data, integration_id, start, end, resolution.name, baseline)
+
+
+@reader
+def _integration_data(
+    con: duckdb.DuckDBPyConnection,
+    integration_id: str,
+    start: datetime,
+    end: datetime,
+    resolution_name: str,
+    baseline: bool,
+) -> dict[str, pd.DataFrame]:
+    resolution = RESOLUTIONS[resolution_name]
+    history = _history(con, integration_id, start, end, resolution)
+    if baseline:
+        last_week = _history(con, integration_id, start - WEEK, end - WEEK, resolution)
+        last_week["ts"] = pd.to_datetime(last_week["ts"], utc=True) + WEEK
+    else:
+        last_week = history.iloc[0:0]
+    return {
+        "health": con.execute(HEALTH, [integration_id]).df(),
+        "history": history,
+        "last_week": last_week,
+        "findings": con.execute(FINDINGS, [integration_id, integration_id, None, None]).df(),
+        "notifications": con.execute(NOTIFICATIONS, [integration_id, 200]).df(),
+    }
+
+
+def _history(
+    con: duckdb.DuckDBPyConnection,
+    integration_id: str,
+    start: datetime,
+    end: datetime,
+    resolution: Resolution,
 ) -> pd.DataFrame:
     """(ts, metric, value) of one integration in [start, end) at the given resolution.
 
@@ -190,32 +225,32 @@ def history(
     aggregated from raw samples so the chart reaches the present.
     """
     if resolution is RAW:
-        return query(
+        return con.execute(
             """
             SELECT ts, metric, value FROM samples
             WHERE integration_id = ? AND ts >= ? AND ts < ? ORDER BY metric, ts
             """,
-            (integration_id, start, end),
-        )
-    rolled = query(
+            [integration_id, start, end],
+        ).df()
+    rolled = con.execute(
         f"""
         SELECT bucket AS ts, metric, mean AS value FROM {resolution.table}
         WHERE integration_id = ? AND bucket >= ? AND bucket < ? ORDER BY metric, bucket
         """,
-        (integration_id, start, end),
-    )
+        [integration_id, start, end],
+    ).df()
     edge = rolled["ts"].max() + resolution.step if not rolled.empty else start
     if pd.isna(edge) or edge >= pd.Timestamp(end):
         return rolled
     width = f"{int(resolution.step.total_seconds())} seconds"
-    tail = query(
+    tail = con.execute(
         """
         SELECT time_bucket(CAST(? AS INTERVAL), ts) AS ts, metric, avg(value) AS value
         FROM samples WHERE integration_id = ? AND ts >= ? AND ts < ?
         GROUP BY ALL ORDER BY metric, ts
         """,
-        (width, integration_id, pd.Timestamp(edge).to_pydatetime(), end),
-    )
+        [width, integration_id, pd.Timestamp(edge).to_pydatetime(), end],
+    ).df()
     if tail.empty:
         return rolled
     if rolled.empty:

@@ -35,20 +35,26 @@ RANGES = {
 }
 WEEK = timedelta(days=7)
 
-ids = guarded(queries.integration_ids)
 wanted = st.query_params.get("integration")
+row_frame = guarded(queries.integration, wanted) if wanted else None
 
-if not ids:
+if row_frame is None or row_frame.empty:
     st.title("Integration")
-    st.info(
-        "No integrations yet: add inventory files and run `seamwatch run`, or seed the demo "
-        "with `seamwatch demo`.",
-        icon=":material/info:",
-    )
-    st.stop()
-
-if not wanted:
-    st.title("Integration")
+    ids = guarded(queries.integration_ids)
+    if not ids:
+        st.info(
+            "No integrations yet: add inventory files and run `seamwatch run`, or seed the "
+            "demo with `seamwatch demo`.",
+            icon=":material/info:",
+        )
+        st.stop()
+    if wanted:
+        close = [i for i in ids if wanted.lower() in i.lower() or i.lower() in wanted.lower()]
+        st.error(
+            f"No integration with id `{wanted}`."
+            + (f" Did you mean {', '.join(f'`{c}`' for c in close[:5])}?" if close else ""),
+            icon=":material/search_off:",
+        )
     choice = st.selectbox("Open an integration", ids, index=None, placeholder="type to search")
     if choice:
         st.query_params["integration"] = choice
@@ -56,32 +62,12 @@ if not wanted:
     st.caption("Deep link: `/integration?integration=<id>` opens one directly.")
     st.stop()
 
-row_frame = guarded(queries.integration, wanted)
-if row_frame.empty:
-    st.title("Integration")
-    close = [i for i in ids if wanted.lower() in i.lower() or i.lower() in wanted.lower()]
-    st.error(
-        f"No integration with id `{wanted}`."
-        + (f" Did you mean {', '.join(f'`{c}`' for c in close[:5])}?" if close else ""),
-        icon=":material/search_off:",
-    )
-    choice = st.selectbox("Open an integration", ids, index=None, placeholder="type to search")
-    if choice:
-        st.query_params["integration"] = choice
-        st.rerun()
-    st.stop()
-
 info = row_frame.iloc[0]
-health_row = guarded(queries.health, wanted)
-health = health_row["health"].iloc[0] if not health_row.empty else None
-reason = health_row["reason"].iloc[0] if not health_row.empty else None
 now = utcnow()
 today = now.astimezone(timezone()).date()
 
 st.title(str(info["name"]))
-st.caption(
-    f"`{wanted}` · {health_md(health)}" + (f" — {reason}" if isinstance(reason, str) else "")
-)
+health_slot = st.empty()  # filled once the page's data is read (it depends on the range below)
 if not bool(info["inventoried"]):
     st.warning(
         "This integration sends data but is in no inventory file: add it to your team's "
@@ -185,13 +171,14 @@ resolution = queries.pick_resolution(start, end, now)
 # the query window is widened to whole steps so reruns within a step reuse the cached rows
 step = max(resolution.step, timedelta(minutes=1))
 q_start, q_end = align(start, step), align(end, step) + step
-history = guarded(queries.history, wanted, q_start, q_end, resolution)
-if show_baseline:
-    last_week = guarded(queries.history, wanted, q_start - WEEK, q_end - WEEK, resolution)
-    last_week["ts"] = pd.to_datetime(last_week["ts"], utc=True) + WEEK
-else:
-    last_week = history.iloc[0:0]
-found = guarded(queries.findings, wanted)
+data = guarded(queries.integration_data, wanted, q_start, q_end, resolution, show_baseline)
+history, last_week, found = data["history"], data["last_week"], data["findings"]
+health_row = data["health"]
+health = health_row["health"].iloc[0] if not health_row.empty else None
+reason = health_row["reason"].iloc[0] if not health_row.empty else None
+health_slot.caption(
+    f"`{wanted}` · {health_md(health)}" + (f" — {reason}" if isinstance(reason, str) else "")
+)
 metric_names = [m for m in METRIC_NAMES if m in set(history["metric"])]
 st.caption(
     f"{local_text(start)} – {local_text(end)} {tz_label()} · {resolution.name} resolution"
@@ -264,7 +251,7 @@ else:
     )
 
 st.subheader("Notifications")
-sent = guarded(queries.notifications, wanted)
+sent = data["notifications"]
 if sent.empty:
     st.caption("No notifications about this integration yet.")
 else:
