@@ -1,56 +1,196 @@
-"""Fleet overview: every integration, its owner and tier, latest values and their age."""
+"""Overview: the fleet at a glance — what is unhealthy, who owns it, since when; worst first."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from app.data import guarded, query
-from seamwatch.metrics import METRIC_NAMES
+from app import queries
+from app.charts import health_grid
+from app.data import guarded, local, settings, tz_label
+from app.ui import (
+    HEALTHS,
+    INTEGRATION_PAGE,
+    apply_filter,
+    health_column,
+    health_md,
+    human_age,
+    integration_url,
+    metric_text,
+    multiselect_filter,
+    tag,
+)
+from seamwatch.timeutil import utcnow
+
+GROUPS = {
+    "none": None,
+    "owner": "owner",
+    "tier": "tier",
+    "pattern": "pattern",
+    "lifecycle": "lifecycle",
+}
+ATTENTION_LIMIT = 12
 
 st.title("Fleet overview")
 
-latest_columns = ",\n".join(
-    f"max(l.value) FILTER (WHERE l.metric = '{m}') AS {m}" for m in METRIC_NAMES
-)
-fleet = guarded(
-    query,
-    f"""
-    SELECT i.integration_id, i.name, i.owner, i.tier, i.pattern, i.lifecycle, i.inventoried,
-           {latest_columns},
-           min(l.age_seconds) AS age_seconds
-    FROM v_integrations i LEFT JOIN v_latest l USING (integration_id)
-    GROUP BY ALL
-    ORDER BY i.tier NULLS LAST, i.integration_id
-    """,
-)
-
-if fleet.empty:
+fleet_all = guarded(queries.fleet)
+if fleet_all.empty:
     st.info(
-        "No integrations yet. Add inventory files (see config.toml `[inventory] paths`) and run "
-        "`seamwatch demo` for demo data or `seamwatch run` to start collecting."
+        "**No integrations yet.** List your integrations in inventory files (config.toml "
+        "`[inventory] paths`, see the README's *Adding an integration*), then run "
+        "`seamwatch run` to start collecting. To look around first, `seamwatch demo` seeds "
+        "weeks of a simulated fleet.",
+        icon=":material/info:",
     )
     st.stop()
 
-cols = st.columns(4)
-cols[0].metric("Integrations", len(fleet))
-cols[1].metric("Owners", fleet["owner"].nunique())
-cols[2].metric("Without owner", int((fleet["owner"].isna() & fleet["inventoried"]).sum()))
-cols[3].metric("Not inventoried", int((~fleet["inventoried"].astype(bool)).sum()))
+with st.container(horizontal=True):
+    owners = multiselect_filter("Owner", fleet_all, "owner", "owner")
+    tiers = multiselect_filter("Tier", fleet_all, "tier", "tier")
+    patterns = multiselect_filter("Pattern", fleet_all, "pattern", "pattern")
+    lifecycles = multiselect_filter("Lifecycle", fleet_all, "lifecycle", "lifecycle")
+    healths = st.multiselect(
+        "Health",
+        list(HEALTHS),
+        key="health",
+        placeholder="all",
+        bind="query-params",
+    )
+    group_by = st.selectbox("Group by", list(GROUPS), key="group", bind="query-params")
 
-fleet["latest"] = pd.to_timedelta(fleet["age_seconds"], unit="s").map(
-    lambda d: "no data" if pd.isna(d) else f"{int(d.total_seconds() // 60)} min ago"
-)
-st.dataframe(
-    fleet[["integration_id", "name", "owner", "tier", "pattern", "lifecycle", *METRIC_NAMES, "latest"]],
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "error_rate": st.column_config.NumberColumn("error rate", format="percent"),
-        "throughput": st.column_config.NumberColumn("throughput /s", format="%.1f"),
-        "latency_p50_ms": st.column_config.NumberColumn("p50 ms", format="%.0f"),
-        "latency_p95_ms": st.column_config.NumberColumn("p95 ms", format="%.0f"),
-        "latency_p99_ms": st.column_config.NumberColumn("p99 ms", format="%.0f"),
-        "dlq_depth": st.column_config.NumberColumn("DLQ", format="%.0f"),
-    },
-)
+
+def filtered(frame: pd.DataFrame) -> pd.DataFrame:
+    """The fleet narrowed by the filters above."""
+    for column, chosen in (
+        ("owner", owners),
+        ("tier", tiers),
+        ("pattern", patterns),
+        ("lifecycle", lifecycles),
+        ("health", healths),
+    ):
+        frame = apply_filter(frame, column, chosen)
+    return frame
+
+
+@st.fragment(run_every=settings().app.refresh)
+def fleet_view() -> None:
+    """Everything below the filters; reruns on its own every `[app] refresh` while open."""
+    fleet = filtered(guarded(queries.fleet))
+    st.caption(
+        f"{len(fleet)} of {len(fleet_all)} integrations · updated "
+        f"{local(pd.DataFrame({'t': [utcnow()]}), 't')['t'][0]:%H:%M:%S} {tz_label()} · "
+        f"refreshes every {int(settings().app.refresh.total_seconds())} s"
+    )
+    counts = fleet["health"].value_counts()
+    for column, health in zip(st.columns(len(HEALTHS)), HEALTHS, strict=True):
+        column.metric(health_md(health), int(counts.get(health, 0)))
+
+    if fleet.empty:
+        st.info("No integration matches these filters.", icon=":material/filter_alt_off:")
+        return
+
+    attention = fleet[fleet["health"].isin(["failing", "no data", "degrading"])]
+    st.subheader("Needs attention")
+    if attention.empty:
+        st.success("Nothing is failing or degrading.", icon=":material/check_circle:")
+    else:
+        for _, row in attention.head(ATTENTION_LIMIT).iterrows():
+            since = (
+                ""
+                if pd.isna(row["since"])
+                else f" · since {human_age((utcnow() - row['since']).total_seconds())}"
+            )
+            left, right = st.columns([2, 5], vertical_alignment="center")
+            left.page_link(
+                INTEGRATION_PAGE,
+                label=f"{health_md(row['health']).split(' ')[0]} {row['name']}",
+                query_params={"integration": row["integration_id"]},
+            )
+            right.markdown(
+                f"{_md(_or(row['reason'], row['health']))}  \n"
+                f":gray[{_md(_or(row['owner'], 'no owner'))} · tier {_tier(row['tier'])}{since}]"
+            )
+        if len(attention) > ATTENTION_LIMIT:
+            st.caption(f"… and {len(attention) - ATTENTION_LIMIT} more in the table below.")
+
+    st.subheader("Health grid")
+    st.caption("One square per integration, worst first; click a square to open it.")
+    st.altair_chart(health_grid(fleet, GROUPS[group_by]), width="content")
+
+    st.subheader("All integrations")
+    table = local(fleet, "since")
+    table["open"] = table["integration_id"].map(integration_url)
+    table["health"] = tag(table["health"])
+    table["reason"] = table["reason"].fillna("")
+    table["since"] = table["since"].dt.strftime("%a %d %b %H:%M")
+    table["last sample"] = table["last_sample_age_seconds"].map(
+        lambda s: "never" if pd.isna(s) else f"{human_age(s)} ago"
+    )
+    table["p95"] = [metric_text("latency_p95_ms", v) for v in table["latency_p95_ms"]]
+    table["errors"] = [metric_text("error_rate", v) for v in table["error_rate"]]
+    table["throughput"] = [metric_text("throughput", v) for v in table["throughput"]]
+    table["DLQ"] = [metric_text("dlq_depth", v) for v in table["dlq_depth"]]
+    columns = [
+        "open",
+        "health",
+        "name",
+        "owner",
+        "tier",
+        "pattern",
+        "lifecycle",
+        "reason",
+        "since",
+        "open_findings",
+        "last sample",
+        "p95",
+        "errors",
+        "throughput",
+        "DLQ",
+    ]
+    column_config = {
+        "open": st.column_config.LinkColumn(
+            "integration", display_text=r"integration=(.*)$", width="medium"
+        ),
+        "open_findings": st.column_config.NumberColumn("open findings"),
+        "tier": st.column_config.NumberColumn("tier", format="%d"),
+        "reason": st.column_config.TextColumn("reason", width="large"),
+        "health": health_column(),
+    }
+    group = GROUPS[group_by]
+    if group:
+        for value, part in table.groupby(table[group].fillna("(none)").astype(str), sort=True):
+            worst = part["health"].iloc[0][0]
+            st.markdown(
+                f"**{group} {value}** · {len(part)} integrations · worst: {health_md(worst)}"
+            )
+            st.dataframe(part[columns], hide_index=True, column_config=column_config)
+    else:
+        st.dataframe(
+            table[columns],
+            hide_index=True,
+            column_config=column_config,
+            height=min(40 + 35 * len(table), 600),
+        )
+
+
+def _md(text: str) -> str:
+    """Text safe inside Markdown (no accidental emphasis or links)."""
+    return (
+        str(text)
+        .replace("\\", "\\\\")
+        .replace("*", "\\*")
+        .replace("_", "\\_")
+        .replace("[", "\\[")
+        .replace("$", "\\$")
+    )
+
+
+def _or(value: object, default: str) -> str:
+    return value if isinstance(value, str) and value else default
+
+
+def _tier(value: object) -> str:
+    return "—" if value is None or pd.isna(value) else str(int(value))
+
+
+fleet_view()

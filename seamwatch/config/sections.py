@@ -6,8 +6,9 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from seamwatch.config.base import StrictModel
 from seamwatch.durations import Duration
@@ -84,3 +85,20 @@ class AppSettings(StrictModel):
     timezone: str = "UTC"
     query_timeout: Duration = timedelta(seconds=10)
     query_row_limit: int = Field(default=10_000, ge=1)
+    # the Overview reloads itself this often while open
+    refresh: Duration = timedelta(seconds=60)
+    # sign-in with Streamlit's OIDC login; the provider lives in .streamlit/secrets.toml [auth]
+    login: bool = False
+    login_provider: str | None = None  # a named provider, [auth.<name>]; None for plain [auth]
+    allowed_emails: list[str] = Field(default_factory=list)  # ["*@example.com"]; empty: anyone
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone (write an IANA name, e.g. 'Europe/Berlin' or 'UTC')"
+            ) from None
+        return value

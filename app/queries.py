@@ -1,0 +1,258 @@
+"""Named queries of the dashboard, all over the documented views (and rollups for history).
+
+Parameters are bound, never formatted in; each function returns a DataFrame from a short-lived
+read-only connection, cached briefly by `app.data.query`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import duckdb
+import pandas as pd
+
+from app.data import query, read, reader, settings
+
+FLEET = """
+WITH latest_wide AS (
+    SELECT integration_id,
+        max(value) FILTER (WHERE metric = 'throughput')     AS throughput,
+        max(value) FILTER (WHERE metric = 'error_rate')     AS error_rate,
+        max(value) FILTER (WHERE metric = 'latency_p95_ms') AS latency_p95_ms,
+        max(value) FILTER (WHERE metric = 'dlq_depth')      AS dlq_depth
+    FROM v_latest GROUP BY integration_id
+),
+trouble AS (
+    SELECT integration_id, min(first_seen) AS since
+    FROM v_findings
+    WHERE status = 'open' AND (severity IN ('critical', 'warning') OR detector = 'no_data')
+    GROUP BY integration_id
+)
+SELECT
+    h.integration_id, h.name, h.owner, h.tier, h.pattern, h.lifecycle, h.inventoried,
+    h.health, h.reason, h.open_findings, h.last_sample, h.last_sample_age_seconds,
+    CASE WHEN h.health IN ('failing', 'degrading', 'no data') THEN t.since END AS since,
+    i.description, i.source_system, i.target_system, i.sunset, i.last_review, i.review_due,
+    i.review_cadence_days, i.contacts, i.chat_route, i.runbook, i.tags,
+    i.slo_latency_p95_ms, i.slo_error_rate,
+    l.throughput, l.error_rate, l.latency_p95_ms, l.dlq_depth,
+    list_position(['failing', 'no data', 'degrading', 'unmonitored', 'ok'], h.health) AS health_rank
+FROM v_health h
+LEFT JOIN v_integrations i USING (integration_id)
+LEFT JOIN latest_wide l USING (integration_id)
+LEFT JOIN trouble t USING (integration_id)
+ORDER BY health_rank, h.tier NULLS LAST, since NULLS LAST, h.integration_id
+"""
+
+
+def fleet() -> pd.DataFrame:
+    """Every integration with its health, reason, since when, metadata and latest key values."""
+    return query(FLEET)
+
+
+HEALTH = "SELECT health, reason, open_findings, last_sample FROM v_health WHERE integration_id = ?"
+
+
+def integration(integration_id: str) -> pd.DataFrame:
+    """One integration's inventory row (empty when unknown)."""
+    return query("SELECT * FROM v_integrations WHERE integration_id = ?", (integration_id,))
+
+
+def integration_ids() -> list[str]:
+    """Every known integration id, inventoried or only seen in data."""
+    frame = query("SELECT integration_id FROM v_integrations ORDER BY integration_id")
+    return frame["integration_id"].tolist()
+
+
+FINDINGS = """
+    SELECT finding_id, integration_id, name, owner, tier, metric, detector, severity, summary,
+           status, first_seen, last_seen, resolved_at, age_seconds, runbook, evidence
+    FROM v_findings
+    WHERE (CAST(? AS VARCHAR) IS NULL OR integration_id = ?)
+      AND (CAST(? AS TIMESTAMPTZ) IS NULL OR status = 'open' OR coalesce(resolved_at, last_seen) >= ?)
+    ORDER BY status = 'open' DESC,
+             list_position(['critical', 'warning', 'info'], severity),
+             first_seen DESC
+"""
+
+
+def findings(integration_id: str | None = None, *, since: datetime | None = None) -> pd.DataFrame:
+    """Findings, open ones first then newest; of one integration and/or opened or active since."""
+    return query(FINDINGS, (integration_id, integration_id, since, since))
+
+
+NOTIFICATIONS = """
+SELECT created_at, event, channel, status, attempts, sent_at, last_error, finding_id
+FROM v_notifications WHERE integration_id = ?
+ORDER BY created_at DESC LIMIT ?
+"""
+
+
+def silences(active_only: bool = False) -> pd.DataFrame:
+    """Silences, active first then newest."""
+    return query(
+        """
+        SELECT silence_id, matchers, starts_at, ends_at, comment, author, created_at, expired_at,
+               active
+        FROM v_silences WHERE NOT ? OR active
+        ORDER BY active DESC, created_at DESC
+        """,
+        (active_only,),
+    )
+
+
+def runs(since: datetime) -> pd.DataFrame:
+    """Collection runs started since a time, newest first."""
+    return query(
+        """
+        SELECT run_id, source, kind, started_at, finished_at, duration_s, samples, status,
+               error, failures
+        FROM v_runs WHERE started_at >= ? ORDER BY started_at DESC
+        """,
+        (since,),
+    )
+
+
+def sources() -> pd.DataFrame:
+    """Collector status per source (v_sources): last run, failures, failing streak, last error."""
+    return query("SELECT * FROM v_sources ORDER BY source")
+
+
+def reports() -> pd.DataFrame:
+    """Every weekly report written, newest first."""
+    return query(
+        "SELECT report_id, week, team, md_path, html_path, written_at, posted_at, summary"
+        " FROM v_reports ORDER BY written_at DESC, report_id"
+    )
+
+
+def view_columns() -> pd.DataFrame:
+    """The documented views and their columns, for the SQL console's schema panel."""
+    return query(
+        """
+        SELECT table_name AS view, column_name AS column, data_type AS type, ordinal_position
+        FROM information_schema.columns
+        WHERE table_name LIKE 'v\\_%' ESCAPE '\\'
+        ORDER BY table_name, ordinal_position
+        """
+    )
+
+
+# -- history --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Where a chart's points come from: raw samples or a rollup table, and its step."""
+
+    name: str
+    table: str
+    step: timedelta
+
+
+RAW = Resolution("raw", "samples", timedelta(0))
+FIVE_MIN = Resolution("5 min", "rollup_5m", timedelta(minutes=5))
+HOURLY = Resolution("1 hour", "rollup_1h", timedelta(hours=1))
+
+MAX_POINTS = 1100
+"""About how many points per series a chart may draw before a coarser resolution is used:
+a chart is ~600 px wide, and fewer rows keep both the query and the page fast (raw up to 18 h,
+5-minute means up to ~3.8 days, hourly means beyond)."""
+
+
+def pick_resolution(start: datetime, end: datetime, now: datetime) -> Resolution:
+    """The finest resolution that keeps a series under MAX_POINTS and is still retained."""
+    store = settings().store
+    span = end - start
+    oldest = now - start
+    # raw samples are assumed one minute apart, the usual collection interval
+    if span <= timedelta(minutes=MAX_POINTS) and oldest <= store.raw_retention:
+        return RAW
+    if span <= FIVE_MIN.step * MAX_POINTS and oldest <= store.rollup_5m_retention:
+        return FIVE_MIN
+    return HOURLY
+
+
+RESOLUTIONS = {r.name: r for r in (RAW, FIVE_MIN, HOURLY)}
+WEEK = timedelta(days=7)
+
+
+def integration_data(
+    integration_id: str, start: datetime, end: datetime, resolution: Resolution, baseline: bool
+) -> dict[str, pd.DataFrame]:
+    """What an Integration page shows, read in one connection: `health`, `history` in
+    [start, end), `last_week` (the same hours a week earlier, moved a week on, or empty),
+    `findings` and `notifications`."""
+    return read(_integration_data, integration_id, start, end, resolution.name, baseline)
+
+
+@reader
+def _integration_data(
+    con: duckdb.DuckDBPyConnection,
+    integration_id: str,
+    start: datetime,
+    end: datetime,
+    resolution_name: str,
+    baseline: bool,
+) -> dict[str, pd.DataFrame]:
+    resolution = RESOLUTIONS[resolution_name]
+    history = _history(con, integration_id, start, end, resolution)
+    if baseline:
+        last_week = _history(con, integration_id, start - WEEK, end - WEEK, resolution)
+        last_week["ts"] = pd.to_datetime(last_week["ts"], utc=True) + WEEK
+    else:
+        last_week = history.iloc[0:0]
+    return {
+        "health": con.execute(HEALTH, [integration_id]).df(),
+        "history": history,
+        "last_week": last_week,
+        "findings": con.execute(FINDINGS, [integration_id, integration_id, None, None]).df(),
+        "notifications": con.execute(NOTIFICATIONS, [integration_id, 200]).df(),
+    }
+
+
+def _history(
+    con: duckdb.DuckDBPyConnection,
+    integration_id: str,
+    start: datetime,
+    end: datetime,
+    resolution: Resolution,
+) -> pd.DataFrame:
+    """(ts, metric, value) of one integration in [start, end) at the given resolution.
+
+    Rollups are recomputed every few minutes; the newest buckets not rolled up yet are
+    aggregated from raw samples so the chart reaches the present.
+    """
+    if resolution is RAW:
+        return con.execute(
+            """
+            SELECT ts, metric, value FROM samples
+            WHERE integration_id = ? AND ts >= ? AND ts < ? ORDER BY metric, ts
+            """,
+            [integration_id, start, end],
+        ).df()
+    rolled = con.execute(
+        f"""
+        SELECT bucket AS ts, metric, mean AS value FROM {resolution.table}
+        WHERE integration_id = ? AND bucket >= ? AND bucket < ? ORDER BY metric, bucket
+        """,
+        [integration_id, start, end],
+    ).df()
+    edge = rolled["ts"].max() + resolution.step if not rolled.empty else start
+    if pd.isna(edge) or edge >= pd.Timestamp(end):
+        return rolled
+    width = f"{int(resolution.step.total_seconds())} seconds"
+    tail = con.execute(
+        """
+        SELECT time_bucket(CAST(? AS INTERVAL), ts) AS ts, metric, avg(value) AS value
+        FROM samples WHERE integration_id = ? AND ts >= ? AND ts < ?
+        GROUP BY ALL ORDER BY metric, ts
+        """,
+        [width, integration_id, pd.Timestamp(edge).to_pydatetime(), end],
+    ).df()
+    if tail.empty:
+        return rolled
+    if rolled.empty:
+        return tail
+    return pd.concat([rolled, tail], ignore_index=True)

@@ -1,0 +1,202 @@
+"""Shared page pieces: health and severity badges, links between pages, filters, downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from seamwatch.metrics import format_value
+
+INTEGRATION_PAGE = "views/integration.py"
+
+HEALTH_COLOR = {
+    "failing": "#d62728",
+    "no data": "#8e44ad",
+    "degrading": "#ff9f1a",
+    "unmonitored": "#9e9e9e",
+    "ok": "#2ca02c",
+}
+"""Worst first; the colours of health everywhere (grid, tags, graph)."""
+HEALTHS = tuple(HEALTH_COLOR)
+_HEALTH_MD = {
+    "failing": ":red[:material/cancel:]",
+    "no data": ":violet[:material/signal_disconnected:]",
+    "degrading": ":orange[:material/trending_down:]",
+    "unmonitored": ":gray[:material/visibility_off:]",
+    "ok": ":green[:material/check_circle:]",
+}
+SEVERITY_COLOR = {"critical": "#d62728", "warning": "#ff9f1a", "info": "#1f77b4"}
+SEVERITIES = tuple(SEVERITY_COLOR)
+_SEVERITY_MD = {
+    "critical": ":red[:material/error:]",
+    "warning": ":orange[:material/warning:]",
+    "info": ":blue[:material/info:]",
+}
+
+
+def health_md(health: str | None) -> str:
+    """Health as Markdown with a coloured icon (for st.markdown, metric labels, links)."""
+    if not isinstance(health, str):
+        return "—"
+    return f"{_HEALTH_MD.get(health, '')} {health}".strip()
+
+
+def severity_md(severity: str | None) -> str:
+    """Severity as Markdown with a coloured icon."""
+    if not isinstance(severity, str):
+        return "—"
+    return f"{_SEVERITY_MD.get(severity, '')} {severity}".strip()
+
+
+def tag(values: pd.Series) -> pd.Series:
+    """A text column as one-element lists, for a coloured tag column in st.dataframe."""
+    return values.map(lambda v: [v] if isinstance(v, str) else [])
+
+
+def health_column(label: str = "health") -> Any:
+    """A dataframe column showing health as a coloured tag (values from `tag`)."""
+    return st.column_config.MultiselectColumn(
+        label, options=list(HEALTHS), color=list(HEALTH_COLOR.values()), width=100
+    )
+
+
+def severity_column(label: str = "severity") -> Any:
+    """A dataframe column showing severity as a coloured tag (values from `tag`)."""
+    return st.column_config.MultiselectColumn(
+        label, options=list(SEVERITIES), color=list(SEVERITY_COLOR.values()), width="small"
+    )
+
+
+TIME_FORMAT = "ddd DD MMM HH:mm"
+"""How tables show times (already converted to the display zone)."""
+
+
+def time_columns(*names: str) -> dict[str, Any]:
+    """Column configs that show timestamp columns as "Wed 25 Nov 09:13"."""
+    return {
+        name: st.column_config.DatetimeColumn(name.replace("_", " "), format=TIME_FORMAT)
+        for name in names
+    }
+
+
+def integration_url(integration_id: str) -> str:
+    """A relative deep link to an integration's page (works under any base path)."""
+    from urllib.parse import quote
+
+    return f"integration?integration={quote(str(integration_id), safe='')}"
+
+
+def human_age(seconds: float | None) -> str:
+    """ "3 min", "5 h", "2 d" — how long ago or how long, for a person scanning a table."""
+    if seconds is None or pd.isna(seconds):
+        return "—"
+    seconds = max(0.0, float(seconds))
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} d"
+
+
+def metric_text(metric: str, value: float | None) -> str:
+    """A metric value as people read it, or "—" for unknown metrics and missing values."""
+    try:
+        return format_value(metric, None if value is None or pd.isna(value) else float(value))
+    except ValueError:
+        return "—" if value is None or pd.isna(value) else f"{value:g}"
+
+
+NONE = "(none)"
+
+
+def _choice(value: Any) -> str:
+    return NONE if value is None or pd.isna(value) else str(value)
+
+
+def multiselect_filter(
+    label: str, frame: pd.DataFrame, column: str, key: str, *, container: Any = st
+) -> list[str]:
+    """A multiselect over a column's values, bound to a query parameter so the view is shareable.
+
+    Values are offered as text ("(none)" for missing), sorted naturally (tier 1 before 10).
+    """
+    values = frame[column].map(_choice).unique().tolist() if column in frame.columns else []
+    options = sorted(values, key=lambda v: (v == NONE, len(v) if v.isdigit() else 0, v))
+    return container.multiselect(label, options, key=key, placeholder="all", bind="query-params")
+
+
+def apply_filter(frame: pd.DataFrame, column: str, chosen: Sequence[str]) -> pd.DataFrame:
+    """Rows whose column (as text) is one of the chosen values; all rows when none is chosen."""
+    if not chosen or frame.empty:
+        return frame
+    return frame[frame[column].map(_choice).isin(list(chosen))]
+
+
+def search(frame: pd.DataFrame, text: str, columns: Sequence[str]) -> pd.DataFrame:
+    """Rows where any of the columns contains every word of `text` (case-insensitive)."""
+    words = [w for w in text.lower().split() if w]
+    if not words or frame.empty:
+        return frame
+    haystack = pd.Series("", index=frame.index)
+    for column in columns:
+        if column in frame.columns:
+            haystack = haystack + " " + frame[column].map(_as_text).str.lower()
+    mask = pd.Series(True, index=frame.index)
+    for word in words:
+        mask &= haystack.str.contains(word, regex=False)
+    return frame[mask]
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple) or hasattr(value, "tolist"):
+        return " ".join(str(v) for v in list(value))
+    return "" if pd.isna(value) else str(value)
+
+
+def csv_download(frame: pd.DataFrame, file_name: str, label: str = "Download CSV") -> None:
+    """A download button with the frame as CSV (lists joined with '; ')."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(
+                lambda v: "; ".join(map(str, v)) if isinstance(v, list | tuple) else v
+            )
+    st.download_button(
+        label,
+        out.to_csv(index=False).encode("utf-8"),
+        file_name=file_name,
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
+def as_date(value: Any) -> date | None:
+    """A DATE column's value as a date, None when missing."""
+    if value is None or (not isinstance(value, list | tuple) and pd.isna(value)):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def list_text(value: Any, sep: str = ", ") -> str:
+    """A list column's value as text ("—" when empty)."""
+    text = sep.join(str(v) for v in list(value)) if _is_list(value) else ""
+    return text or "—"
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, list | tuple) or (
+        hasattr(value, "tolist") and not isinstance(value, str)
+    )

@@ -1,0 +1,166 @@
+"""Benchmark: server time of the dashboard's Overview and Integration pages on a large fleet.
+
+1,000 integrations x 6 metrics x 28 days at 1-minute resolution (242 M samples), written day by
+day in time order as a collector would, rolled up after each day. Each page is rendered with
+Streamlit's AppTest (the script run on the server, queries included), cold (caches cleared)
+and warm, against a baseline in the same run: a page that only prints a title.
+
+Run: .venv/bin/python bench/app_render.py [--integrations N] [--days D] [--store PATH]
+(--store keeps the generated fleet for the next run; building it takes minutes.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from bench.fleet import fleet_table, integration_ids
+from seamwatch.store import Store
+from seamwatch.timeutil import align, utcnow
+
+ENTRY = Path(__file__).resolve().parents[1] / "app" / "Home.py"
+OWNERS = ["payments", "logistics", "sales", "finance", "people", "marketing", "platform", None]
+PATTERNS = ["sync-api", "event", "batch", "file", "stream"]
+
+
+def build(store: Store, integrations: int, days: int) -> None:
+    """Fill the store: inventory rows, samples day by day, rollups, some open findings."""
+    end = align(utcnow(), timedelta(minutes=1))
+    start = end - timedelta(days=days)
+    store.migrate()
+    ids = integration_ids(integrations)
+    with store.write() as con:
+        con.execute(
+            """
+            INSERT INTO integrations (id, name, owner, source_system, target_system, pattern, tier,
+                lifecycle, slo_latency_p95_ms, slo_error_rate, review_cadence_days, last_review)
+            SELECT id, 'Integration ' || id, list_extract(?, 1 + i % 8),
+                   'System ' || (i % 37), 'System ' || ((i * 7 + 3) % 41),
+                   list_extract(?, 1 + i % 5), 1 + i % 4,
+                   CASE WHEN i % 50 = 0 THEN 'deprecated' ELSE 'active' END,
+                   400, 0.01, 90, CAST(current_date - to_days(CAST(i % 120 AS INTEGER)) AS DATE)
+            FROM (SELECT unnest(?) AS id, generate_subscripts(?, 1) AS i)
+            """,
+            [OWNERS, PATTERNS, ids, ids],
+        )
+    clock = time.perf_counter()
+    rows = 0
+    day = start
+    while day < end:
+        batch = fleet_table(integrations, day, min(day + timedelta(days=1), end), seed=rows % 97)
+        store.write_samples(batch)
+        store.rollup()
+        rows += batch.num_rows
+        day += timedelta(days=1)
+        print(f"  {day:%Y-%m-%d}: {rows:,} samples, {time.perf_counter() - clock:.0f}s", flush=True)
+    with store.write() as con:
+        con.execute(
+            """
+            INSERT INTO findings (finding_id, fingerprint, integration_id, metric, detector,
+                severity, summary, evidence, status, first_seen, last_seen, resolved_at,
+                clear_count)
+            SELECT id || ':trend', id || '/latency_p95_ms/trend', id, 'latency_p95_ms', 'trend',
+                   CASE WHEN i % 3 = 0 THEN 'critical' ELSE 'warning' END,
+                   'p95 latency up 23% week over week, 412 ms → 507 ms', NULL, 'open',
+                   now() - INTERVAL 2 DAY, now(), NULL, 0
+            FROM (SELECT unnest(?) AS id, generate_subscripts(?, 1) AS i) WHERE i % 20 = 0
+            """,
+            [ids, ids],
+        )
+        con.execute("CHECKPOINT")
+
+
+def timed_rerun(at: AppTest, cold: bool, page: str | None = None) -> float:
+    """Seconds of one server-side run of the script (AppTest's first run, which sets up the
+    session, is not counted: a browser session is set up once too)."""
+    at.run()
+    if cold:
+        st.cache_data.clear()
+    clock = time.perf_counter()
+    (at.switch_page(page) if page else at).run()
+    elapsed = time.perf_counter() - clock
+    if at.exception:
+        raise RuntimeError(at.exception[0].value)
+    return elapsed
+
+
+def render(page: str | None, cold: bool, **params: str) -> float:
+    """Seconds of one run of a dashboard page (the entry script plus the page)."""
+    at = AppTest.from_file(str(ENTRY), default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return timed_rerun(at, cold, page)
+
+
+def baseline(cold: bool) -> float:
+    """Seconds of a run of a page that only prints a title: Streamlit's own cost per run."""
+    at = AppTest.from_string("import streamlit as st\nst.title('baseline')", default_timeout=60)
+    return timed_rerun(at, cold)
+
+
+def measure(fn: Callable[[bool], float], repeat: int, *, cold: bool) -> float:
+    """Median seconds over `repeat` runs (caches cleared before each timed run when cold)."""
+    return statistics.median(fn(cold) for _ in range(repeat))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--integrations", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=28)
+    parser.add_argument("--store", type=Path, default=None, help="keep/reuse the fleet here")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    tmp = tempfile.TemporaryDirectory() if args.store is None else None
+    root = Path(tmp.name) if tmp else args.store
+    root.mkdir(parents=True, exist_ok=True)
+    store = Store(root / "seamwatch.duckdb")
+    if not store.exists():
+        print(f"building {args.integrations} integrations x 6 metrics x {args.days} days (1 min)")
+        build(store, args.integrations, args.days)
+    samples = store.sample_count()
+    config = root / "config.toml"
+    config.write_text(
+        f'[store]\npath = "{store.path.name}"\n[inventory]\npaths = []\n[app]\ntimezone = "UTC"\n',
+        encoding="utf-8",
+    )
+    os.environ["SEAMWATCH_CONFIG"] = str(config)
+    print(f"store: {store.path} ({samples:,} raw samples)")
+
+    base = measure(baseline, args.repeat, cold=False)
+    print(f"baseline (a page with only a title): {base * 1000:.0f} ms")
+    cases = [
+        ("Overview", None, {}),
+        ("Integration 6h (raw)", "views/integration.py",
+         {"integration": "int-0420", "range": "6h"}),
+        ("Integration 3d (5 min)", "views/integration.py",
+         {"integration": "int-0420", "range": "3d"}),
+        ("Integration 7d (1 h)", "views/integration.py",
+         {"integration": "int-0420", "range": "7d"}),
+        ("Integration 28d (1 h)", "views/integration.py",
+         {"integration": "int-0420", "range": "28d"}),
+    ]  # fmt: skip
+    render(None, False)  # imports, first connection
+    print(f"{'page':<26}{'cold ms':>9}{'warm ms':>9}{'cold/baseline':>15}")
+    for name, page, params in cases:
+        cold = measure(lambda c, p=page, q=params: render(p, c, **q), args.repeat, cold=True)
+        warm = measure(lambda c, p=page, q=params: render(p, c, **q), args.repeat, cold=False)
+        print(f"{name:<26}{cold * 1000:>9.0f}{warm * 1000:>9.0f}{cold / base:>14.1f}x")
+    if tmp:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
