@@ -21,6 +21,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from collectors import build_sources
 from collectors.runner import run_cycle
+from detectors.engine import run_detection
+from detectors.settings import load_detector_settings
 from seamwatch.config import Settings
 from seamwatch.inventory import Inventory, load_inventory
 from seamwatch.store import Store
@@ -104,6 +106,19 @@ def collection_jobs(settings: Settings, store: Store, inventory: InventoryWatch)
     return jobs
 
 
+def detection_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
+    """Detection every `[detectors] interval`; the first run one interval in, after collection."""
+    every = load_detector_settings(settings).interval
+    return [
+        JobSpec(
+            "detect",
+            lambda: run_detection(store, inventory.get(), settings),
+            every,
+            run_now=False,
+        )
+    ]
+
+
 def build_scheduler(settings: Settings, *, now: datetime | None = None) -> BackgroundScheduler:
     """A scheduler with every job of the daemon, not yet started."""
     store = Store.from_settings(settings)
@@ -119,8 +134,10 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
         },
     )
     start = now or datetime.now().astimezone()
-    for job in collection_jobs(settings, store, inventory) + housekeeping_jobs(
-        settings, store, inventory
+    for job in (
+        collection_jobs(settings, store, inventory)
+        + housekeeping_jobs(settings, store, inventory)
+        + detection_jobs(settings, store, inventory)
     ):
         # Without next_run_time the trigger schedules the first run one interval from now.
         extra = {"next_run_time": start} if job.run_now else {}

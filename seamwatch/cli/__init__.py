@@ -17,6 +17,7 @@ from seamwatch.cli import (
     check,
     collect,
     demo,
+    detect,
     export,
     import_cmd,
     run,
@@ -36,6 +37,7 @@ COMMANDS: list[ModuleType] = [
     import_cmd,
     sql,
     export,
+    detect,
 ]
 
 

@@ -6,6 +6,7 @@ import argparse
 from collections import Counter
 
 from collectors import build_sources
+from detectors.settings import load_detector_settings
 from seamwatch.cli.common import Context, say
 from seamwatch.durations import format_duration
 from seamwatch.errors import ConfigError
@@ -66,7 +67,9 @@ def validate(ctx: Context) -> list[ConfigError]:
     return problems
 
 
-SECTION_CHECKS: list = []  # stages register validators of their own config sections here
+SECTION_CHECKS: list = [  # stages register validators of their own config sections here
+    load_detector_settings,
+]
 
 
 def run(ctx: Context) -> int:

@@ -1,0 +1,138 @@
+"""trend: a sustained monotonic drift, found before week over week crosses its threshold.
+
+The log level is deseasonalised (median per weekday/weekend hour of day), reduced to 4-hour
+medians over the last `window`, and tested with Mann-Kendall; the variance is corrected for
+autocorrelation (Hamed-Rao) because operational series wander, and an uncorrected test fires on
+that wander. The Theil-Sen slope gives the drift as % per week; with an SLO, the projected breach.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from datetime import datetime
+
+import numpy as np
+
+from detectors.common import label, num, series_thresholds, slo_for, value, worse_sign
+from detectors.frame import DetectionFrame
+from detectors.settings import DetectorSettings
+from detectors.stats import (
+    bucket_median,
+    clean,
+    deseasonalise,
+    log_level,
+    mann_kendall,
+    seasonal_slots,
+)
+from detectors.types import Finding, Severity
+from seamwatch.durations import format_duration
+from seamwatch.metrics import LATENCY_METRICS, Metric
+
+NAME = "trend"
+METRICS = (*LATENCY_METRICS, Metric.THROUGHPUT, Metric.ERROR_RATE)
+WEEK_H = 168.0
+
+
+def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
+    """Findings for series drifting the bad way, significantly and by a rate that matters."""
+    options = settings.trend
+    window = int(options.window.total_seconds() // 3600)
+    width = max(1, int(options.bucket.total_seconds() // 3600))
+    if frame.hours < window or window < 8 * width:
+        return []
+    slots = seasonal_slots(frame.hour_of_week)
+    findings: list[Finding] = []
+    for metric in METRICS:
+        mf = frame.get(metric)
+        if mf is None:
+            continue
+        x = clean(mf.level, metric)
+        residual = deseasonalise(log_level(x, metric), slots)[:, -window:]
+        buckets = bucket_median(residual, width)
+        t = np.arange(buckets.shape[1]) * width / WEEK_H
+        test = mann_kendall(buckets, t, correction=options.correction)
+        rate = np.expm1(test.slope)
+        th = series_thresholds(frame, settings, mf)
+        sign = worse_sign(metric)
+        fire = (
+            (test.n >= 0.6 * buckets.shape[1])
+            & (sign * test.slope > 0)
+            & (sign * rate >= th.trend_per_week)
+            & (test.p < th.alpha)
+        )
+        if not fire.any():
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            current = np.nanmedian(x[:, -24:], axis=1)
+        for row in np.flatnonzero(fire):
+            iid = mf.ids[row]
+            slo = slo_for(frame, iid, metric)
+            verb = "rising" if rate[row] > 0 else "falling"
+            summary = (
+                f"{label(metric)} {value(metric, current[row])} {verb} "
+                f"{abs(rate[row]) * 100:.0f}%/week over the last {format_duration(options.window)}"
+            )
+            breach = _breach(
+                current[row], slo, test.slope[row], test.slope_lo[row], test.slope_hi[row], sign
+            )
+            severity = Severity.WARNING
+            if breach is not None:
+                if breach["days"] == 0:
+                    summary += f"; already past the {value(metric, slo)} SLO"
+                    severity = Severity.CRITICAL
+                else:
+                    summary += f"; breaches the {value(metric, slo)} SLO in about {breach['days']:.0f} days"
+            findings.append(
+                Finding(
+                    integration_id=iid,
+                    metric=metric.value,
+                    detector=NAME,
+                    severity=severity,
+                    summary=summary,
+                    evidence={
+                        "current": num(current[row]),
+                        "change_per_week": num(rate[row]),
+                        "change_per_week_ci": [
+                            num(np.expm1(test.slope_lo[row])),
+                            num(np.expm1(test.slope_hi[row])),
+                        ],
+                        "p_value": num(test.p[row], 8),
+                        "mann_kendall_s": num(test.s[row], 1),
+                        "variance_inflation": num(test.inflation[row], 3),
+                        "correction": options.correction,
+                        "threshold_per_week": num(th.trend_per_week[row]),
+                        "window": f"last {format_duration(options.window)}, "
+                        f"{width}h medians of the deseasonalised series",
+                        "slo": slo,
+                        "breach": breach,
+                    },
+                )
+            )
+    return findings
+
+
+def _breach(
+    current: float, slo: float | None, slope: float, lo: float, hi: float, sign: float
+) -> dict[str, float | None] | None:
+    """Days until the SLO line is crossed at the Theil-Sen rate, with its 95% interval."""
+    if slo is None or not np.isfinite(current) or current <= 0 or slo <= 0:
+        return None
+    if sign * (current - slo) >= 0:
+        return {"days": 0, "days_low": 0, "days_high": 0}
+    gap = math.log(slo / current)  # in log units; same sign as the bad direction
+
+    def days(rate: float) -> float | None:
+        return 7 * gap / rate if np.isfinite(rate) and rate * gap > 0 else None
+
+    fast = days(hi if sign > 0 else lo)
+    slow = days(lo if sign > 0 else hi)
+    mid = days(slope)
+    if mid is None:
+        return None
+    return {
+        "days": round(mid, 1),
+        "days_low": round(fast, 1) if fast is not None else None,
+        "days_high": round(slow, 1) if slow is not None else None,
+    }
