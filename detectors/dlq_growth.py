@@ -54,8 +54,10 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
     v = x[:, -window:]
     first, last = _first_last(v)
     test = mann_kendall(v, np.arange(window) / 1.0, correction="none")
+    rises = np.sum(np.diff(v, axis=1) > 0, axis=1)  # growth spread over hours, not one burst
     growing = (
         (np.isfinite(v).sum(axis=1) >= window // 2)
+        & (rises >= window // 3)
         & (last - first >= th.min_delta)
         & (_drawdown(v) <= options.drain_tolerance)
         & (test.slope > 0)

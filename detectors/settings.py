@@ -62,10 +62,11 @@ class TrendOptions(StrictModel):
 
 
 class LevelShiftOptions(StrictModel):
-    """A lasting step in the last `window`, at least `min_duration` old, `min_z` robust sigmas."""
+    """A lasting step in the last `window`, at least `min_duration` old (longer than the usual
+    regimes of a few hours), `min_z` robust sigmas."""
 
     window: Duration = timedelta(days=7)
-    min_duration: Duration = timedelta(hours=6)
+    min_duration: Duration = timedelta(hours=12)
     min_z: float = Field(default=6.0, gt=0)
 
 

@@ -48,10 +48,11 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
         if mf is None:
             continue
         x = clean(mf.level, metric)
-        residual = deseasonalise(log_level(x, metric), slots)[:, -window:]
-        buckets = bucket_median(residual, width)
+        residual = deseasonalise(log_level(x, metric), slots)
+        buckets = bucket_median(residual[:, -window:], width)
+        history = bucket_median(residual[:, :-window], width)
         t = np.arange(buckets.shape[1]) * width / WEEK_H
-        test = mann_kendall(buckets, t, correction=options.correction)
+        test = mann_kendall(buckets, t, correction=options.correction, history=history)
         rate = np.expm1(test.slope)
         th = series_thresholds(frame, settings, mf)
         sign = worse_sign(metric)
