@@ -21,6 +21,7 @@ from detectors.stats import (
     clean,
     deseasonalise,
     log_level,
+    nanmedian,
     robust_scale,
     seasonal_slots,
     variance_inflation,
@@ -51,7 +52,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
         history = r[:, : total - window]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            centre = np.nanmedian(history, axis=1)
+            centre = nanmedian(history, axis=1)
         scale = np.maximum(robust_scale(history), 1e-3)
         inflation = variance_inflation(history, 24)
         capped = np.clip(r, (centre - 8 * scale)[:, None], (centre + 8 * scale)[:, None])
@@ -79,7 +80,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 if metric in LATENCY_METRICS:
-                    base, cur = np.nanmedian(before), np.nanmedian(after)
+                    base, cur = nanmedian(before), nanmedian(after)
                 else:
                     base, cur = np.nanmean(before), np.nanmean(after)
                 latest = np.nanmean(capped[row, -shortest:]) - centre[row]

@@ -8,7 +8,6 @@ previous weeks (a source that only reports while a batch runs) is quiet, not sta
 
 from __future__ import annotations
 
-import warnings
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -17,6 +16,7 @@ import numpy as np
 from detectors.common import iso, label
 from detectors.frame import HOUR_S, DetectionFrame, SeriesInfo
 from detectors.settings import DetectorSettings
+from detectors.stats import nanmedian
 from detectors.types import INVENTORY_METRIC, Finding, Severity
 from seamwatch.durations import format_duration
 from seamwatch.inventory import Lifecycle
@@ -26,37 +26,41 @@ NAME = "no_data"
 WEEK = 168
 
 
-def _counts(frame: DetectionFrame) -> dict[tuple[str, str], np.ndarray]:
-    return {
-        (iid, mf.metric.value): mf.count[row]
-        for mf in frame.metrics.values()
-        for row, iid in enumerate(mf.ids)
-    }
+def _counts(frame: DetectionFrame) -> dict[tuple[str, str], tuple[np.ndarray, float]]:
+    """Hourly sample counts and the typical count of a busy hour, per series."""
+    out = {}
+    for mf in frame.metrics.values():
+        per_hour = nanmedian(np.where(mf.count > 0, mf.count, np.nan), axis=1)
+        for row, iid in enumerate(mf.ids):
+            out[(iid, mf.metric.value)] = (mf.count[row], float(per_hour[row]))
+    return out
 
 
 def _interval(
-    frame: DetectionFrame, info: SeriesInfo, counts: np.ndarray | None, default: timedelta
+    frame: DetectionFrame,
+    info: SeriesInfo,
+    counts: tuple[np.ndarray, float] | None,
+    default: timedelta,
 ) -> timedelta:
     """The expected spacing of samples: the source's interval, else what the data shows."""
     if info.source and info.source in frame.source_intervals:
         return frame.source_intervals[info.source]
-    if counts is not None and (counts > 0).any():
-        busy = counts[counts > 0]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            per_hour = float(np.median(busy))
+    if counts is not None and np.isfinite(counts[1]):
+        hourly, per_hour = counts
         if per_hour >= 1.5:
             return timedelta(seconds=HOUR_S / per_hour)
-        hours = np.flatnonzero(counts > 0)
-        gaps = np.diff(hours)
+        gaps = np.diff(np.flatnonzero(hourly > 0))
         return timedelta(hours=float(np.median(gaps)) if gaps.size else 1.0)
     return default
 
 
-def _usually_quiet(frame: DetectionFrame, counts: np.ndarray | None, last_ts: datetime) -> bool:
+def _usually_quiet(
+    frame: DetectionFrame, series: tuple[np.ndarray, float] | None, last_ts: datetime
+) -> bool:
     """Whether the hours since the last sample were also empty in every earlier week we have."""
-    if counts is None:
+    if series is None:
         return False
+    counts = series[0]
     start = int(last_ts.timestamp()) // HOUR_S + 1 - frame.first_hour
     end = frame.hours
     if start >= end or end - start > 48:

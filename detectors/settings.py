@@ -54,11 +54,20 @@ MetricThresholds = dict[Metric, Thresholds]
 
 
 class TrendOptions(StrictModel):
-    """Mann-Kendall (Hamed-Rao corrected) on the deseasonalised series of the last `window`."""
+    """Mann-Kendall (Hamed-Rao corrected) on the deseasonalised series of the last `window`.
+
+    A young drift is caught earlier by the `early` path: the last `recent` hours sit `recent_z`
+    robust sigmas (autocorrelation-scaled) above the two weeks before, and the last
+    `early_window` rise monotonically (Mann-Kendall, p < 0.05) at the configured rate.
+    """
 
     window: Duration = timedelta(days=10)
     bucket: Duration = timedelta(hours=4)
     correction: Literal["hamed-rao", "none"] = "hamed-rao"
+    early: bool = True
+    recent: Duration = timedelta(days=3)
+    recent_z: float = Field(default=3.5, gt=0)
+    early_window: Duration = timedelta(days=4)
 
 
 class LevelShiftOptions(StrictModel):

@@ -16,7 +16,7 @@ from scipy import stats
 from detectors.common import label, num, series_thresholds, slo_for, value
 from detectors.frame import DetectionFrame
 from detectors.settings import DetectorSettings
-from detectors.stats import clean
+from detectors.stats import clean, nanmedian
 from detectors.types import Finding, Severity
 from seamwatch.metrics import Metric
 
@@ -44,7 +44,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
         recent = x[:, -hours:]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            usual = np.nanmedian(
+            usual = nanmedian(
                 np.stack([x[:, -hours - w * WEEK : frame.hours - w * WEEK] for w in weeks]), axis=0
             )
             peak = np.nanmax(usual, axis=1, keepdims=True)

@@ -14,16 +14,28 @@ from datetime import datetime
 
 import numpy as np
 
-from detectors.common import label, num, series_thresholds, slo_for, value, worse_sign
+from detectors.common import (
+    SeriesThresholds,
+    label,
+    num,
+    series_thresholds,
+    slo_for,
+    value,
+    worse_sign,
+)
 from detectors.frame import DetectionFrame
-from detectors.settings import DetectorSettings
+from detectors.settings import DetectorSettings, TrendOptions
 from detectors.stats import (
+    TrendTest,
     bucket_median,
     clean,
     deseasonalise,
     log_level,
     mann_kendall,
+    nanmedian,
+    robust_scale,
     seasonal_slots,
+    variance_inflation,
 )
 from detectors.types import Finding, Severity
 from seamwatch.durations import format_duration
@@ -53,27 +65,37 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
         history = bucket_median(residual[:, :-window], width)
         t = np.arange(buckets.shape[1]) * width / WEEK_H
         test = mann_kendall(buckets, t, correction=options.correction, history=history)
-        rate = np.expm1(test.slope)
         th = series_thresholds(frame, settings, mf)
         sign = worse_sign(metric)
         fire = (
             (test.n >= 0.6 * buckets.shape[1])
             & (sign * test.slope > 0)
-            & (sign * rate >= th.trend_per_week)
+            & (sign * np.expm1(test.slope) >= th.trend_per_week)
             & (test.p < th.alpha)
         )
+        path = np.where(fire, "window", "")
+        if options.early:
+            early, early_test, z = _early(residual, width, options, th, sign)
+            late = early & ~fire
+            test = _pick(test, early_test, late)
+            path = np.where(late, "early", path)
+            fire = fire | early
+        else:
+            z = np.full(len(mf.ids), np.nan)
+        rate = np.expm1(test.slope)
         if not fire.any():
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            current = np.nanmedian(x[:, -24:], axis=1)
+            current = nanmedian(x[:, -24:], axis=1)
         for row in np.flatnonzero(fire):
             iid = mf.ids[row]
             slo = slo_for(frame, iid, metric)
             verb = "rising" if rate[row] > 0 else "falling"
+            span = options.window if path[row] == "window" else options.early_window
             summary = (
                 f"{label(metric)} {value(metric, current[row])} {verb} "
-                f"{abs(rate[row]) * 100:.0f}%/week over the last {format_duration(options.window)}"
+                f"{abs(rate[row]) * 100:.0f}%/week over the last {format_duration(span)}"
             )
             breach = _breach(
                 current[row], slo, test.slope[row], test.slope_lo[row], test.slope_hi[row], sign
@@ -104,14 +126,71 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                         "variance_inflation": num(test.inflation[row], 3),
                         "correction": options.correction,
                         "threshold_per_week": num(th.trend_per_week[row]),
-                        "window": f"last {format_duration(options.window)}, "
+                        "window": f"last {format_duration(span)}, "
                         f"{width}h medians of the deseasonalised series",
+                        "path": path[row],
+                        "recent_z": num(z[row], 2),
                         "slo": slo,
                         "breach": breach,
                     },
                 )
             )
     return findings
+
+
+def _early(
+    residual: np.ndarray, width: int, options: TrendOptions, th: SeriesThresholds, sign: float
+) -> tuple[np.ndarray, TrendTest, np.ndarray]:
+    """A young drift: the recent level well above the weeks before, rising monotonically."""
+    recent = max(width, int(options.recent.total_seconds() // 3600))
+    span = max(4 * width, int(options.early_window.total_seconds() // 3600))
+    base = residual[:, :-recent]
+    rec = residual[:, -recent:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = nanmedian(base, axis=1)
+        scale = np.maximum(robust_scale(base), 1e-3)
+        inflation = variance_inflation(base, 48)
+        low, high = (centre - 6 * scale)[:, None], (centre + 6 * scale)[:, None]
+        capped = np.clip(rec, low, high)
+        n_rec = np.isfinite(rec).sum(axis=1)
+        n_base = np.isfinite(base).sum(axis=1)
+        se = scale * np.sqrt(inflation * (1 / np.maximum(n_rec, 1) + 1 / np.maximum(n_base, 1)))
+        # How far apart the means of `recent`-hour stretches of the history itself lie: this
+        # scale carries every memory the noise has up to that length (slow wander, regimes).
+        block = np.maximum(robust_scale(_rolling_mean(np.clip(base, low, high), recent)), se)
+        z = (np.nanmean(capped, axis=1) - centre) / block
+    buckets = bucket_median(residual[:, -span:], width)
+    t = np.arange(buckets.shape[1]) * width / WEEK_H
+    test = mann_kendall(buckets, t, correction=options.correction)
+    early = (
+        (n_rec >= recent / 2)
+        & (n_base >= 7 * 24)
+        & (sign * np.nan_to_num(z) >= options.recent_z)
+        & (sign * test.slope > 0)
+        & (sign * np.expm1(test.slope) >= th.trend_per_week)
+        & (test.p < 0.05)
+    )
+    return early, test, z
+
+
+def _rolling_mean(x: np.ndarray, width: int) -> np.ndarray:
+    """Means of every `width`-column stretch with at least half its values present (else NaN)."""
+    ok = np.isfinite(x)
+    sums = np.concatenate(
+        [np.zeros((x.shape[0], 1)), np.cumsum(np.where(ok, x, 0.0), axis=1)], axis=1
+    )
+    counts = np.concatenate([np.zeros((x.shape[0], 1)), np.cumsum(ok, axis=1)], axis=1)
+    n = counts[:, width:] - counts[:, :-width]
+    with np.errstate(all="ignore"):
+        return np.where(n >= width / 2, (sums[:, width:] - sums[:, :-width]) / n, np.nan)
+
+
+def _pick(a: TrendTest, b: TrendTest, use_b: np.ndarray) -> TrendTest:
+    """Row-wise choice between two test results."""
+    return TrendTest(
+        *(np.where(use_b, getattr(b, f), getattr(a, f)) for f in TrendTest.__dataclass_fields__)
+    )
 
 
 def _breach(

@@ -16,7 +16,7 @@ import numpy as np
 from detectors.common import label, num, pct, series_thresholds, slo_for, value, worse_sign
 from detectors.frame import DetectionFrame
 from detectors.settings import DetectorSettings
-from detectors.stats import clean, log_level, signed_rank, variance_inflation
+from detectors.stats import clean, log_level, nanmedian, signed_rank, variance_inflation
 from detectors.types import Finding, Severity
 from seamwatch.metrics import LATENCY_METRICS, Metric
 
@@ -44,9 +44,9 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             if metric in LATENCY_METRICS:
-                base = np.nanmedian(np.where(paired, prev, np.nan), axis=1)
-                cur = np.nanmedian(np.where(paired, recent, np.nan), axis=1)
-                change = np.expm1(np.nanmedian(d, axis=1))
+                base = nanmedian(np.where(paired, prev, np.nan), axis=1)
+                cur = nanmedian(np.where(paired, recent, np.nan), axis=1)
+                change = np.expm1(nanmedian(d, axis=1))
             else:
                 base = np.nanmean(np.where(paired, prev, np.nan), axis=1)
                 cur = np.nanmean(np.where(paired, recent, np.nan), axis=1)
