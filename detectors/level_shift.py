@@ -31,6 +31,7 @@ from seamwatch.metrics import LATENCY_METRICS, Metric
 
 NAME = "level_shift"
 METRICS = (*LATENCY_METRICS, Metric.ERROR_RATE)
+LASTING = 0.75  # share of the hours since the change that must sit beyond half the shift
 
 
 def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
@@ -86,10 +87,13 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                 latest = np.nanmean(capped[row, -shortest:]) - centre[row]
                 shift = np.nanmean(capped[row, at:]) - centre[row]
             change = cur / base - 1 if base > 0 else np.inf
+            shifted = capped[row, at:] - centre[row]
+            held = np.mean(sign * shifted[np.isfinite(shifted)] > 0.5 * sign * shift)
             if not (
                 sign * change >= th.change[row]
                 and sign * (cur - base) >= th.min_delta[row]
                 and sign * latest >= 0.5 * sign * shift
+                and held >= LASTING
             ):
                 continue
             iid = mf.ids[row]

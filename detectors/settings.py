@@ -66,7 +66,7 @@ class TrendOptions(StrictModel):
     correction: Literal["hamed-rao", "none"] = "hamed-rao"
     early: bool = True
     recent: Duration = timedelta(days=3)
-    recent_z: float = Field(default=3.5, gt=0)
+    recent_z: float = Field(default=4.0, gt=0)
     early_window: Duration = timedelta(days=4)
 
 
