@@ -207,3 +207,16 @@ def test_detect_without_a_store_says_what_to_do(workspace, cli) -> None:
     result = cli("detect")
     assert result.code == 2
     assert "no store at" in result.err and "seamwatch demo" in result.err
+
+
+def test_the_scheduler_runs_detection_at_the_configured_interval(workspace) -> None:
+    from seamwatch.config import load_settings
+    from seamwatch.scheduler import build_scheduler
+
+    workspace.write(
+        "config.toml", workspace.config.read_text() + '\n[detectors]\ninterval = "2m"\n'
+    )
+    scheduler = build_scheduler(load_settings(workspace.config))
+    job = scheduler.get_job("detect")
+    assert job is not None
+    assert job.trigger.interval.total_seconds() == 120

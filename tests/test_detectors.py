@@ -217,3 +217,29 @@ def test_metric_detectors_are_silent_on_clean_seasonal_spiky_series(
     result = run(fleet, tmp_path, settings=settings, intervals=intervals)
     assert result.findings == []
     assert not result.errors
+
+
+def test_thresholds_resolve_integration_then_tier_then_metric_then_defaults() -> None:
+    settings = DetectorSettings.model_validate(
+        {
+            "metrics": {"latency_p95_ms": {"change": 0.3}},
+            "tiers": {"1": {"latency_p95_ms": {"change": 0.15}}},
+            "integrations": {"crm": {"latency_p95_ms": {"alpha": 0.001}}},
+        }
+    )
+    assert settings.thresholds("latency_p95_ms", 3, "other").change == 0.3
+    assert settings.thresholds("latency_p95_ms", 1, "other").change == 0.15
+    crm = settings.thresholds("latency_p95_ms", 1, "crm")
+    assert (crm.change, crm.alpha, crm.min_delta) == (0.15, 0.001, 5.0)
+    assert settings.thresholds("throughput", 1, "crm").change == 0.30  # built-in default
+
+
+def test_an_integration_threshold_silences_a_change_below_it(tmp_path: Path) -> None:
+    fleet = latency_fleet(1, lambda ts: step(ts, NOW - 6.5 * DAY, 1.30))
+    relaxed = DetectorSettings.model_validate(
+        {
+            "disabled": ["hygiene"],
+            "integrations": {"api": {"latency_p95_ms": {"change": 0.5, "trend_per_week": 0.9}}},
+        }
+    )
+    assert by_detector(run(fleet, tmp_path, settings=relaxed), "week_over_week") == []
