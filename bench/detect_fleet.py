@@ -25,8 +25,10 @@ from seamwatch.config import Settings
 from seamwatch.inventory import Inventory
 from seamwatch.store import Store
 
+# The cheapest plain hourly aggregation we found (integer hour keys; time_bucket on TIMESTAMPTZ
+# goes through the calendar and is several times slower), so the ratio is not flattered.
 SCAN_SQL = """
-SELECT integration_id, metric, time_bucket(INTERVAL 1 HOUR, ts) AS hour, avg(value) AS mean
+SELECT integration_id, metric, epoch_us(ts) // 3600000000 AS hour, avg(value) AS mean
 FROM samples WHERE ts >= $lo AND ts < $hi GROUP BY ALL
 """
 

@@ -38,7 +38,7 @@ WITH horizon AS (
 ),
 raw AS (
     SELECT integration_id, metric,
-           CAST(floor(epoch(ts) / 3600) AS BIGINT) AS hour,
+           epoch_us(ts) // 3600000000 AS hour,  -- integer math: ~4x cheaper than epoch()
            coalesce(median(value) FILTER (WHERE metric LIKE 'latency%'), avg(value)) AS level,
            avg(value) AS mean,
            arg_max(value, ts) FILTER (WHERE metric = 'dlq_depth') AS last,
@@ -49,7 +49,7 @@ raw AS (
     GROUP BY ALL
 ),
 rolled AS (
-    SELECT r.integration_id, r.metric, CAST(floor(epoch(r.bucket) / 3600) AS BIGINT) AS hour,
+    SELECT r.integration_id, r.metric, epoch_us(r.bucket) // 3600000000 AS hour,
            r.mean AS level, r.mean, r.last, r.n, epoch(r.bucket) AS last_ts
     FROM rollup_1h r, horizon
     WHERE r.bucket >= $lo AND r.bucket + INTERVAL 1 HOUR <= horizon.h AND isfinite(r.mean)
@@ -60,7 +60,7 @@ FROM hourly h JOIN series s USING (integration_id, metric)
 """
 
 RECENT_SQL = """
-SELECT s.code, CAST(floor(epoch(ts) / 300) AS BIGINT) AS bucket, avg(value) AS mean
+SELECT s.code, epoch_us(ts) // 300000000 AS bucket, avg(value) AS mean
 FROM samples JOIN series s USING (integration_id, metric)
 WHERE ts > $lo AND ts <= $as_of AND metric IN ('error_rate', 'throughput') AND isfinite(value)
 GROUP BY ALL
