@@ -69,7 +69,10 @@ def run_detectors(frame: DetectionFrame, settings: DetectorSettings, as_of: date
             for f in found
         )
     findings.sort(key=lambda f: (-f.severity.rank, f.integration_id, f.metric, f.detector))
-    return Evaluation(as_of, findings, len(frame.series), ran, errors, seconds)
+    unique: dict[tuple[str, str, str], Finding] = {}
+    for finding in findings:  # one finding per fingerprint: the most severe speaks
+        unique.setdefault(finding.key, finding)
+    return Evaluation(as_of, list(unique.values()), len(frame.series), ran, errors, seconds)
 
 
 def evaluate(
