@@ -7,11 +7,21 @@ from __future__ import annotations
 
 from collectors.base import Batch, CollectContext, Failure, Source
 from collectors.demo import DemoSource
+from collectors.http_json import HttpJsonSource
+from collectors.probe import ProbeSource
+from collectors.prometheus import PrometheusSource
+from collectors.rabbitmq import RabbitMqSource
+from collectors.scrape import ScrapeSource
 from seamwatch.config import Settings, SourceSettings, validate_block
 from seamwatch.errors import ConfigError
 
 SOURCE_KINDS: dict[str, type[Source]] = {
     "demo": DemoSource,
+    "prometheus": PrometheusSource,
+    "http_json": HttpJsonSource,
+    "scrape": ScrapeSource,
+    "rabbitmq": RabbitMqSource,
+    "probe": ProbeSource,
 }
 
 __all__ = [

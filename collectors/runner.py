@@ -117,7 +117,11 @@ def _finish(
     current = dict(state)  # type: ignore[call-overload]
     if current != before:
         store.put_state(state_prefix(source), current)
-    status = "failed" if error else ("partial" if batch.failures else "ok")
+    # failed: an error, or failures and nothing collected; partial: some of each; ok: no failure
+    if error or (batch.failures and batch.samples.num_rows == 0):
+        status = "failed"
+    else:
+        status = "partial" if batch.failures else "ok"
     if status != "ok":
         log.warning(
             "source %s: %s (%d failures)%s",

@@ -65,5 +65,5 @@ def format_value(metric: Metric | str, value: float | None) -> str:
     if metric in LATENCY_METRICS:
         return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
     if metric is Metric.DLQ_DEPTH:
-        return f"{value:,.0f} msgs"
+        return f"{value:,.0f} msg" + ("" if round(value) == 1 else "s")
     return f"{value:,.1f}/s" if value < 100 else f"{value:,.0f}/s"

@@ -15,16 +15,25 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_MISSED,
+    EVENT_SCHEDULER_SHUTDOWN,
+    JobExecutionEvent,
+)
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from collectors import build_sources
-from collectors.runner import run_cycle
+import reports
+from collectors import Source, build_sources
+from collectors.runner import CycleResult, run_cycle
 from detectors.engine import run_detection
 from detectors.settings import load_detector_settings
 from seamwatch.config import Settings
 from seamwatch.inventory import Inventory, load_inventory
+from seamwatch.selfmetrics import SelfMetrics
 from seamwatch.store import Store
 from seamwatch.timeutil import utcnow
 
@@ -72,12 +81,16 @@ class InventoryWatch:
 
 @dataclass(frozen=True)
 class JobSpec:
-    """One scheduled job: id, what to call, every how long, whether to run at start."""
+    """One scheduled job: id, what to call, every how long, whether to run at start.
+
+    `trigger`, when given, replaces the interval (e.g. a CronTrigger at a local time of day).
+    """
 
     id: str
     func: Callable[[], Any]
     every: timedelta
     run_now: bool = True
+    trigger: BaseTrigger | None = None
 
 
 def housekeeping_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
@@ -90,19 +103,25 @@ def housekeeping_jobs(settings: Settings, store: Store, inventory: InventoryWatc
     ]
 
 
-def collection_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
-    """One job per enabled source."""
+def collection_jobs(
+    settings: Settings,
+    store: Store,
+    inventory: InventoryWatch,
+    metrics: SelfMetrics | None = None,
+) -> list[JobSpec]:
+    """One job per enabled source; each cycle's result feeds the daemon's own metrics."""
     jobs = []
     for source in build_sources(settings):
         if not source.settings.enabled:
             continue
-        jobs.append(
-            JobSpec(
-                f"collect:{source.name}",
-                lambda source=source: run_cycle(source, store, inventory.get()),
-                source.interval,
-            )
-        )
+
+        def collect(source: Source = source) -> CycleResult:
+            result = run_cycle(source, store, inventory.get())
+            if metrics is not None:
+                metrics.observe(result)
+            return result
+
+        jobs.append(JobSpec(f"collect:{source.name}", collect, source.interval))
     return jobs
 
 
@@ -119,8 +138,46 @@ def detection_jobs(settings: Settings, store: Store, inventory: InventoryWatch) 
     ]
 
 
+def report_jobs(settings: Settings) -> list[JobSpec]:
+    """The weekly review at `[reports] schedule_day`/`schedule_time` in its time zone, plus a
+    one-off catch-up at start for a week whose scheduled run the daemon missed."""
+    rs = reports.report_settings(settings)
+    if not rs.schedule:
+        return []
+    return [
+        JobSpec(
+            "report",
+            lambda: reports.run_scheduled(settings),
+            timedelta(weeks=1),
+            run_now=False,
+            trigger=reports.report_trigger(rs),
+        ),
+        JobSpec(
+            "report-catch-up",
+            lambda: reports.catch_up(settings),
+            timedelta(weeks=1),
+            run_now=False,
+            trigger=DateTrigger(),  # once, as soon as the scheduler starts
+        ),
+    ]
+
+
+def alert_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
+    """The notify cycle, when [alerts] has channels (reconciles unfinished claims at start)."""
+    from alerts.engine import Notifier
+
+    notifier = Notifier(settings, store=store)
+    if not notifier.channels or not notifier.alerts.enabled:
+        return []
+    return [JobSpec("notify", lambda: notifier.run(utcnow()), notifier.alerts.interval)]
+
+
 def build_scheduler(settings: Settings, *, now: datetime | None = None) -> BackgroundScheduler:
-    """A scheduler with every job of the daemon, not yet started."""
+    """A scheduler with every job of the daemon, not yet started.
+
+    With `[scheduler] metrics_port` set, the daemon's own /metrics is served from here on and
+    stops when the scheduler shuts down.
+    """
     store = Store.from_settings(settings)
     store.migrate()
     inventory = InventoryWatch(settings, store)
@@ -133,22 +190,33 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
             "misfire_grace_time": int(settings.scheduler.misfire_grace.total_seconds()),
         },
     )
+    metrics = SelfMetrics(spool_depth=store.spool.depth)
     start = now or datetime.now().astimezone()
-    for job in (
-        collection_jobs(settings, store, inventory)
-        + housekeeping_jobs(settings, store, inventory)
-        + detection_jobs(settings, store, inventory)
-    ):
+    jobs = collection_jobs(settings, store, inventory, metrics)
+    jobs += housekeeping_jobs(settings, store, inventory)
+    jobs += alert_jobs(settings, store, inventory)
+    jobs += report_jobs(settings)
+    jobs += detection_jobs(settings, store, inventory)
+    for job in jobs:
         # Without next_run_time the trigger schedules the first run one interval from now.
         extra = {"next_run_time": start} if job.run_now else {}
         scheduler.add_job(
             job.func,
-            IntervalTrigger(seconds=max(1, int(job.every.total_seconds()))),
+            job.trigger or IntervalTrigger(seconds=max(1, int(job.every.total_seconds()))),
             id=job.id,
             name=job.id,
             **extra,
         )
     scheduler.add_listener(_log_failure, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    scheduler.add_listener(
+        lambda event: metrics.job_failed(event.job_id) if event.exception else None,
+        EVENT_JOB_ERROR,
+    )
+    port = settings.scheduler.metrics_port
+    if port:
+        metrics.serve(port, settings.scheduler.metrics_address)
+        scheduler.add_listener(lambda _event: metrics.close(), EVENT_SCHEDULER_SHUTDOWN)
+    scheduler.seamwatch_metrics = metrics  # type: ignore[attr-defined]  # for `run` and tests
     return scheduler
 
 

@@ -205,3 +205,51 @@ def test_cli_process_prints_one_line_errors(tmp_path):
     result = run_cli_process("check", "--config", str(tmp_path / "missing.toml"))
     assert result.returncode == 2
     assert result.stderr.strip() == f"seamwatch: {tmp_path / 'missing.toml'}: file not found"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_up_seeds_the_demo_serves_the_dashboard_and_ctrl_c_stops_both(workspace):
+    import urllib.request
+
+    port = free_port()
+    workspace.write(
+        "config.toml",
+        (workspace.config.read_text() + f'\n[app]\naddress = "127.0.0.1"\nport = {port}\n'),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seamwatch", "up", "--config", str(workspace.config)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline, healthy = time.monotonic() + 120, False
+        while time.monotonic() < deadline and not healthy:
+            time.sleep(1)
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    healthy = r.read() == b"ok"
+            except OSError:
+                pass
+        assert healthy, "the dashboard did not come up within 120 s"
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert "demo:" in out and "scheduler stopped" in out
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+        still_up = True
+    except OSError:
+        still_up = False
+    assert not still_up, "the dashboard outlived Ctrl-C"

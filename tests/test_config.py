@@ -25,7 +25,7 @@ def test_defaults_load_from_a_minimal_file(workspace):
     workspace.write("config.toml", "")
     settings = load_settings(workspace.config)
     assert settings.store_path == workspace.root / "data" / "seamwatch.duckdb"
-    assert settings.store.raw_retention == timedelta(days=35)
+    assert settings.store.raw_retention == timedelta(days=42)
 
 
 def test_missing_file_is_named(tmp_path):

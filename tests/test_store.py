@@ -196,3 +196,38 @@ def test_reading_a_missing_store_says_what_to_do(tmp_path):
 
     with pytest.raises(StoreMissing, match="seamwatch demo"):
         Store(tmp_path / "none.duckdb").query("SELECT 1")
+
+
+def test_threads_of_one_process_mix_reads_and_writes_without_conflicts(store):
+    store.lock_timeout = 30.0  # the machine may be busy; this is about conflicts, not speed
+    """The scheduler runs jobs in threads: readers and writers of one process take turns."""
+    import threading
+
+    errors: list[Exception] = []
+
+    def write(k: int) -> None:
+        try:
+            for j in range(15):
+                store.write_samples(
+                    batch(1, integrations=("a",), start=T0 + timedelta(minutes=k * 100 + j)),
+                    source="t",
+                )
+        except Exception as exc:  # pragma: no cover - the assertion shows it
+            errors.append(exc)
+
+    def read() -> None:
+        try:
+            for _ in range(30):
+                store.get_state("x")
+                store.query("SELECT count(*) FROM v_latest")
+        except Exception as exc:  # pragma: no cover
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(3)]
+    threads += [threading.Thread(target=read) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert store.sample_count() == 45

@@ -10,12 +10,17 @@ from seamwatch.metrics import METRIC_NAMES
 
 st.title("Fleet overview")
 
+latest_columns = ",\n".join(
+    f"max(l.value) FILTER (WHERE l.metric = '{m}') AS {m}" for m in METRIC_NAMES
+)
 fleet = guarded(
     query,
-    """
+    f"""
     SELECT i.integration_id, i.name, i.owner, i.tier, i.pattern, i.lifecycle, i.inventoried,
-           l.metric, l.value, l.age_seconds
+           {latest_columns},
+           min(l.age_seconds) AS age_seconds
     FROM v_integrations i LEFT JOIN v_latest l USING (integration_id)
+    GROUP BY ALL
     ORDER BY i.tier NULLS LAST, i.integration_id
     """,
 )
@@ -27,34 +32,19 @@ if fleet.empty:
     )
     st.stop()
 
-wide = fleet.pivot_table(
-    index=["integration_id", "name", "owner", "tier", "pattern", "lifecycle", "inventoried"],
-    columns="metric",
-    values="value",
-    aggfunc="first",
-    dropna=False,
-).reset_index()
-age = fleet.groupby("integration_id")["age_seconds"].min().rename("age_seconds")
-wide = wide.merge(age, on="integration_id", how="left")
-for metric in METRIC_NAMES:
-    if metric not in wide.columns:
-        wide[metric] = pd.NA
-
 cols = st.columns(4)
-cols[0].metric("Integrations", len(wide))
-cols[1].metric("Owners", wide["owner"].nunique())
-cols[2].metric("Without owner", int(wide["owner"].isna().sum()))
-cols[3].metric("Not inventoried", int((~wide["inventoried"].astype(bool)).sum()))
+cols[0].metric("Integrations", len(fleet))
+cols[1].metric("Owners", fleet["owner"].nunique())
+cols[2].metric("Without owner", int((fleet["owner"].isna() & fleet["inventoried"]).sum()))
+cols[3].metric("Not inventoried", int((~fleet["inventoried"].astype(bool)).sum()))
 
-wide["latest"] = pd.to_timedelta(wide["age_seconds"], unit="s").map(
+fleet["latest"] = pd.to_timedelta(fleet["age_seconds"], unit="s").map(
     lambda d: "no data" if pd.isna(d) else f"{int(d.total_seconds() // 60)} min ago"
 )
 st.dataframe(
-    wide[
-        ["integration_id", "name", "owner", "tier", "pattern", "lifecycle", *METRIC_NAMES, "latest"]
-    ],
+    fleet[["integration_id", "name", "owner", "tier", "pattern", "lifecycle", *METRIC_NAMES, "latest"]],
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     column_config={
         "error_rate": st.column_config.NumberColumn("error rate", format="percent"),
         "throughput": st.column_config.NumberColumn("throughput /s", format="%.1f"),

@@ -14,13 +14,18 @@ from types import ModuleType
 from seamwatch import __version__
 from seamwatch.cli import (
     app_cmd,
+    channels,
     check,
     collect,
     demo,
     detect,
     export,
     import_cmd,
+    notify,
+    report,
     run,
+    silence,
+    sources,
     sql,
     up,
 )
@@ -34,10 +39,15 @@ COMMANDS: list[ModuleType] = [
     up,
     app_cmd,
     collect,
+    sources,
     import_cmd,
     sql,
     export,
     detect,
+    notify,
+    channels,
+    silence,
+    report,
 ]
 
 
@@ -70,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "urllib3"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     try:
         return int(args.handler(Context(args)) or 0)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
+import reports
+from alerts.settings import check_alerts
 from collectors import build_sources
 from detectors.settings import load_detector_settings
 from seamwatch.cli.common import Context, say
@@ -69,6 +71,8 @@ def validate(ctx: Context) -> list[ConfigError]:
 
 SECTION_CHECKS: list = [  # stages register validators of their own config sections here
     load_detector_settings,
+    check_alerts,
+    reports.check,
 ]
 
 

@@ -25,6 +25,12 @@ def register(
 def run(ctx: Context) -> int:
     scheduler = build_scheduler(ctx.settings)
     jobs = ", ".join(job.id for job in scheduler.get_jobs())
-    say(f"seamwatch run: {jobs}; Ctrl-C to stop")
+    port = ctx.settings.scheduler.metrics_port
+    served = (
+        f"; own metrics on http://{ctx.settings.scheduler.metrics_address}:{port}/metrics"
+        if port
+        else ""
+    )
+    say(f"seamwatch run: {jobs}{served}; Ctrl-C to stop")
     run_until_stopped(scheduler)
     return 0

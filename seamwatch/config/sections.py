@@ -32,7 +32,7 @@ class StoreSettings(StrictModel):
 
     path: Path = Path("data/seamwatch.duckdb")
     spool_dir: Path | None = None
-    raw_retention: Duration = timedelta(days=35)
+    raw_retention: Duration = timedelta(days=42)
     rollup_5m_retention: Duration = timedelta(days=120)
     rollup_1h_retention: Duration = timedelta(days=800)
     lock_timeout: Duration = timedelta(seconds=20)

@@ -96,7 +96,7 @@ class Store:
         *,
         spool_dir: Path | None = None,
         lock_timeout: float = 20.0,
-        raw_retention: timedelta = timedelta(days=35),
+        raw_retention: timedelta = timedelta(days=42),
         rollup_5m_retention: timedelta = timedelta(days=120),
         rollup_1h_retention: timedelta = timedelta(days=800),
     ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,9 +25,12 @@ _MAX_WAIT = 0.5
 
 
 def is_lock_error(exc: BaseException) -> bool:
-    """True for DuckDB's "Could not set lock on file" (another process holds the file)."""
-    text = str(exc)
-    return isinstance(exc, duckdb.IOException) and ("lock" in text.lower())
+    """True when the file is busy: DuckDB's "Could not set lock on file" (another process holds
+    it), or, inside the daemon, another thread holding it open in the other mode."""
+    text = str(exc).lower()
+    if isinstance(exc, duckdb.IOException) and "lock" in text:
+        return True
+    return "different configuration than existing connections" in text
 
 
 def open_connection(path: Path, *, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
@@ -63,13 +67,90 @@ def open_connection(path: Path, *, read_only: bool, timeout: float) -> duckdb.Du
             wait = min(wait * 2, _MAX_WAIT)
 
 
+class ModeGate:
+    """Orders a process's own connections to one file: many readers, or one writer.
+
+    DuckDB refuses, inside one process, a read-only connection to a file that is open
+    read-write ("different configuration than existing connections"), and two writers of one
+    process conflict on the same keys. So the threads of a process (the scheduler's jobs) take
+    turns: any number of readers together, or one writer (re-entrant for its own thread).
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer: int | None = None
+        self._depth = 0
+        self._writers_waiting = 0
+
+    def acquire(self, read_only: bool, timeout: float) -> bool:
+        """Wait for our turn; False at the deadline."""
+        me = threading.get_ident()
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            if self._writer == me:
+                self._depth += 1
+                return True
+            if not read_only:
+                self._writers_waiting += 1
+            try:
+                # Writers go first: a stream of short reads must not starve a waiting writer.
+                while (
+                    self._writer is not None
+                    or (not read_only and self._readers)
+                    or (read_only and self._writers_waiting)
+                ):
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    self._cond.wait(remaining)
+            finally:
+                if not read_only:
+                    self._writers_waiting -= 1
+            if read_only:
+                self._readers += 1
+            else:
+                self._writer, self._depth = me, 1
+            return True
+
+    def release(self) -> None:
+        """One connection closed; wake the waiters when the file is free."""
+        with self._cond:
+            if self._writer == threading.get_ident():
+                self._depth -= 1
+                if self._depth == 0:
+                    self._writer = None
+            else:
+                self._readers -= 1
+            self._cond.notify_all()
+
+
+_gates: dict[Path, ModeGate] = {}
+_gates_lock = threading.Lock()
+
+
+def _gate(path: Path) -> ModeGate:
+    with _gates_lock:
+        return _gates.setdefault(path.resolve(), ModeGate())
+
+
 @contextmanager
 def connection(
     path: Path, *, read_only: bool, timeout: float
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection for one unit of work, always closed afterwards."""
-    con = open_connection(path, read_only=read_only, timeout=timeout)
+    gate = _gate(path)
+    if not gate.acquire(read_only, timeout):
+        mode = "read-only" if read_only else "read-write"
+        raise StoreLocked(
+            f"the store {path} stayed busy in this process for {timeout:.0f}s "
+            f"(waiting to open it {mode})"
+        )
     try:
-        yield con
+        con = open_connection(path, read_only=read_only, timeout=timeout)
+        try:
+            yield con
+        finally:
+            con.close()
     finally:
-        con.close()
+        gate.release()

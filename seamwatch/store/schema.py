@@ -50,15 +50,17 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply every migration newer than the store's version, each in its own transaction."""
+    """Apply every migration the store has not recorded yet, in order, each in its own transaction."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
         " version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())"
     )
-    have = current_version(con)
+    # Apply every version not yet recorded, not just those above the highest: numbers are
+    # assigned in ranges per area, so a store can be at 30 and still lack 002.
+    have = {int(row[0]) for row in con.execute("SELECT version FROM schema_version").fetchall()}
     applied = []
     for migration in migrations():
-        if migration.version <= have:
+        if migration.version in have:
             continue
         con.execute("BEGIN TRANSACTION")
         try:

@@ -1,0 +1,76 @@
+"""Google Chat incoming webhooks: a cardsV2 card, threaded by finding.
+
+Messages about one finding episode (open, repeats, resolve) share a thread key, sent with
+`messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD`. Text fields up to 4,096 chars; a
+message up to 32,000 bytes; about one message per second per space.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from alerts.base import HttpChannel, Payload
+from alerts.message import Group, Item, cut, fit, json_size, more_line
+
+TEXT_LIMIT = 4096
+SIZE_LIMIT = 32_000
+MAX_SECTIONS = 50
+
+
+class GoogleChatChannel(HttpChannel):
+    """Google Chat: a header with the title, a section per finding with owner, since and links."""
+
+    kind = "google_chat"
+    default_min_interval = timedelta(seconds=1)
+
+    def target_url(self, payload: Payload) -> str:
+        url = httpx.URL(super().target_url(payload))
+        return str(url.copy_merge_params({"messageReplyOption": "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"}))
+
+    def render(self, group: Group) -> Payload:
+        def section(item: Item) -> dict[str, Any]:
+            f = item.finding
+            buttons = [{"text": "Dashboard", "onClick": {"openLink": {"url": item.dashboard_url}}}]
+            if f.runbook:
+                buttons.insert(0, {"text": "Runbook", "onClick": {"openLink": {"url": f.runbook}}})
+            return {
+                "header": cut(item.headline(), 200),
+                "widgets": [
+                    {"textParagraph": {"text": cut(item.summary_line(group.now), TEXT_LIMIT)}},
+                    {"decoratedText": {"topLabel": "Severity · Owner", "text": cut(f"{f.severity} · {item.owner()}", TEXT_LIMIT)}},
+                    {"decoratedText": {"topLabel": "Recovered" if item.event == "resolve" else "Since", "text": cut(item.status_line(group.now), TEXT_LIMIT)}},
+                    {"buttonList": {"buttons": buttons}},
+                ],
+            }
+
+        def build(items: tuple[Item, ...], left_out: int) -> dict[str, Any]:
+            sections: list[dict[str, Any]] = []
+            intro = group.intro()
+            if intro:
+                sections.append({"widgets": [{"textParagraph": {"text": cut(intro, TEXT_LIMIT)}}]})
+            sections.extend(section(i) for i in items)
+            if left_out:
+                sections.append({"widgets": [{"textParagraph": {"text": more_line(left_out)}}]})
+            single = len(group.items) == 1
+            thread = f"seamwatch-{group.items[0].finding.finding_id}" if single else f"seamwatch-{group.extra['message_id']}"
+            return {
+                "cardsV2": [
+                    {
+                        "cardId": group.extra["message_id"],
+                        "card": {
+                            "header": {"title": cut(group.title(), 200), "subtitle": cut(f"Seamwatch · {group.key}", 200)},
+                            "sections": sections,
+                        },
+                    }
+                ],
+                "thread": {"threadKey": thread},
+            }
+
+        def fits(body: dict[str, Any]) -> bool:
+            return json_size(body) <= SIZE_LIMIT and len(body["cardsV2"][0]["card"]["sections"]) <= MAX_SECTIONS
+
+        body = fit(group.items, build, fits)
+        return Payload(body, group.extra["message_id"], group.title())

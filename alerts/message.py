@@ -1,0 +1,269 @@
+"""What a message says, independent of the chat service: findings, groups and their wording.
+
+Every renderer reads the same `Group`, so Slack, Teams and the rest say the same things:
+severity, integration name and owner, the finding's summary with its numbers, since when, the
+runbook and the dashboard link; resolved messages say what recovered and how long it took.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from seamwatch.durations import format_duration
+from seamwatch.metrics import METRIC_INFO, Metric
+
+T = TypeVar("T")
+
+SEVERITY_RANK = {"critical": 3, "warning": 2, "info": 1}
+SEVERITY_COLOR = {"critical": "#D32F2F", "warning": "#F9A825", "info": "#1976D2", "resolved": "#2E7D32"}
+SEVERITY_ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵", "resolved": "✅"}
+EVENT_VERB = {"open": "New", "repeat": "Still open", "resolve": "Resolved", "test": "Test"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding episode with the integration facts a message needs (from v_findings)."""
+
+    finding_id: str
+    fingerprint: str
+    integration_id: str
+    name: str
+    owner: str | None
+    metric: str
+    detector: str
+    severity: str
+    summary: str
+    status: str
+    first_seen: datetime
+    last_seen: datetime
+    resolved_at: datetime | None = None
+    tier: int | None = None
+    lifecycle: str | None = None
+    chat_route: str | None = None
+    runbook: str | None = None
+    source_system: str | None = None
+    target_system: str | None = None
+    tags: tuple[str, ...] = ()
+
+    def field_values(self, name: str) -> list[str]:
+        """The values a route or silence matcher compares for a field name."""
+        if name == "tags":
+            return list(self.tags)
+        if name == "system":
+            return [s for s in (self.source_system, self.target_system) if s]
+        value = getattr(self, name, None)
+        return [] if value is None else [str(value)]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One finding as a line of a message."""
+
+    finding: Finding
+    event: str
+    dashboard_url: str
+
+    @property
+    def severity(self) -> str:
+        return "resolved" if self.event == "resolve" else self.finding.severity
+
+    def since(self) -> str:
+        return self.finding.first_seen.strftime("%Y-%m-%d %H:%M UTC")
+
+    def duration(self, now: datetime) -> str:
+        """How long it was (or has been) open, e.g. '3h12m'."""
+        end = self.finding.resolved_at if self.event == "resolve" and self.finding.resolved_at else now
+        return format_duration(max(end - self.finding.first_seen, timedelta(0)))
+
+    def owner(self) -> str:
+        return self.finding.owner or "no owner"
+
+    def what(self) -> str:
+        """What the finding is about, in words: the metric's label, else the detector."""
+        try:
+            return METRIC_INFO[Metric(self.finding.metric)].label
+        except ValueError:
+            return self.finding.detector.replace("_", " ")
+
+    def summary_line(self, now: datetime) -> str:
+        """The finding's summary; for a resolve, what recovered and how long it took."""
+        if self.event == "resolve":
+            return f"{self.what()} recovered after {self.duration(now)} (was: {self.finding.summary})"
+        return self.finding.summary
+
+    def headline(self) -> str:
+        """'CRM orders to ERP (crm-orders-to-erp)'."""
+        f = self.finding
+        return f.name if f.name == f.integration_id else f"{f.name} ({f.integration_id})"
+
+    def status_line(self, now: datetime) -> str:
+        """What happened, in words: recovered after X, or open since Y."""
+        if self.event == "resolve":
+            return f"Recovered after {self.duration(now)} (open since {self.since()})"
+        return f"Since {self.since()} (open {self.duration(now)})"
+
+
+@dataclass(frozen=True)
+class Group:
+    """The findings that go out together in one message to one channel."""
+
+    channel: str
+    event: str  # open | repeat | resolve | test
+    key: str  # what they were grouped by, e.g. "owner=payments" or "system=SAP ERP"
+    items: tuple[Item, ...]
+    now: datetime
+    system: str | None = None  # set for shared-system groups
+    also_affected: tuple[tuple[str, str], ...] = ()  # (integration, owner) routed elsewhere
+    base_url: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> str:
+        """The worst severity in the group ('resolved' for resolve messages)."""
+        if self.event == "resolve":
+            return "resolved"
+        return max((i.finding.severity for i in self.items), key=lambda s: SEVERITY_RANK.get(s, 0), default="info")
+
+    @property
+    def owners(self) -> list[str]:
+        return sorted({i.owner() for i in self.items} | {o for _, o in self.also_affected})
+
+    def title(self) -> str:
+        """One line naming what the message is about."""
+        verb = EVENT_VERB.get(self.event, self.event)
+        sev = self.severity.upper()
+        if self.event == "test":
+            return "Seamwatch test message"
+        if self.event == "resolve" and len(self.items) == 1 and not self.system:
+            item = self.items[0]
+            return f"[RESOLVED] {item.finding.name}: {item.what()} recovered after {item.duration(self.now)}"
+        if self.event == "resolve" and not self.system:
+            return f"[RESOLVED] {len(self.items)} findings recovered for {', '.join(self.owners)}"
+        if self.system:
+            count = len({i.finding.integration_id for i in self.items} | {n for n, _ in self.also_affected})
+            what = "recovered on" if self.event == "resolve" else "affected by"
+            return f"[{sev}] {verb}: {count} integrations {what} {self.system} (likely cause: {self.system})"
+        if len(self.items) == 1:
+            item = self.items[0]
+            return f"[{sev}] {verb}: {item.finding.name} — {item.finding.summary}"
+        return f"[{sev}] {verb}: {len(self.items)} findings for {', '.join(self.owners)}"
+
+    def intro(self) -> str | None:
+        """A sentence before the items for shared-system messages."""
+        if not self.system:
+            return None
+        names = sorted({i.finding.name for i in self.items} | {n for n, _ in self.also_affected})
+        text = (
+            f"Findings opened on {len(names)} integrations that share the system {self.system} "
+            f"within the group window; the likely cause is {self.system}. Owners: {', '.join(self.owners)}."
+        )
+        if self.also_affected:
+            others = ", ".join(f"{n} ({o})" for n, o in self.also_affected)
+            text += f" Also affected (notified elsewhere): {others}."
+        return text
+
+
+def dashboard_url(base_url: str, integration_id: str) -> str:
+    """The integration's page in the dashboard."""
+    return f"{base_url.rstrip('/')}/integration?integration={quote(integration_id, safe='')}"
+
+
+def item_text(
+    item: Item,
+    now: datetime,
+    link: Callable[[str, str], str],
+    bold: Callable[[str], str],
+    escape: Callable[[str], str] = lambda s: s,
+) -> str:
+    """An item as lines of markup (the channel supplies link, bold and escaping syntax)."""
+    f = item.finding
+    lines = [
+        f"{SEVERITY_ICON.get(item.severity, '')} {bold(item.headline())} · {f.severity} · "
+        + escape(f"owner {item.owner()}" + (f" · tier {f.tier}" if f.tier else "")),
+        escape(item.summary_line(now)),
+        escape(item.status_line(now)),
+    ]
+    links = [link("Dashboard", item.dashboard_url)]
+    if f.runbook:
+        links.insert(0, link("Runbook", f.runbook))
+    lines.append(" · ".join(links))
+    return "\n".join(lines)
+
+
+def more_line(left_out: int) -> str:
+    """The sentence that replaces what a size limit cut."""
+    return f"…and {left_out} more finding{'s' if left_out != 1 else ''} not shown (message size limit); see the dashboard."
+
+
+def cut(text: str, limit: int) -> str:
+    """Text shortened to at most `limit` characters, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def fit(items: Sequence[T], build: Callable[[Sequence[T], int], Any], fits: Callable[[Any], bool]) -> Any:
+    """The largest prefix of `items` whose rendering fits, built with the count left out.
+
+    `build(shown, left_out)` renders; `fits(rendered)` checks the service's limits. Binary search
+    keeps this fast for groups of thousands.
+    """
+    rendered = build(items, 0)
+    if fits(rendered):
+        return rendered
+    lo, hi = 0, len(items) - 1  # lo always fits (the builder guarantees an empty render fits)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(build(items[:mid], len(items) - mid)):
+            lo = mid
+        else:
+            hi = mid - 1
+    return build(items[:lo], len(items) - lo)
+
+
+def json_size(body: Any) -> int:
+    """Bytes of a JSON body, counted the roomiest common way (ASCII escapes, spaces) for margin."""
+    return len(json.dumps(body).encode("utf-8"))
+
+
+def rfc3339(ts: datetime) -> str:
+    """A UTC timestamp as RFC 3339 with a Z, as Alertmanager writes them."""
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def alert_labels(finding: Finding) -> dict[str, str]:
+    """Prometheus-style labels of a finding: stable across repeats, so Alertmanager dedupes."""
+    labels = {
+        "alertname": f"Seamwatch_{finding.detector}",
+        "integration": finding.integration_id,
+        "metric": finding.metric or "none",
+        "detector": finding.detector,
+        "severity": finding.severity,
+        "owner": finding.owner or "none",
+        "source": "seamwatch",
+    }
+    if finding.tier is not None:
+        labels["tier"] = str(finding.tier)
+    if finding.source_system:
+        labels["source_system"] = finding.source_system
+    if finding.target_system:
+        labels["target_system"] = finding.target_system
+    return labels
+
+
+def alert_annotations(item: Item, now: datetime) -> dict[str, str]:
+    """Human text of a finding as annotations (summary, description, links)."""
+    f = item.finding
+    out = {
+        "summary": f.summary,
+        "description": f"{item.headline()}, owner {item.owner()}: {f.summary}. {item.status_line(now)}.",
+        "dashboard_url": item.dashboard_url,
+        "finding_id": f.finding_id,
+        "integration_name": f.name,
+    }
+    if f.runbook:
+        out["runbook_url"] = f.runbook
+    return out

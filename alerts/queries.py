@@ -1,0 +1,80 @@
+"""The SQL of the alerts stage, in one place; parameters are always bound."""
+
+# Findings that may need a message: every open one, and resolved ones whose open message went
+# out on some channel that has not had its resolve message yet.
+CANDIDATE_FINDINGS = """
+WITH opened AS (
+    SELECT DISTINCT finding_id, channel FROM notifications WHERE event = 'open' AND status = 'sent'
+),
+resolved_notes AS (
+    SELECT DISTINCT finding_id, channel FROM notifications
+    WHERE event = 'resolve' AND status NOT IN ('silenced')
+),
+owed AS (
+    SELECT DISTINCT o.finding_id FROM opened o
+    ANTI JOIN resolved_notes r ON r.finding_id = o.finding_id AND r.channel = o.channel
+)
+SELECT
+    f.finding_id, f.fingerprint, f.integration_id, coalesce(f.name, f.integration_id) AS name, f.owner,
+    f.metric, f.detector, f.severity, f.summary, f.status, f.first_seen, f.last_seen, f.resolved_at,
+    f.tier, f.lifecycle, f.chat_route, f.runbook, f.source_system, f.target_system,
+    coalesce(i.tags, []) AS tags
+FROM v_findings f
+LEFT JOIN integrations i ON i.id = f.integration_id
+WHERE f.status = 'open'
+   OR (f.status = 'resolved' AND f.finding_id IN (SELECT finding_id FROM owed))
+ORDER BY f.first_seen, f.finding_id
+"""
+
+# What has already been recorded for those findings.
+NOTIFICATIONS_FOR = """
+SELECT finding_id, channel, event, dedup_key, status, created_at, sent_at
+FROM notifications
+WHERE finding_id IN (SELECT unnest(CAST(? AS VARCHAR[])))
+"""
+
+EXISTING_KEYS = "SELECT dedup_key FROM notifications WHERE dedup_key IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+
+INSERT_MESSAGE = """
+INSERT INTO alert_messages (message_id, channel, kind, event, group_key, title, findings, payload,
+                            status, attempts, created_at, claimed_by, claimed_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+"""
+
+INSERT_NOTIFICATION = """
+INSERT INTO notifications (notification_id, dedup_key, finding_id, integration_id, channel, event,
+                           status, attempts, last_error, created_at, sent_at, message_id, silenced_by)
+VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
+"""
+
+INSERT_SILENCED = INSERT_NOTIFICATION.rstrip() + " ON CONFLICT DO NOTHING"
+
+# Messages another process claimed and never finished (it crashed or was killed), and failed
+# messages whose next attempt is due.
+RECLAIMABLE = """
+SELECT message_id FROM alert_messages
+WHERE (status = 'pending' AND claimed_at < $stale)
+   OR (status = 'failed' AND next_attempt_at <= $now AND (claimed_by IS NULL OR claimed_at < $stale))
+ORDER BY created_at
+"""
+
+RECLAIM = """
+UPDATE alert_messages SET claimed_by = $me, claimed_at = $now
+WHERE message_id = $id
+  AND ((status = 'pending' AND claimed_at < $stale)
+    OR (status = 'failed' AND next_attempt_at <= $now AND (claimed_by IS NULL OR claimed_at < $stale)))
+RETURNING channel, kind, title, CAST(payload AS VARCHAR), attempts, created_at
+"""
+
+FINISH_MESSAGE = """
+UPDATE alert_messages
+SET status = $status, attempts = attempts + $attempts, last_error = $error, sent_at = $sent_at,
+    next_attempt_at = $next, claimed_by = NULL, claimed_at = CASE WHEN $status = 'failed' THEN NULL ELSE claimed_at END
+WHERE message_id = $id
+RETURNING attempts
+"""
+
+FINISH_NOTIFICATIONS = """
+UPDATE notifications SET status = $status, attempts = $attempts, last_error = $error, sent_at = $sent_at
+WHERE message_id = $id
+"""

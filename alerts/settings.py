@@ -1,0 +1,235 @@
+"""The `[alerts]` section: channels, routes, the default route, grouping, delivery, maintenance.
+
+Validated once, at the edge, with `seamwatch.config.validate_section`; each channel's own keys are
+validated by its kind's Options model so an error names e.g. `alerts.channels.payments.url`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from seamwatch.config import Settings, validate_section
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration
+from seamwatch.errors import ConfigError
+
+SEVERITIES = ("critical", "warning", "info")
+GroupField = Literal["owner", "integration", "severity", "tier", "detector", "source_system", "target_system"]
+
+# Fields a route or a silence can match on, and what each reads from a finding.
+MATCH_FIELDS = (
+    "owner",
+    "severity",
+    "tier",
+    "lifecycle",
+    "detector",
+    "metric",
+    "tags",
+    "integration_id",
+    "source_system",
+    "target_system",
+    "system",
+    "finding_id",
+)
+_CHANNEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+
+
+def _as_list(value: Any) -> Any:
+    """Let users write `severity = "critical"` as well as `severity = ["critical", "warning"]`."""
+    if value is None or isinstance(value, list):
+        return value
+    return [value]
+
+
+StrList = Annotated[list[str], BeforeValidator(_as_list)]
+IntList = Annotated[list[int], BeforeValidator(_as_list)]
+
+
+class Match(StrictModel):
+    """Conditions on a finding; every given key must match (values in a list: any of them).
+
+    Values may use shell wildcards (`crm-*`). `tags` matches when the integration has any of
+    them; `system` matches the source or the target system.
+    """
+
+    owner: StrList | None = None
+    severity: StrList | None = None
+    tier: IntList | None = None
+    lifecycle: StrList | None = None
+    detector: StrList | None = None
+    metric: StrList | None = None
+    tags: StrList | None = None
+    integration_id: StrList | None = Field(default=None, alias="integration")
+    source_system: StrList | None = None
+    target_system: StrList | None = None
+    system: StrList | None = None
+
+    @field_validator("severity")
+    @classmethod
+    def _known_severity(cls, value: list[str] | None) -> list[str] | None:
+        for item in value or ():
+            if item not in SEVERITIES:
+                raise ValueError(f"{item!r} is not a severity (one of {', '.join(SEVERITIES)})")
+        return value
+
+    def as_matchers(self) -> dict[str, list[str]]:
+        """The conditions as field -> accepted values (strings), for the shared matcher."""
+        out: dict[str, list[str]] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = [str(v) for v in value]
+        return out
+
+
+class Route(StrictModel):
+    """Findings matching `match` go to `channels`; the first matching route wins unless `continue`."""
+
+    name: str | None = None
+    match: Match = Field(default_factory=Match)
+    channels: StrList = Field(min_length=1)
+    continue_: bool = Field(default=False, alias="continue")
+    group_wait: Duration | None = None
+    repeat_interval: Duration | None = None
+    group_by: list[GroupField] | None = None
+
+
+class DefaultRoute(StrictModel):
+    """Where findings go that no route (and no inventory chat_route) sent anywhere."""
+
+    channels: StrList = Field(default_factory=list)
+    group_wait: Duration | None = None
+    repeat_interval: Duration | None = None
+    group_by: list[GroupField] | None = None
+
+
+class MaintenanceWindow(StrictModel):
+    """A recurring window (a cron expression for its start, and a duration) muting matching findings."""
+
+    name: str = Field(min_length=1)
+    cron: str
+    duration: Duration
+    timezone: str = "UTC"
+    match: Match = Field(default_factory=Match)
+    comment: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone (e.g. UTC, Europe/Berlin)") from None
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(
+                f"{value!r} is not a cron expression (minute hour day month weekday, "
+                f'e.g. "0 2 * * sun"): {exc}'
+            ) from None
+        return value
+
+
+class AlertSettings(StrictModel):
+    """The whole `[alerts]` section."""
+
+    enabled: bool = True
+    interval: Duration = timedelta(minutes=1)
+    group_wait: Duration = timedelta(seconds=30)
+    repeat_interval: Duration = timedelta(hours=4)
+    group_by: list[GroupField] = Field(default_factory=lambda: ["owner"])
+    shared_system_grouping: bool = True
+    shared_system_min: int = Field(default=2, ge=2)
+    chat_route: Literal["add", "override", "ignore"] = "add"
+    attempts_per_cycle: int = Field(default=3, ge=1, le=20)
+    max_attempts: int = Field(default=10, ge=1)
+    give_up_after: Duration = timedelta(hours=1)
+    backoff: Duration = timedelta(seconds=1)
+    max_backoff: Duration = timedelta(seconds=30)
+    max_retry_after: Duration = timedelta(minutes=2)
+    claim_lease: Duration = timedelta(minutes=10)
+    channels: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    routes: list[Route] = Field(default_factory=list)
+    default: DefaultRoute = Field(default_factory=DefaultRoute)
+    maintenance: list[MaintenanceWindow] = Field(default_factory=list)
+
+    @field_validator("channels")
+    @classmethod
+    def _channel_names(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name, block in value.items():
+            if not _CHANNEL_NAME.match(name):
+                raise ValueError(f"{name!r} is not a channel name (letters, digits, '.', '_', '-')")
+            if not isinstance(block, dict):
+                raise ValueError(f"channel {name!r} must be a table with at least kind and url")
+        return value
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> AlertSettings:
+        if self.claim_lease <= self.max_backoff:
+            raise ValueError("claim_lease must be longer than max_backoff")
+        return self
+
+    def effective_lease(self, longest_timeout: timedelta) -> timedelta:
+        """The claim lease, never shorter than one cycle's worth of attempts could take."""
+        worst = self.attempts_per_cycle * (longest_timeout + self.max_backoff + self.max_retry_after)
+        return max(self.claim_lease, worst)
+
+
+def load_alert_settings(settings: Settings) -> AlertSettings:
+    """Validate `[alerts]` (channels' own keys and cross-references included)."""
+    from alerts import build_channels
+
+    alert_settings = validate_section(AlertSettings, settings, "alerts")
+    channels = build_channels(alert_settings, settings)
+    _check_references(alert_settings, set(channels), settings)
+    return alert_settings
+
+
+def _check_references(alerts: AlertSettings, known: set[str], settings: Settings) -> None:
+    names = ", ".join(sorted(known)) or "none configured"
+    for index, route in enumerate(alerts.routes):
+        for name in route.channels:
+            if name not in known:
+                raise ConfigError(
+                    f"route sends to channel {name!r}, which [alerts.channels] does not define (known: {names})",
+                    path=settings.config_path,
+                    key=f"alerts.routes[{index}].channels",
+                )
+    for name in alerts.default.channels:
+        if name not in known:
+            raise ConfigError(
+                f"default route sends to channel {name!r}, which [alerts.channels] does not define (known: {names})",
+                path=settings.config_path,
+                key="alerts.default.channels",
+            )
+
+
+def check_alerts(settings: Settings) -> None:
+    """`seamwatch check` hook: the alerts section and the inventory's chat routes."""
+    alerts = load_alert_settings(settings)
+    if not alerts.channels or alerts.chat_route == "ignore":
+        return
+    from seamwatch.inventory import load_inventory
+
+    inventory = load_inventory(settings.inventory.paths, settings.base_dir)
+    for integration in inventory:
+        route = integration.chat_route
+        if route and route not in alerts.channels:
+            raise ConfigError(
+                f"chat_route {route!r} names no channel in [alerts.channels] "
+                f"(known: {', '.join(sorted(alerts.channels))}); its findings follow the routes instead",
+                path=inventory.origin[integration.id],
+                key=f"{integration.id}.chat_route",
+            )

@@ -1,0 +1,65 @@
+"""Weekly review cost on a synthetic fleet, against a bare DuckDB scan of the same two weeks.
+
+    .venv/bin/python bench/report.py [INTEGRATIONS] [STEP_SECONDS]
+
+Prints the time to build the report (all its queries), to render both formats, and the ratio of
+the build to one plain GROUP BY over the same samples (the floor any report must pay).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.fleet import fleet_table
+from reports import Week, build_report, render_html, render_markdown
+from seamwatch.store import Store
+
+METRICS = ("throughput", "error_rate", "latency_p95_ms", "dlq_depth")
+
+
+def main() -> None:
+    integrations = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    step = timedelta(seconds=int(sys.argv[2]) if len(sys.argv) > 2 else 60)
+    week = Week.parse("2026-W47", ZoneInfo("UTC"))
+    start, end = week.previous().start, week.end
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "bench.duckdb", lock_timeout=60)
+        store.migrate()
+        table = fleet_table(integrations, start, end, step, metrics=METRICS)
+        clock = time.perf_counter()
+        store.write_samples(table, dedupe=False)
+        print(f"fleet: {integrations} integrations x {len(METRICS)} metrics x 2 weeks at "
+              f"{int(step.total_seconds())}s = {table.num_rows:,} samples "
+              f"(written in {time.perf_counter() - clock:.1f}s)")  # fmt: skip
+
+        clock = time.perf_counter()
+        with store.read() as con:
+            con.execute(
+                "SELECT integration_id, metric, ts >= ? AS this, avg(value), max(value)"
+                " FROM samples WHERE ts >= ? AND ts < ? GROUP BY ALL",
+                [week.start, start, end],
+            ).fetchall()
+        baseline = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        report = build_report(store, week, now=end + timedelta(hours=2), top_n=5)
+        build = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        md, html = render_markdown(report), render_html(report)
+        render = time.perf_counter() - clock
+
+    print(f"baseline GROUP BY scan:     {baseline:6.2f}s")
+    print(f"build_report (all queries): {build:6.2f}s  ({build / baseline:.1f}x the baseline scan)")
+    print(f"render Markdown + HTML:     {render:6.2f}s  ({len(md) / 1e3:.0f} kB + {len(html) / 1e3:.0f} kB)")
+
+
+if __name__ == "__main__":
+    main()

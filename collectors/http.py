@@ -1,0 +1,235 @@
+"""Shared HTTP mechanics of the source kinds: auth, TLS, bounded concurrency, timeouts, wording.
+
+Every HTTP source subclasses `HttpOptions` for its config and fetches through `fetch_all`, so a
+slow endpoint costs at most its timeout and never blocks the others, and every failure reads
+the same way ("timed out after 2s: GET http://...") whichever kind hit it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import Field, SecretStr, model_validator
+
+from seamwatch.config.base import StrictModel
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Fetched",
+    "HttpOptions",
+    "Request",
+    "describe_error",
+    "fetch_all",
+]
+
+BODY_SNIPPET = 120
+
+
+class HttpOptions(StrictModel):
+    """Keys every HTTP source shares: headers and auth (use ${VAR} for secrets), TLS, concurrency."""
+
+    headers: dict[str, SecretStr] = Field(default_factory=dict)
+    bearer_token: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    verify_tls: bool = True
+    ca_file: Path | None = None
+    concurrency: int = Field(default=8, ge=1, le=256)
+
+    @model_validator(mode="after")
+    def _one_auth(self) -> HttpOptions:
+        if self.bearer_token is not None and self.username is not None:
+            raise ValueError("set either bearer_token or username/password, not both")
+        if self.password is not None and self.username is None:
+            raise ValueError("password is set but username is not")
+        return self
+
+    def request_headers(self) -> dict[str, str]:
+        """Headers to send, secrets revealed only here, at the wire."""
+        headers = {k: v.get_secret_value() for k, v in self.headers.items()}
+        if self.bearer_token is not None:
+            headers["Authorization"] = f"Bearer {self.bearer_token.get_secret_value()}"
+        return headers
+
+    def basic_auth(self) -> tuple[str, str] | None:
+        """(username, password) for HTTP basic auth, if configured."""
+        if self.username is None:
+            return None
+        password = self.password.get_secret_value() if self.password is not None else ""
+        return self.username, password
+
+    def verify(self) -> bool | str:
+        """TLS verification: on by default, a CA bundle if given, off only when asked."""
+        if not self.verify_tls:
+            return False
+        return str(self.ca_file) if self.ca_file is not None else True
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request to make; `key` lets the caller find its answer (an integration id, a URL)."""
+
+    url: str
+    key: str = ""
+    method: str = "GET"
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What one request gave: a response (any status) or an error sentence, and how long it took."""
+
+    request: Request
+    status: int | None
+    body: bytes
+    elapsed_ms: float
+    error: str | None = None
+
+    @property
+    def where(self) -> str:
+        """The request as a user reads it in a message."""
+        return f"{self.request.method} {self.request.url}"
+
+    def ok_body(self) -> tuple[bytes | None, str | None]:
+        """The body of a 2xx answer, or the sentence saying why there is none."""
+        if self.error:
+            return None, self.error
+        assert self.status is not None
+        if not 200 <= self.status < 300:
+            return (
+                None,
+                f"HTTP {self.status}{_reason(self.status)} from {self.where}{_snippet(self.body)}",
+            )
+        return self.body, None
+
+    def json(self) -> tuple[Any, str | None]:
+        """The parsed JSON document of a 2xx answer, or the sentence saying why there is none."""
+        body, error = self.ok_body()
+        if error:
+            return None, error
+        try:
+            return json.loads(body or b""), None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return None, f"invalid JSON from {self.where}: {exc}{_snippet(body or b'')}"
+
+
+def fetch_all(requests: Sequence[Request], options: HttpOptions, timeout: float) -> list[Fetched]:
+    """Make every request concurrently (at most options.concurrency at once), each bounded by
+    timeout; the answers come back in the order of the requests and never raise."""
+    if not requests:
+        return []
+    return asyncio.run(_fetch_all(list(requests), options, timeout))
+
+
+async def _fetch_all(
+    requests: list[Request], options: HttpOptions, timeout: float
+) -> list[Fetched]:
+    limit = asyncio.Semaphore(options.concurrency)
+    limits = httpx.Limits(
+        max_connections=options.concurrency, max_keepalive_connections=options.concurrency
+    )
+    async with httpx.AsyncClient(
+        headers=options.request_headers(),
+        auth=options.basic_auth(),
+        verify=options.verify(),
+        timeout=httpx.Timeout(timeout),
+        limits=limits,
+        follow_redirects=False,
+    ) as client:
+
+        async def one(request: Request) -> Fetched:
+            async with limit:
+                return await _fetch_one(client, request, timeout)
+
+        return list(await asyncio.gather(*(one(r) for r in requests)))
+
+
+async def _fetch_one(client: httpx.AsyncClient, request: Request, timeout: float) -> Fetched:
+    clock = time.perf_counter()
+    try:
+        # The whole exchange, not just each socket operation, is bounded by the timeout.
+        response = await asyncio.wait_for(
+            client.request(request.method, request.url, params=request.params or None),
+            timeout=timeout,
+        )
+    except Exception as exc:  # every failure (a TimeoutError too) is an answer, never a raise
+        elapsed = (time.perf_counter() - clock) * 1000
+        message = describe_error(exc, request.url, timeout=timeout, method=request.method)
+        return Fetched(request, None, b"", elapsed, message)
+    elapsed = (time.perf_counter() - clock) * 1000
+    return Fetched(request, response.status_code, response.content, elapsed)
+
+
+def describe_error(
+    exc: BaseException, url: str, *, timeout: float | None = None, method: str = "GET"
+) -> str:
+    """One sentence for a failed request (httpx or requests): timeout, DNS, refused, TLS, ..."""
+    where = f"{method} {url}"
+    text = " ".join(str(e) for e in _chain(exc))
+    names = " ".join(type(e).__name__ for e in _chain(exc))
+    lowered = text.lower()
+    host = urlsplit(url).hostname or url
+    if isinstance(exc, TimeoutError) or "timeout" in names.lower() or "timed out" in lowered:
+        after = f" after {timeout:g}s" if timeout else ""
+        return f"timed out{after}: {where}"
+    if any(
+        marker in lowered
+        for marker in (
+            "name or service not known",
+            "nodename nor servname",
+            "temporary failure in name resolution",
+            "failed to resolve",
+            "no address associated",
+            "getaddrinfo failed",
+            "name resolution",
+        )
+    ):
+        return f"DNS lookup failed for {host}: {where}"
+    if "connection refused" in lowered or "errno 111" in lowered:
+        return f"connection refused (nothing listening): {where}"
+    if "certificate" in lowered or "ssl" in names.lower():
+        return f"TLS error: {where}: {_first_line(text)}"
+    if "connect" in names.lower():
+        return f"cannot connect: {where}: {_first_line(text)}"
+    return f"request failed: {where}: {type(exc).__name__}: {_first_line(text)}"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else "no detail"
+    return line[:200]
+
+
+def _reason(status: int) -> str:
+    try:
+        from http import HTTPStatus
+
+        return f" {HTTPStatus(status).phrase}"
+    except ValueError:
+        return ""
+
+
+def _snippet(body: bytes) -> str:
+    text = body[:BODY_SNIPPET].decode("utf-8", "replace").strip().replace("\n", " ")
+    if not text:
+        return ""
+    more = "..." if len(body) > BODY_SNIPPET else ""
+    return f" ({text}{more})"

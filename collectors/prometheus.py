@@ -1,0 +1,294 @@
+"""The prometheus source: one fleet PromQL query per metric, a label naming the integration.
+
+`sum by (integration) (rate(messages_total[5m]))` answers for a thousand integrations in one
+request, so a cycle costs six queries, not six thousand. Integrations that need a query of their
+own (a legacy service with different metric names) get one under `per_integration`; such a query
+returns one series and needs no label. Instant queries are evaluated at the cycle time
+(`ctx.now`, aligned to the interval), range queries backfill history in chunks.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import logging
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import requests
+from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
+from pydantic import Field, field_validator, model_validator
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from collectors.base import Batch, CollectContext, Source
+from collectors.http import HttpOptions, describe_error
+from collectors.samples import SampleBuilder
+from seamwatch.config.base import StrictModel
+from seamwatch.config.sections import Slug
+from seamwatch.durations import Duration
+from seamwatch.metrics import Metric
+from seamwatch.timeutil import align, ensure_utc
+
+log = logging.getLogger(__name__)
+
+__all__ = ["PrometheusOptions", "PrometheusSource"]
+
+MAX_POINTS = 10_000  # Prometheus refuses range queries of more than 11,000 points per series
+
+
+class PrometheusOptions(HttpOptions):
+    """Keys of a `kind = "prometheus"` source."""
+
+    url: str = Field(pattern=r"^https?://", description="the Prometheus (or compatible) base URL")
+    integration_label: str = "integration"
+    metrics: dict[Metric, str] = Field(default_factory=dict, description="fleet PromQL per metric")
+    per_integration: dict[Slug, dict[Metric, str]] = Field(default_factory=dict)
+    step: Duration | None = None
+    backfill_chunk: Duration = timedelta(days=1)
+
+    @field_validator("url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _some_query(self) -> PrometheusOptions:
+        if not self.metrics and not self.per_integration:
+            raise ValueError("give at least one query in `metrics` or `per_integration`")
+        for query in [*self.metrics.values()] + [
+            q for qs in self.per_integration.values() for q in qs.values()
+        ]:
+            if not query.strip():
+                raise ValueError("a PromQL query is empty")
+        return self
+
+
+@dataclass(frozen=True)
+class _Query:
+    """One PromQL query: a fleet query (integration None) or one integration's own query."""
+
+    metric: Metric
+    promql: str
+    integration: str | None = None
+
+
+class PrometheusSource(Source):
+    """Fleet PromQL per metric through prometheus-api-client, queries run concurrently."""
+
+    kind: ClassVar[str] = "prometheus"
+    Options: ClassVar[type[StrictModel]] = PrometheusOptions
+
+    @property
+    def opts(self) -> PrometheusOptions:
+        assert isinstance(self.options, PrometheusOptions)
+        return self.options
+
+    @property
+    def step(self) -> timedelta:
+        """Spacing of backfilled points: `step`, else the source interval."""
+        return self.opts.step or max(self.interval, timedelta(seconds=1))
+
+    def queries(self) -> list[_Query]:
+        """Every query of a cycle: the fleet ones, then the per-integration ones."""
+        found = [_Query(metric, promql) for metric, promql in self.opts.metrics.items()]
+        for integration, metrics in self.opts.per_integration.items():
+            found += [_Query(metric, promql, integration) for metric, promql in metrics.items()]
+        return found
+
+    def integrations(self) -> set[str] | None:
+        """The integrations named under `per_integration` (fleet queries name none)."""
+        return set(self.opts.per_integration) or None
+
+    def collect(self, ctx: CollectContext) -> Batch:
+        """Instant queries at ctx.now; one sample per integration and metric."""
+        at = ensure_utc(ctx.now)
+        builder = SampleBuilder(self.name, ctx.inventory)
+        client = self._client()
+
+        def run(query: _Query) -> tuple[_Query, list[dict[str, Any]] | None, str | None]:
+            try:
+                params = {"time": f"{at.timestamp():.3f}"}
+                return (
+                    query,
+                    client.custom_query(query.promql, params=params, timeout=self._timeout),
+                    None,
+                )
+            except Exception as exc:
+                return query, None, self._describe(exc, query.promql)
+
+        for query, series, error in self._each(run, self.queries()):
+            if error is not None:
+                builder.fail(error, query.integration, query.metric)
+                continue
+            self._map(builder, query, series or [], instant_at=at)
+        return builder.batch()
+
+    def backfill(self, ctx: CollectContext, start: datetime, end: datetime) -> Iterator[Batch]:
+        """Range queries over [start, end) at `step`, one batch per chunk of `backfill_chunk`."""
+        step = self.step
+        chunk = min(self.opts.backfill_chunk, step * MAX_POINTS)
+        chunk = max(chunk, step)
+        cursor = align(start, step)
+        if cursor < ensure_utc(start):
+            cursor += step
+        end = ensure_utc(end)
+        client = self._client()
+        step_text = f"{int(step.total_seconds())}s"
+        while cursor < end:
+            upto = min(cursor + chunk, end)
+            last = upto - step if upto - step >= cursor else cursor  # [cursor, upto): no overlap
+            builder = SampleBuilder(self.name, ctx.inventory)
+
+            def run(
+                query: _Query, lo: datetime = cursor, hi: datetime = last
+            ) -> tuple[_Query, list[dict[str, Any]] | None, str | None]:
+                try:
+                    series = client.custom_query_range(
+                        query.promql,
+                        start_time=lo,
+                        end_time=hi,
+                        step=step_text,
+                        timeout=self._timeout,
+                    )
+                    return query, series, None
+                except Exception as exc:
+                    return query, None, self._describe(exc, query.promql)
+
+            for query, series, error in self._each(run, self.queries()):
+                if error is not None:
+                    builder.fail(
+                        f"{error} (range {cursor:%Y-%m-%d %H:%M}..{upto:%Y-%m-%d %H:%M} UTC)",
+                        query.integration,
+                        query.metric,
+                    )
+                    continue
+                self._map(builder, query, series or [], instant_at=None)
+            log.info(
+                "backfill %s: %s..%s, %d samples",
+                self.name,
+                cursor.isoformat(),
+                upto.isoformat(),
+                builder.count,
+            )
+            yield builder.batch()
+            cursor = upto
+
+    # -- internals ---------------------------------------------------------------------------
+
+    @property
+    def _timeout(self) -> float:
+        return self.settings.timeout.total_seconds()
+
+    def _client(self) -> PrometheusConnect:
+        opts = self.opts
+        session = requests.Session()
+        session.verify = opts.verify()
+        # No retries inside a cycle: a failing query costs one timeout; the next cycle retries.
+        retry = Retry(total=0, connect=0, read=0, status=0, raise_on_status=False)
+        session.mount(opts.url, HTTPAdapter(max_retries=retry, pool_maxsize=opts.concurrency))
+        return PrometheusConnect(
+            url=opts.url,
+            headers=opts.request_headers() or None,
+            auth=opts.basic_auth(),
+            session=session,
+            retry=retry,
+            timeout=self._timeout,
+        )
+
+    def _each(self, run: Any, queries: list[_Query]) -> list[tuple[_Query, Any, str | None]]:
+        if len(queries) == 1:
+            return [run(queries[0])]
+        with ThreadPoolExecutor(max_workers=min(self.opts.concurrency, len(queries))) as pool:
+            return list(pool.map(run, queries))
+
+    def _describe(self, exc: BaseException, promql: str) -> str:
+        """A sentence for a failed query, with Prometheus' own error text and the query."""
+        where = f"{self.opts.url}/api/v1/query"
+        if isinstance(exc, PrometheusApiClientException):
+            status, detail = _api_error(str(exc))
+            return f"query failed (HTTP {status}): {detail} — query: {promql}"
+        if isinstance(exc, requests.exceptions.JSONDecodeError | json.JSONDecodeError):
+            return f"invalid JSON from {where} — query: {promql}"
+        if isinstance(exc, KeyError | TypeError):
+            return f"unexpected answer from {where} (no data.result) — query: {promql}"
+        return f"{describe_error(exc, where, timeout=self._timeout)} — query: {promql}"
+
+    def _map(
+        self,
+        builder: SampleBuilder,
+        query: _Query,
+        series: list[dict[str, Any]],
+        *,
+        instant_at: datetime | None,
+    ) -> None:
+        """Turn a query result (vector or matrix) into samples, one integration per series."""
+        label = self.opts.integration_label
+        where = f"query {query.promql}"
+        if query.integration is not None and len(series) > 1:
+            builder.fail(
+                f"returned {len(series)} series, expected one for integration "
+                f"{query.integration} (aggregate it, e.g. with sum(...)) — {where}",
+                query.integration,
+                query.metric,
+            )
+            return
+        seen: set[str] = set()
+        for item in series:
+            labels = item.get("metric", {})
+            integration = query.integration or labels.get(label)
+            if not integration:
+                builder.fail(
+                    f"a series has no {label!r} label ({_selector(labels)}); "
+                    f"aggregate with `by ({label})` — {where}",
+                    metric=query.metric,
+                )
+                continue
+            if integration in seen:
+                builder.fail(
+                    f"several series for integration {integration!r}; "
+                    f"aggregate with `sum by ({label})` — {where}",
+                    integration,
+                    query.metric,
+                )
+                continue
+            seen.add(integration)
+            if instant_at is not None:
+                point = item.get("value") or [None, None]
+                builder.add(instant_at, integration, query.metric, point[1], where=where)
+            else:
+                for ts, value in item.get("values", []):
+                    at = datetime.fromtimestamp(float(ts), UTC)
+                    builder.add(
+                        at, integration, query.metric, value, where=f"{where} at {at:%H:%M:%S}"
+                    )
+
+
+def _api_error(message: str) -> tuple[str, str]:
+    """(status, Prometheus' error text) from a PrometheusApiClientException message."""
+    match = re.match(r"HTTP Status Code (\d+) \((.*)\)\s*$", message, re.S)
+    if not match:
+        return "?", message[:300]
+    status, raw = match.group(1), match.group(2)
+    try:
+        body = ast.literal_eval(raw)
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    except (ValueError, SyntaxError):
+        text = raw
+    try:
+        doc = json.loads(text)
+        kind = doc.get("errorType")
+        detail = doc.get("error") or text
+        return status, f"{kind}: {detail}" if kind else str(detail)
+    except (json.JSONDecodeError, AttributeError):
+        return status, text.strip()[:300] or "empty answer"
+
+
+def _selector(labels: dict[str, str]) -> str:
+    name = labels.get("__name__", "")
+    rest = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()) if k != "__name__")
+    return f"{name}{{{rest}}}"

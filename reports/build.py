@@ -1,0 +1,469 @@
+"""Build a Report from the store: the named queries, read in one short read-only connection."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from reports import queries
+from reports.model import (
+    FULL_COVERAGE,
+    TABLE_METRICS,
+    Chart,
+    Counts,
+    Coverage,
+    FailedSource,
+    FindingRow,
+    Governance,
+    IntegrationWeek,
+    MetricWeek,
+    Report,
+    SloWeek,
+    TeamPart,
+)
+from reports.weeks import Week
+from seamwatch.metrics import Metric
+from seamwatch.store import Store
+from seamwatch.timeutil import ensure_utc
+
+REVIEW_DUE_AHEAD = timedelta(days=30)
+
+
+def build_report(
+    store: Store, week: Week, *, now: datetime, team: str | None = None, top_n: int = 5
+) -> Report:
+    """Everything the review says about `week` (compared with the week before), for `team` or all."""
+    now = ensure_utc(now)
+    params = {
+        "start": week.start,
+        "end": week.end,
+        "prev_start": week.previous().start,
+        "team": team,
+    }
+    with store.read() as con:
+        run = _runner(con, params)
+        inventory = run(queries.INTEGRATIONS)
+        known_teams = [str(t) for t in run(queries.TEAMS)["owner"]]
+        metric_weeks = run(queries.METRIC_WEEKS)
+        coverage = run(queries.COVERAGE)
+        fleet_coverage = run(queries.FLEET_COVERAGE)
+        slo = run(queries.SLO_COMPLIANCE)
+        findings = run(queries.FINDINGS)
+        notifications = run(queries.NOTIFICATIONS)
+        failed_sources = run(queries.FAILED_SOURCES)
+        integrations = _integrations(inventory, metric_weeks, coverage, slo, week)
+        changed = _most_changed(integrations, top_n)
+        keys = [f"{i.id}|{Metric.THROUGHPUT.value}" for i in integrations if i.has_data]
+        keys += [f"{iid}|{m.metric.value}" for iid, m in changed]
+        hourly = run(queries.HOURLY, keys=keys) if keys else pd.DataFrame()
+
+    series = _hourly(hourly, week)
+    by_id = {i.id: i for i in integrations}
+    for i in integrations:
+        i.sparkline = series.get((i.id, Metric.THROUGHPUT.value, "this"), [])
+    charts = [
+        Chart(
+            integration_id=iid,
+            name=by_id[iid].name,
+            metric=m.metric,
+            this=series.get((iid, m.metric.value, "this"), []),
+            last=series.get((iid, m.metric.value, "last"), []),
+            numbers=m,
+        )
+        for iid, m in changed
+    ]
+    rows = _findings(findings, by_id)
+    degraded = sorted(
+        (f for f in rows if week.start <= f.first_seen < week.end), key=lambda f: f.sort_key
+    )
+    recovered = sorted(
+        (f for f in rows if f.resolved_at is not None and week.start <= f.resolved_at < week.end),
+        key=lambda f: f.sort_key,
+    )
+    still_open = sorted(
+        (f for f in rows if _open_at(f, week.end) and f.first_seen < week.start),
+        key=lambda f: f.sort_key,
+    )
+    sources = _failed_sources(failed_sources)
+    if team is not None:  # a whole source down concerns everyone; a partial one, whom it missed
+        sources = [
+            replace(s, affected=[a for a in s.affected if a in by_id])
+            for s in sources
+            if s.failed or set(s.affected) & set(by_id)
+        ]
+    governance = _governance(integrations, sources, week)
+    cov_this = _coverage(fleet_coverage, "this", week)
+    cov_last = _coverage(fleet_coverage, "last", week.previous())
+    report = Report(
+        week=week,
+        team=team,
+        generated_at=now,
+        coverage=cov_this,
+        coverage_last=cov_last,
+        integrations=integrations,
+        degraded=degraded,
+        recovered=recovered,
+        still_open=still_open,
+        counts=_counts(rows, notifications, week, "this"),
+        counts_last=_counts(rows, notifications, week.previous(), "last"),
+        changes=charts,
+        governance=governance,
+        teams=[],
+        known_teams=known_teams,
+    )
+    if team is None:
+        report.teams = _team_parts(report, known_teams)
+    report.notes = _notes(report)
+    return report
+
+
+def _runner(
+    con: duckdb.DuckDBPyConnection, params: dict[str, Any]
+) -> Callable[..., pd.DataFrame]:
+    """Run a named query with exactly the parameters it names (DuckDB refuses extra ones)."""
+
+    def run(sql: str, **extra: Any) -> pd.DataFrame:
+        values = {**params, **extra}
+        used = {k: v for k, v in values.items() if f"${k}" in sql}
+        return con.execute(sql, used).df()
+
+    return run
+
+
+def _none(value: Any) -> Any:
+    """pandas' missing values (NaN, NaT, NA) as None; numpy scalars as Python values."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _ts(value: Any) -> datetime | None:
+    value = _none(value)
+    if value is None:
+        return None
+    return ensure_utc(pd.Timestamp(value).to_pydatetime())
+
+
+def _day(value: Any) -> date | None:
+    value = _none(value)
+    if value is None:
+        return None
+    return pd.Timestamp(value).date()
+
+
+def _integrations(
+    inventory: pd.DataFrame,
+    metric_weeks: pd.DataFrame,
+    coverage: pd.DataFrame,
+    slo: pd.DataFrame,
+    week: Week,
+) -> list[IntegrationWeek]:
+    """One row per inventoried integration plus every id with data in either week."""
+    rows: dict[str, IntegrationWeek] = {}
+    for r in inventory.to_dict("records"):
+        rows[r["integration_id"]] = IntegrationWeek(
+            id=r["integration_id"],
+            name=_none(r["name"]) or r["integration_id"],
+            owner=_none(r["owner"]),
+            tier=_none(r["tier"]),
+            pattern=_none(r["pattern"]),
+            lifecycle=_none(r["lifecycle"]),
+            sunset=_day(r["sunset"]),
+            inventoried=bool(r["inventoried"]),
+            health=_none(r["health"]),
+            reason=_none(r["reason"]),
+            runbook=_none(r["runbook"]),
+            last_review=_day(r["last_review"]),
+            review_due=_day(r["review_due"]),
+            slo_latency_p95_ms=_none(r["slo_latency_p95_ms"]),
+            slo_error_rate=_none(r["slo_error_rate"]),
+        )
+    hours = {"this": week.hours, "last": week.previous().hours}
+    for r in coverage.to_dict("records"):
+        iid = r["integration_id"]
+        row = rows.get(iid)
+        if row is None:  # data in the window, but the id is not in v_integrations
+            row = rows[iid] = IntegrationWeek(
+                id=iid, name=_none(r["name"]) or iid, owner=_none(r["owner"]), tier=None,
+                pattern=None, lifecycle=None, sunset=None, inventoried=bool(r["inventoried"]),
+                health=None, reason=None, runbook=None, last_review=None, review_due=None,
+                slo_latency_p95_ms=None, slo_error_rate=None,
+            )  # fmt: skip
+        share = min(1.0, float(r["hours"]) / hours[r["week"]])
+        if r["week"] == "this":
+            row.coverage, row.first_ts, row.last_ts = share, _ts(r["first_ts"]), _ts(r["last_ts"])
+        else:
+            row.coverage_last = share
+
+    values: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for r in metric_weeks.to_dict("records"):
+        values.setdefault((r["integration_id"], r["metric"]), {})[r["week"]] = r
+    for (iid, name), weeks in values.items():
+        try:
+            metric = Metric(name)
+        except ValueError:
+            continue
+        this, last = weeks.get("this"), weeks.get("last")
+        rows[iid].metrics[metric] = MetricWeek(
+            metric=metric,
+            this=_weekly(metric, this),
+            last=_weekly(metric, last),
+            final=_none(this["final"]) if this else None,
+            last_final=_none(last["final"]) if last else None,
+        )
+
+    slo_rows: dict[str, dict[str, dict[str, Any]]] = {}
+    for r in slo.to_dict("records"):
+        slo_rows.setdefault(r["integration_id"], {})[r["week"]] = r
+    for iid, weeks in slo_rows.items():
+        row = rows.get(iid)
+        if row is None:
+            continue
+        this, last = weeks.get("this"), weeks.get("last")
+        errors = row.metrics.get(Metric.ERROR_RATE)
+        budget = None
+        if row.slo_error_rate and errors is not None and errors.this is not None:
+            budget = 1.0 - errors.this / row.slo_error_rate
+        row.slo = SloWeek(
+            latency_ok=_none(this["latency_ok"]) if this else None,
+            error_ok=_none(this["error_ok"]) if this else None,
+            within=_none(this["within_slo"]) if this else None,
+            within_last=_none(last["within_slo"]) if last else None,
+            budget_left=budget,
+        )
+    return sorted(rows.values(), key=lambda i: i.id)
+
+
+def _weekly(metric: Metric, row: dict[str, Any] | None) -> float | None:
+    """The weekly value of a metric (see MetricWeek)."""
+    if row is None:
+        return None
+    if metric is Metric.ERROR_RATE:
+        weighted = _none(row["weighted"])
+        return weighted if weighted is not None else _none(row["mean"])
+    if metric is Metric.DLQ_DEPTH:
+        return _none(row["peak"])
+    return _none(row["mean"])
+
+
+def _most_changed(integrations: list[IntegrationWeek], top_n: int) -> list[tuple[str, MetricWeek]]:
+    """The series that changed most week over week (both weeks mostly covered), biggest first."""
+    candidates = [
+        (i.id, m)
+        for i in integrations
+        if i.coverage >= 0.5 and i.coverage_last >= 0.5
+        for metric, m in i.metrics.items()
+        if metric in TABLE_METRICS and m.direction != "same"
+    ]
+    # What got worse matters more to the review than what got better.
+    candidates.sort(
+        key=lambda pair: (pair[1].direction != "worse", -pair[1].score, pair[0], pair[1].metric.value)
+    )
+    return candidates[:top_n]
+
+
+def _hourly(frame: pd.DataFrame, week: Week) -> dict[tuple[str, str, str], list[float | None]]:
+    """Hourly series as lists indexed by hour of the week (None where there is no data)."""
+    out: dict[tuple[str, str, str], list[float | None]] = {}
+    if frame.empty:
+        return out
+    lengths = {"this": round(week.hours), "last": round(week.previous().hours)}
+    for (iid, metric, which), group in frame.groupby(["integration_id", "metric", "week"]):
+        values: list[float | None] = [None] * lengths[which]
+        for hour, value in zip(group["hour"], group["value"], strict=True):
+            if 0 <= int(hour) < len(values):
+                values[int(hour)] = _none(value)
+        out[(iid, metric, which)] = values
+    return out
+
+
+def _findings(frame: pd.DataFrame, by_id: dict[str, IntegrationWeek]) -> list[FindingRow]:
+    rows = []
+    for r in frame.to_dict("records"):
+        integration = by_id.get(r["integration_id"])
+        numbers = None
+        if integration is not None and r["metric"]:
+            try:
+                numbers = integration.metrics.get(Metric(r["metric"]))
+            except ValueError:
+                numbers = None
+        rows.append(
+            FindingRow(
+                finding_id=r["finding_id"],
+                integration_id=r["integration_id"],
+                name=_none(r["name"]),
+                owner=_none(r["owner"]),
+                tier=_none(r["tier"]),
+                metric=r["metric"] or "",
+                detector=r["detector"],
+                severity=r["severity"],
+                summary=r["summary"],
+                status=r["status"],
+                first_seen=_ts(r["first_seen"]),  # type: ignore[arg-type]
+                last_seen=_ts(r["last_seen"]),  # type: ignore[arg-type]
+                resolved_at=_ts(r["resolved_at"]),
+                runbook=_none(r["runbook"]),
+                numbers=numbers,
+            )
+        )
+    return rows
+
+
+def _open_at(f: FindingRow, moment: datetime) -> bool:
+    return f.first_seen < moment and (f.resolved_at is None or f.resolved_at >= moment)
+
+
+def _counts(rows: list[FindingRow], notifications: pd.DataFrame, week: Week, which: str) -> Counts:
+    counts = Counts(
+        opened=sum(week.start <= f.first_seen < week.end for f in rows),
+        resolved=sum(f.resolved_at is not None and week.start <= f.resolved_at < week.end for f in rows),
+        open_at_end=sum(_open_at(f, week.end) for f in rows),
+    )
+    for r in notifications.to_dict("records"):
+        if r["week"] != which:
+            continue
+        n = int(r["n"])
+        if r["status"] == "sent":
+            counts.sent += n
+        elif r["status"] in ("failed", "undelivered"):
+            counts.undelivered += n
+        elif r["status"] == "silenced":
+            counts.silenced += n
+        elif r["status"] == "pending":
+            counts.pending += n
+    return counts
+
+
+def _coverage(frame: pd.DataFrame, which: str, week: Week) -> Coverage:
+    rows = [r for r in frame.to_dict("records") if r["week"] == which]
+    if not rows:
+        return Coverage(0, week.hours, None, None, 0)
+    r = rows[0]
+    return Coverage(
+        float(r["hours"]), week.hours, _ts(r["first_ts"]), _ts(r["last_ts"]), int(r["samples"])
+    )
+
+
+def _failed_sources(frame: pd.DataFrame) -> list[FailedSource]:
+    return [
+        FailedSource(
+            source=r["source"],
+            kind=r["kind"],
+            runs=int(r["runs"]),
+            failed=int(r["failed"]),
+            partial=int(r["partial"]),
+            last_error=_none(r["last_error"]),
+            last_failure=_ts(r["last_failure"]),
+            affected=[str(a) for a in (r["affected"] if r["affected"] is not None else [])],
+        )
+        for r in frame.to_dict("records")
+    ]
+
+
+def _governance(
+    integrations: list[IntegrationWeek], failed: list[FailedSource], week: Week
+) -> Governance:
+    """What needs a decision, judged as of the end of the week (the day after its Sunday)."""
+    as_of = week.sunday + timedelta(days=1)
+    g = Governance(failed_sources=failed)
+    for i in integrations:
+        if not i.inventoried:
+            if i.has_data:
+                g.not_inventoried.append(i)
+            continue
+        live = i.lifecycle not in ("retired", "planned")
+        if live and (i.review_due is None or i.review_due < as_of):
+            g.review_overdue.append(i)
+        elif live and i.review_due is not None and i.review_due < as_of + REVIEW_DUE_AHEAD:
+            g.review_due.append(i)
+        if i.owner is None:
+            g.no_owner.append(i)
+        past_sunset = i.sunset is not None and i.sunset < as_of
+        if (past_sunset or i.lifecycle == "retired") and (i.traffic or 0) > 0:
+            g.past_sunset.append(i)
+        if i.lifecycle == "active" and not i.has_data:
+            g.silent.append(i)
+    g.review_overdue.sort(key=lambda i: (i.review_due or date.min, i.id))
+    g.review_due.sort(key=lambda i: (i.review_due or date.min, i.id))
+    return g
+
+
+def _team_parts(report: Report, teams: list[str]) -> list[TeamPart]:
+    """The fleet report's per-team sections: the same facts, filtered to each team."""
+    parts = []
+    for team in teams:
+        mine = [i for i in report.integrations if i.owner == team]
+        ids = {i.id for i in mine}
+        g = report.governance
+        parts.append(
+            TeamPart(
+                team=team,
+                integrations=mine,
+                degraded=[f for f in report.degraded if f.integration_id in ids],
+                still_open=[f for f in report.still_open if f.integration_id in ids],
+                governance=Governance(
+                    review_overdue=[i for i in g.review_overdue if i.id in ids],
+                    review_due=[i for i in g.review_due if i.id in ids],
+                    past_sunset=[i for i in g.past_sunset if i.id in ids],
+                    silent=[i for i in g.silent if i.id in ids],
+                    failed_sources=[s for s in g.failed_sources if ids & set(s.affected)],
+                ),
+            )
+        )
+    return parts
+
+
+def _notes(report: Report) -> list[str]:
+    """Plain sentences about what the report cannot show, so nobody mistakes a gap for health."""
+    notes: list[str] = []
+    week, tz = report.week, report.week.zone
+    if report.team is not None and report.team not in report.known_teams:
+        known = ", ".join(report.known_teams) or "none"
+        notes.append(
+            f"Team {report.team} owns no integrations in the inventory (teams with integrations: {known})."
+        )
+    if report.in_progress:
+        notes.append(
+            f"Week {week.label} is not over yet: figures cover it up to "
+            f"{report.generated_at.astimezone(tz):%a %d %b %H:%M} ({tz.key})."
+        )
+    c = report.coverage
+    if c.empty:
+        notes.append(f"No samples were collected in week {week.label}.")
+    elif c.partial:
+        notes.append(
+            f"Data covers only {c.share:.0%} of the week: samples from "
+            f"{c.first_ts.astimezone(tz):%a %d %b %H:%M} to {c.last_ts.astimezone(tz):%a %d %b %H:%M} "  # type: ignore[union-attr]
+            f"({tz.key}); weekly figures describe that part only."
+        )
+    last = report.coverage_last
+    if last.empty and not c.empty:
+        notes.append(
+            f"No samples for the week before ({week.previous().label}), so there is nothing to compare with."
+        )
+    elif last.partial:
+        notes.append(
+            f"The week before ({week.previous().label}) is only {last.share:.0%} covered by data; "
+            "compare with care."
+        )
+    partial = [i for i in report.integrations if i.has_data and i.coverage < FULL_COVERAGE]
+    if partial and not c.partial:
+        named = ", ".join(f"{i.id} ({i.coverage:.0%})" for i in partial[:5])
+        more = f" and {len(partial) - 5} more" if len(partial) > 5 else ""
+        notes.append(f"Reported for only part of the week: {named}{more}.")
+    return notes

@@ -1,0 +1,197 @@
+"""Every SQL the weekly review runs, by name, against the documented views only.
+
+Parameters (bound, never formatted in): `$start`/`$end` bound the report's week (UTC instants,
+end exclusive), `$prev_start` the week before it (which ends at `$start`), `$team` an owner team
+or NULL for the whole fleet. Every query that looks at two weeks labels rows `this` or `last`.
+"""
+
+from __future__ import annotations
+
+WEEK = "CASE WHEN ts >= $start THEN 'this' ELSE 'last' END"
+
+# Per integration, metric and week: the figures of the per-integration table. The error rate is
+# also weighted by the throughput at the same timestamp (the share of messages that failed), so a
+# batch job's idle minutes do not dilute it; pairing by conditional aggregation, not a self-join,
+# costs one hash aggregate instead of a join over the week.
+METRIC_WEEKS = f"""
+WITH s AS (
+    SELECT integration_id, metric, ts, value, {WEEK} AS week
+    FROM v_samples
+    WHERE ts >= $prev_start AND ts < $end AND ($team IS NULL OR owner = $team)
+),
+stats AS (
+    SELECT
+        integration_id, week, metric, count(*) AS n, avg(value) AS mean, max(value) AS peak,
+        arg_max(value, ts) AS final
+    FROM s GROUP BY ALL
+),
+paired AS (
+    SELECT integration_id, week, sum(err * thr) / nullif(sum(thr) FILTER (WHERE err IS NOT NULL), 0) AS weighted
+    FROM (
+        SELECT
+            integration_id, week, ts,
+            any_value(value) FILTER (WHERE metric = 'throughput') AS thr,
+            any_value(value) FILTER (WHERE metric = 'error_rate') AS err
+        FROM s WHERE metric IN ('throughput', 'error_rate')
+        GROUP BY ALL
+    )
+    GROUP BY ALL
+)
+SELECT stats.*, CASE WHEN stats.metric = 'error_rate' THEN paired.weighted END AS weighted
+FROM stats LEFT JOIN paired USING (integration_id, week)
+"""
+
+# Per integration and week: hours of the week with at least one sample, first and last sample.
+COVERAGE = f"""
+SELECT
+    integration_id, {WEEK} AS week,
+    count(DISTINCT floor((epoch(ts) - epoch(CASE WHEN ts >= $start THEN $start ELSE $prev_start END)) / 3600)) AS hours,
+    min(ts) AS first_ts, max(ts) AS last_ts,
+    bool_or(inventoried) AS inventoried, any_value(name) AS name, any_value(owner) AS owner
+FROM v_samples
+WHERE ts >= $prev_start AND ts < $end AND ($team IS NULL OR owner = $team)
+GROUP BY ALL
+"""
+
+# The same for the fleet (or team) as a whole: how much of each week has any data at all.
+FLEET_COVERAGE = f"""
+SELECT
+    {WEEK} AS week,
+    count(DISTINCT floor((epoch(ts) - epoch(CASE WHEN ts >= $start THEN $start ELSE $prev_start END)) / 3600)) AS hours,
+    min(ts) AS first_ts, max(ts) AS last_ts, count(*) AS samples
+FROM v_samples
+WHERE ts >= $prev_start AND ts < $end AND ($team IS NULL OR owner = $team)
+GROUP BY ALL
+"""
+
+# SLO compliance: the share of sampled time within the latency SLO, within the error-rate SLO,
+# and within both at once (a timestamp counts when every metric with an SLO is within it).
+SLO_COMPLIANCE = f"""
+WITH i AS (
+    SELECT integration_id, slo_latency_p95_ms, slo_error_rate
+    FROM v_integrations
+    WHERE inventoried AND (slo_latency_p95_ms IS NOT NULL OR slo_error_rate IS NOT NULL)
+      AND ($team IS NULL OR owner = $team)
+),
+checks AS (
+    SELECT
+        s.integration_id, s.ts, s.metric, {WEEK} AS week,
+        CASE WHEN s.metric = 'latency_p95_ms' THEN s.value <= i.slo_latency_p95_ms
+             ELSE s.value <= i.slo_error_rate END AS ok
+    FROM v_samples s JOIN i USING (integration_id)
+    WHERE s.ts >= $prev_start AND s.ts < $end
+      AND ((s.metric = 'latency_p95_ms' AND i.slo_latency_p95_ms IS NOT NULL)
+        OR (s.metric = 'error_rate' AND i.slo_error_rate IS NOT NULL))
+),
+by_metric AS (
+    SELECT
+        integration_id, week,
+        avg(CASE WHEN metric = 'latency_p95_ms' THEN ok::INTEGER END) AS latency_ok,
+        avg(CASE WHEN metric = 'error_rate' THEN ok::INTEGER END) AS error_ok
+    FROM checks GROUP BY ALL
+),
+by_time AS (
+    SELECT integration_id, week, avg(ok::INTEGER) AS within_slo
+    FROM (SELECT integration_id, week, ts, bool_and(ok) AS ok FROM checks GROUP BY ALL)
+    GROUP BY ALL
+)
+SELECT * FROM by_metric JOIN by_time USING (integration_id, week)
+"""
+
+# Hourly values of chosen series over both weeks, hour 0 being each week's Monday 00:00 local.
+# `$keys` lists 'integration_id|metric'. A DLQ's hour is its peak, every other metric's its mean.
+HOURLY = f"""
+SELECT
+    integration_id, metric, {WEEK} AS week,
+    CAST(floor((epoch(ts) - epoch(CASE WHEN ts >= $start THEN $start ELSE $prev_start END)) / 3600) AS INTEGER) AS hour,
+    CASE WHEN metric = 'dlq_depth' THEN max(value) ELSE avg(value) END AS value
+FROM v_samples
+WHERE ts >= $prev_start AND ts < $end AND list_contains($keys, integration_id || '|' || metric)
+GROUP BY 1, 2, 3, 4
+ORDER BY integration_id, metric, week, hour
+"""
+
+# The inventory (and ids seen in data but not inventoried) with each one's health now.
+INTEGRATIONS = """
+SELECT
+    i.integration_id, i.name, i.owner, i.tier, i.pattern, i.lifecycle, i.sunset,
+    i.slo_latency_p95_ms, i.slo_error_rate, i.last_review, i.review_due, i.runbook,
+    i.inventoried, h.health, h.reason
+FROM v_integrations i
+LEFT JOIN v_health h USING (integration_id)
+WHERE $team IS NULL OR i.owner = $team
+ORDER BY i.integration_id
+"""
+
+# Every owner team the inventory knows, for team sections and for "no such team" messages.
+TEAMS = """
+SELECT DISTINCT owner FROM v_integrations WHERE inventoried AND owner IS NOT NULL ORDER BY owner
+"""
+
+# Findings that were open at some point of either week. A resolved finding without a resolve
+# time counts as resolved when it was last seen.
+FINDINGS = """
+SELECT
+    finding_id, integration_id, metric, detector, severity, summary, status,
+    first_seen, last_seen,
+    CASE WHEN status = 'resolved' THEN coalesce(resolved_at, last_seen) END AS resolved_at,
+    name, owner, tier, runbook, inventoried
+FROM v_findings
+WHERE first_seen < $end
+  AND (status <> 'resolved' OR coalesce(resolved_at, last_seen) >= $prev_start)
+  AND ($team IS NULL OR owner = $team)
+ORDER BY first_seen
+"""
+
+# Alert notifications per week and status (test messages and report posts are not alerts).
+NOTIFICATIONS = """
+SELECT
+    CASE WHEN created_at >= $start THEN 'this' ELSE 'last' END AS week, status, count(*) AS n
+FROM v_notifications
+WHERE created_at >= $prev_start AND created_at < $end
+  AND event NOT IN ('test', 'report')
+  AND ($team IS NULL OR owner = $team)
+GROUP BY ALL
+"""
+
+# Collection sources with failed or partial runs in the week, with the integrations they missed.
+FAILED_SOURCES = """
+WITH r AS (
+    SELECT * FROM v_runs WHERE started_at >= $start AND started_at < $end
+)
+SELECT
+    source, any_value(kind) AS kind,
+    count(*) AS runs,
+    count(*) FILTER (WHERE status = 'failed') AS failed,
+    count(*) FILTER (WHERE status = 'partial') AS partial,
+    arg_max(coalesce(error, json_extract_string(failures, '$[0].error')), started_at)
+        FILTER (WHERE status <> 'ok') AS last_error,
+    max(started_at) FILTER (WHERE status <> 'ok') AS last_failure,
+    list_sort(list_distinct(flatten(list(
+        list_filter(CAST(json_extract_string(failures, '$[*].integration') AS VARCHAR[]), lambda x: x IS NOT NULL)
+    ) FILTER (WHERE status <> 'ok')))) AS affected
+FROM r
+GROUP BY source
+HAVING count(*) FILTER (WHERE status <> 'ok') > 0
+ORDER BY failed DESC, partial DESC, source
+"""
+
+# The row written for every report (the dashboard lists them).
+UPSERT_REPORT = """
+INSERT INTO reports (report_id, week, team, md_path, html_path, written_at, posted_at, summary)
+VALUES ($report_id, $week, $team, $md_path, $html_path, $written_at, NULL, $summary)
+ON CONFLICT (report_id) DO UPDATE SET
+    md_path = excluded.md_path, html_path = excluded.html_path,
+    written_at = excluded.written_at, summary = excluded.summary, posted_at = NULL
+"""
+
+MARK_POSTED = "UPDATE reports SET posted_at = $posted_at WHERE report_id = $report_id"
+
+# The report post, logged with the alert notifications so "what did Seamwatch send" has one answer.
+LOG_POST = """
+INSERT INTO notifications
+    (notification_id, dedup_key, finding_id, integration_id, channel, event, status, attempts,
+     last_error, created_at, sent_at)
+VALUES ($id, $dedup_key, NULL, NULL, $channel, 'report', $status, 1, $error, $at,
+        CASE WHEN $status = 'sent' THEN $at END)
+"""

@@ -1,0 +1,89 @@
+"""The `[reports]` config section: where reports go, when they are written, where they are posted."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+
+from seamwatch.chatpost import PostFormat
+from seamwatch.config import Settings, validate_section
+from seamwatch.config.base import StrictModel
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class ReportSettings(StrictModel):
+    """How the weekly review is written, scheduled and announced."""
+
+    dir: Path | None = Field(default=None, description="default: data/reports next to the store")
+    timezone: str = "UTC"
+    schedule_day: Weekday = "mon"
+    schedule_time: str = "08:00"
+    schedule: bool = True
+    per_team: bool = Field(
+        default=False, description="the scheduled run also writes one report per owner team"
+    )
+    top_n: int = Field(default=5, ge=1, le=50)
+    chat_route: str | None = None
+    post_url: SecretStr | None = None
+    post_format: PostFormat = "slack"
+    link_base: str | None = Field(
+        default=None, description="URL the reports dir is served under; default: a file:// link"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone (write an IANA name, e.g. Europe/Berlin or UTC)"
+            ) from None
+        return value
+
+    @field_validator("schedule_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not _TIME.match(value.strip()):
+            raise ValueError(f"{value!r} is not a time of day (write HH:MM, e.g. 08:00)")
+        return value.strip()
+
+    @field_validator("chat_route", "link_base")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if isinstance(value, str) else value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone weeks and the schedule are counted in."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def at(self) -> time:
+        """The configured time of day of the scheduled run."""
+        hour, minute = self.schedule_time.split(":")
+        return time(int(hour), int(minute))
+
+    def out_dir(self, settings: Settings) -> Path:
+        """The reports directory: configured (relative to the config file) or next to the store."""
+        if self.dir is not None:
+            return settings.resolve(self.dir)
+        return settings.store_path.parent / "reports"
+
+
+def report_settings(settings: Settings) -> ReportSettings:
+    """Validate `[reports]`; errors name the config file, the key and its line."""
+    return validate_section(ReportSettings, settings, "reports")
+
+
+def check(settings: Settings) -> None:
+    """For `seamwatch check`: raise ConfigError when `[reports]` is wrong."""
+    report_settings(settings)

@@ -1,0 +1,245 @@
+"""Write a report's files, record it in the `reports` table and post its summary to chat.
+
+Posting goes through the spine's `seamwatch.chatpost` (the alerts stage owns chat channels and
+`reports` may not import it): one text message with a link, to `[reports] post_url`. The post is
+logged in `notifications` (event `report`) and stamped on the report's row (`posted_at`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from reports import queries
+from reports.build import build_report
+from reports.model import Report
+from reports.render import render_html, render_markdown
+from reports.schedule import report_trigger
+from reports.settings import ReportSettings, report_settings
+from reports.weeks import Week, WeekError
+from seamwatch.chatpost import ChatPostError, PostFormat, escape, link, post_text
+from seamwatch.config import Settings
+from seamwatch.errors import SeamwatchError, StoreMissing
+from seamwatch.metrics import METRIC_INFO, Metric
+from seamwatch.store import Store
+from seamwatch.timeutil import ensure_utc, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class ReportError(SeamwatchError):
+    """A report could not be written or posted."""
+
+
+@dataclass(frozen=True)
+class Written:
+    """A report on disk and in the store."""
+
+    report: Report
+    md_path: Path
+    html_path: Path
+    summary: str
+    url: str
+
+
+def write_report(
+    settings: Settings,
+    *,
+    week: Week | None = None,
+    team: str | None = None,
+    out_dir: Path | None = None,
+    now: datetime | None = None,
+    store: Store | None = None,
+) -> Written:
+    """Build and write one report (default: the last complete week) and record it."""
+    rs = report_settings(settings)
+    now = ensure_utc(now or utcnow())
+    week = week or Week.last_complete(now, rs.zone)
+    if week.start > now:
+        raise WeekError(
+            f"week {week.label} has not started yet (it starts "
+            f"{week.start.astimezone(rs.zone):%a %d %b %Y %H:%M} {rs.timezone})"
+        )
+    store = store or Store.from_settings(settings)
+    if not store.exists():  # do not create an empty store just to report that it is empty
+        raise StoreMissing(
+            f"no store at {store.path}: run `seamwatch demo` to seed one, or `seamwatch run` to collect"
+        )
+    store.migrate()
+    report = build_report(store, week, now=now, team=team, top_n=rs.top_n)
+    target = (out_dir or rs.out_dir(settings)).resolve()
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        md_path = _write(target / f"{report.report_id}.md", render_markdown(report))
+        html_path = _write(target / f"{report.report_id}.html", render_html(report))
+    except OSError as exc:
+        raise ReportError(f"cannot write the report to {target}: {exc.strerror or exc}") from None
+    url = report_url(rs, html_path)
+    summary = summary_text(report, url, "json")
+    with store.write() as con:
+        con.execute(
+            queries.UPSERT_REPORT,
+            {
+                "report_id": report.report_id,
+                "week": week.label,
+                "team": team,
+                "md_path": str(md_path),
+                "html_path": str(html_path),
+                "written_at": now,
+                "summary": summary,
+            },
+        )
+    log.info("report %s written to %s", report.report_id, html_path)
+    return Written(report, md_path, html_path, summary, url)
+
+
+def post_report(settings: Settings, written: Written, *, now: datetime | None = None) -> None:
+    """Post the short summary with a link to `[reports] post_url`; log it either way."""
+    rs = report_settings(settings)
+    if rs.post_url is None:
+        raise ReportError(
+            'posting needs [reports] post_url (e.g. post_url = "${REPORT_WEBHOOK}") in '
+            f"{settings.config_path}"
+        )
+    now = ensure_utc(now or utcnow())
+    text = summary_text(written.report, written.url, rs.post_format)
+    error: str | None = None
+    try:
+        post_text(rs.post_url.get_secret_value(), text, rs.post_format)
+    except ChatPostError as exc:
+        error = str(exc)
+    store = Store.from_settings(settings)
+    channel = rs.chat_route or "reports"
+    with store.write() as con:
+        con.execute(
+            queries.LOG_POST,
+            {
+                "id": str(uuid.uuid4()),
+                "dedup_key": f"report:{written.report.report_id}:{channel}:{now.isoformat()}",
+                "channel": channel,
+                "status": "undelivered" if error else "sent",
+                "error": error,
+                "at": now,
+            },
+        )
+        if error is None:
+            con.execute(
+                queries.MARK_POSTED, {"posted_at": now, "report_id": written.report.report_id}
+            )
+    if error:
+        raise ReportError(f"report {written.report.report_id} written, but posting failed: {error}")
+
+
+def report_url(rs: ReportSettings, html_path: Path) -> str:
+    """Where readers open the report: under `link_base` when the dir is served, else a file URL."""
+    if rs.link_base:
+        return f"{rs.link_base.rstrip('/')}/{html_path.name}"
+    return html_path.as_uri()
+
+
+def summary_text(report: Report, url: str, fmt: PostFormat) -> str:
+    """The short chat summary: health, findings, the worst new problem, governance, the link."""
+
+    def e(text: str) -> str:
+        return escape(text, fmt)
+
+    lines = [e(f"{report.title}.")]
+    if report.team is not None and not report.integrations:
+        lines.append(e(f"Team {report.team} has no integrations."))
+    elif report.integrations:
+        health = ", ".join(f"{n} {h}" for h, n in report.by_health())
+        lines.append(e(f"{len(report.integrations)} integrations, health now: {health}."))
+    c, last = report.counts, report.counts_last
+    lines.append(
+        e(
+            f"Findings: {c.opened} opened (last week {last.opened}), {c.resolved} resolved, "
+            f"{c.open_at_end} open at the end of the week. Notifications: {c.sent} sent, "
+            f"{c.undelivered} undelivered."
+        )
+    )
+    if report.degraded:
+        worst = report.degraded[0]
+        lines.append(
+            e(f"Worst new: {worst.severity} {worst.name or worst.integration_id}: {worst.summary}")
+        )
+    elif report.changes:
+        top = report.changes[0]
+        label = METRIC_INFO[Metric(top.metric)].label
+        lines.append(e(f"Biggest change: {top.name} {label} ({top.numbers.direction})."))
+    g = report.governance
+    chores = [
+        (len(g.review_overdue), "review overdue", "reviews overdue"),
+        (len(g.no_owner), "without an owner", "without an owner"),
+        (len(g.past_sunset), "past sunset with traffic", "past sunset with traffic"),
+        (len(g.not_inventoried), "not inventoried", "not inventoried"),
+        (len(g.failed_sources), "source failed", "sources failed"),
+    ]
+    todo = [f"{n} {one if n == 1 else many}" for n, one, many in chores if n]
+    if todo:
+        lines.append(e("Governance: " + ", ".join(todo) + "."))
+    lines.extend(e(note) for note in report.notes)
+    lines.append(link(url, "Full report", fmt))
+    return "\n".join(lines)
+
+
+def run_scheduled(settings: Settings, *, now: datetime | None = None) -> list[Written]:
+    """The scheduler job: the last complete week (and each team's part), then the chat post."""
+    rs = report_settings(settings)
+    now = ensure_utc(now or utcnow())
+    store = Store.from_settings(settings)
+    fleet = write_report(settings, now=now, store=store)
+    written = [fleet]
+    if rs.per_team:
+        for team in fleet.report.known_teams:
+            written.append(write_report(settings, team=team, now=now, store=store))
+    if rs.post_url is not None:
+        try:
+            post_report(settings, fleet, now=now)
+        except ReportError as exc:
+            log.error("%s", exc)
+    return written
+
+
+def catch_up(settings: Settings, *, now: datetime | None = None) -> list[Written]:
+    """At daemon start: write (and post) the last complete week if its scheduled run was missed.
+
+    The cron job only fires while the daemon runs; a daemon that was down on Monday morning
+    would otherwise skip that week's review altogether.
+    """
+    rs = report_settings(settings)
+    now = ensure_utc(now or utcnow())
+    if not rs.schedule:
+        return []
+    week = Week.last_complete(now, rs.zone)
+    due = report_trigger(rs).get_next_fire_time(None, week.end)
+    if due is None or now < due:
+        return []  # the regular run is still ahead
+    store = Store.from_settings(settings)
+    if store.exists():
+        with store.read() as con:
+            done = con.execute(
+                "SELECT count(*) FROM v_reports WHERE week = ? AND team IS NULL", [week.label]
+            ).fetchone()
+        if done and done[0]:
+            return []
+    log.info("the scheduled report of %s was missed; writing it now", week.label)
+    return run_scheduled(settings, now=now)
+
+
+def _write(path: Path, text: str) -> Path:
+    """Write a file atomically, so a reader never opens half a report."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is for everyone
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,49 @@
+"""`seamwatch report`: write the weekly review (Markdown and HTML) and optionally post it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from reports import Week, post_report, report_settings, write_report
+from seamwatch.cli.common import Context, say
+from seamwatch.timeutil import utcnow
+
+
+def register(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "report",
+        parents=[common],
+        help="write the weekly review for one ISO week (Markdown and HTML)",
+        description="Write the weekly review of one ISO week, compared with the week before, as "
+        "YYYY-Www.md and YYYY-Www.html (YYYY-Www-<team>.* with --team) in [reports] dir, and "
+        "record it in the reports table. Default week: the last complete one in [reports] timezone.",
+        epilog="examples:\n  seamwatch report\n  seamwatch report --week 2026-W47 --team payments"
+        "\n  seamwatch report --out /tmp/review --post",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W47")
+    parser.add_argument("--team", metavar="NAME", help="only this owner team's integrations")
+    parser.add_argument("--out", metavar="DIR", type=Path, help="directory (default [reports] dir)")
+    parser.add_argument(
+        "--post", action="store_true", help="post the short summary to [reports] post_url"
+    )
+    return parser
+
+
+def run(ctx: Context) -> int:
+    settings = ctx.settings
+    rs = report_settings(settings)
+    now = utcnow()
+    week = Week.parse(ctx.args.week, rs.zone) if ctx.args.week else None
+    written = write_report(settings, week=week, team=ctx.args.team, out_dir=ctx.args.out, now=now)
+    for note in written.report.notes:
+        say(f"note: {note}")
+    say(f"wrote {written.md_path}")
+    say(f"wrote {written.html_path}")
+    if ctx.args.post:
+        post_report(settings, written, now=now)
+        say(f"posted the summary to {rs.chat_route or 'the report webhook'}")
+    return 0

@@ -1,0 +1,100 @@
+"""`seamwatch silence`: add, list and expire silences that mute matching findings."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+
+import pandas as pd
+
+from alerts.silences import add_silence, expire_silence, list_silences, parse_matchers
+from seamwatch.cli.common import Context, add_format, print_frame, say
+from seamwatch.durations import format_duration, parse_duration
+from seamwatch.errors import SeamwatchError
+from seamwatch.timeutil import parse_timestamp, utcnow
+
+
+def register(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "silence",
+        parents=[common],
+        help="mute alerts for matching findings for a while",
+        description="Silences mute matching findings for a time (they are still recorded, with "
+        "status 'silenced'). Matchers are field=value: integration, owner, severity, tier, "
+        "lifecycle, detector, metric, tags, source_system, target_system, system; shell "
+        "wildcards allowed; all given fields must match.",
+        epilog="examples:\n"
+        '  seamwatch silence add --match integration=crm-orders-to-erp --duration 2h --comment "ERP upgrade"\n'
+        '  seamwatch silence add --match system="SAP ERP" --start 2026-11-22T02:00Z --end 2026-11-22T06:00Z --comment "SAP patch"\n'
+        "  seamwatch silence list --all\n"
+        "  seamwatch silence expire 3f2a9c",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    add = actions.add_parser("add", parents=[common], help="add a silence")
+    add.add_argument("--match", "-m", action="append", default=[], metavar="FIELD=VALUE", help="repeatable")
+    add.add_argument("--duration", help='how long from the start, e.g. "2h" (default 1h unless --end)')
+    add.add_argument("--start", help="ISO 8601 start (default: now)")
+    add.add_argument("--end", help="ISO 8601 end")
+    add.add_argument("--comment", "-c", required=True, help="why (shown to everyone)")
+    add.add_argument("--author", "-a", default=None, help="who (default: the current user)")
+    listing = actions.add_parser("list", parents=[common], help="list active and pending silences")
+    listing.add_argument("--all", action="store_true", help="include expired silences")
+    add_format(listing)
+    expire = actions.add_parser("expire", parents=[common], help="end a silence now")
+    expire.add_argument("silence_id", help="the id (or a unique prefix) from `silence list`")
+    return parser
+
+
+def run(ctx: Context) -> int:
+    now = utcnow()
+    store = ctx.store
+    action = ctx.args.action
+    if action == "add":
+        try:
+            start = parse_timestamp(ctx.args.start) if ctx.args.start else now
+            if ctx.args.end and ctx.args.duration:
+                raise SeamwatchError("give --end or --duration, not both")
+            end = parse_timestamp(ctx.args.end) if ctx.args.end else start + parse_duration(ctx.args.duration or "1h")
+        except ValueError as exc:
+            raise SeamwatchError(str(exc)) from None
+        silence = add_silence(
+            store,
+            parse_matchers(ctx.args.match),
+            starts_at=start,
+            ends_at=end,
+            comment=ctx.args.comment,
+            author=ctx.args.author or getpass.getuser(),
+            now=now,
+        )
+        say(
+            f"silence {silence.silence_id} added: {_matchers(silence.matchers)} until "
+            f"{silence.ends_at:%Y-%m-%d %H:%M} UTC ({format_duration(silence.ends_at - silence.starts_at)})"
+        )
+        return 0
+    if action == "list":
+        rows = [
+            {
+                "silence_id": s.silence_id,
+                "state": s.state(now),
+                "matchers": _matchers(s.matchers),
+                "starts_at": s.starts_at,
+                "ends_at": s.ends_at,
+                "author": s.author,
+                "comment": s.comment,
+            }
+            for s in list_silences(store, now, include_expired=ctx.args.all)
+        ]
+        columns = ["silence_id", "state", "matchers", "starts_at", "ends_at", "author", "comment"]
+        print_frame(pd.DataFrame(rows, columns=columns), ctx.args.format)
+        return 0
+    silence = expire_silence(store, ctx.args.silence_id, now)
+    say(f"silence {silence.silence_id} expired ({_matchers(silence.matchers)})")
+    return 0
+
+
+def _matchers(matchers: dict[str, list[str]]) -> str:
+    return " ".join(f"{k}={'|'.join(v)}" for k, v in matchers.items())

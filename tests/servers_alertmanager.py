@@ -1,0 +1,78 @@
+"""A real Prometheus Alertmanager (Debian's prometheus-alertmanager) on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import require_binary
+
+CONFIG = """
+global:
+  resolve_timeout: 5m
+route:
+  receiver: blackhole
+  group_wait: 1s
+receivers:
+  - name: blackhole
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Alertmanager:
+    url: str
+    process: subprocess.Popen
+
+    def alerts(self, **filters: str) -> list[dict]:
+        """GET /api/v2/alerts (active, silenced and inhibited)."""
+        response = httpx.get(f"{self.url}/api/v2/alerts", params=filters, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture
+def alertmanager(tmp_path: Path) -> Iterator[Alertmanager]:
+    binary = require_binary("prometheus-alertmanager")
+    port = free_port()
+    config = tmp_path / "am.yml"
+    config.write_text(CONFIG)
+    log = (tmp_path / "am.log").open("w")
+    process = subprocess.Popen(
+        [binary, f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
+         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"alertmanager did not start: {(tmp_path / 'am.log').read_text()[-2000:]}")
+        time.sleep(0.1)
+    try:
+        yield Alertmanager(url, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
