@@ -29,6 +29,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 import reports
 from collectors import Source, build_sources
 from collectors.runner import CycleResult, run_cycle
+from detectors.engine import run_detection
+from detectors.settings import load_detector_settings
 from seamwatch.config import Settings
 from seamwatch.inventory import Inventory, load_inventory
 from seamwatch.selfmetrics import SelfMetrics
@@ -123,6 +125,19 @@ def collection_jobs(
     return jobs
 
 
+def detection_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
+    """Detection every `[detectors] interval`; the first run one interval in, after collection."""
+    every = load_detector_settings(settings).interval
+    return [
+        JobSpec(
+            "detect",
+            lambda: run_detection(store, inventory.get(), settings),
+            every,
+            run_now=False,
+        )
+    ]
+
+
 def report_jobs(settings: Settings) -> list[JobSpec]:
     """The weekly review at `[reports] schedule_day`/`schedule_time` in its time zone, plus a
     one-off catch-up at start for a week whose scheduled run the daemon missed."""
@@ -181,6 +196,7 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
     jobs += housekeeping_jobs(settings, store, inventory)
     jobs += alert_jobs(settings, store, inventory)
     jobs += report_jobs(settings)
+    jobs += detection_jobs(settings, store, inventory)
     for job in jobs:
         # Without next_run_time the trigger schedules the first run one interval from now.
         extra = {"next_run_time": start} if job.run_now else {}

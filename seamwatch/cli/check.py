@@ -8,6 +8,7 @@ from collections import Counter
 import reports
 from alerts.settings import check_alerts
 from collectors import build_sources
+from detectors.settings import load_detector_settings
 from seamwatch.cli.common import Context, say
 from seamwatch.durations import format_duration
 from seamwatch.errors import ConfigError
@@ -69,6 +70,7 @@ def validate(ctx: Context) -> list[ConfigError]:
 
 
 SECTION_CHECKS: list = [  # stages register validators of their own config sections here
+    load_detector_settings,
     check_alerts,
     reports.check,
 ]

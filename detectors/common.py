@@ -1,0 +1,88 @@
+"""Helpers every metric detector shares: per-series thresholds, directions, wording."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from detectors.frame import DetectionFrame, MetricFrame
+from detectors.settings import DetectorSettings
+from seamwatch.metrics import METRIC_INFO, Metric, format_value
+
+
+@dataclass(frozen=True)
+class SeriesThresholds:
+    """Thresholds of every row of a MetricFrame, as arrays."""
+
+    change: np.ndarray
+    min_delta: np.ndarray
+    trend_per_week: np.ndarray
+    alpha: np.ndarray
+
+
+def series_thresholds(
+    frame: DetectionFrame, settings: DetectorSettings, mf: MetricFrame
+) -> SeriesThresholds:
+    """Resolve thresholds per row (integration > tier > metric > defaults)."""
+    cache: dict[tuple[int | None, str], tuple[float, float, float, float]] = {}
+    rows = []
+    for integration_id in mf.ids:
+        tier = frame.tier(integration_id)
+        key = (tier, integration_id if integration_id in settings.integrations else "")
+        if key not in cache:
+            t = settings.thresholds(mf.metric, tier, integration_id)
+            cache[key] = (
+                t.change or 0.0,
+                t.min_delta or 0.0,
+                t.trend_per_week or 0.0,
+                t.alpha or 0.01,
+            )
+        rows.append(cache[key])
+    arr = np.array(rows, dtype=float).reshape(-1, 4)
+    return SeriesThresholds(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
+
+
+def worse_sign(metric: Metric) -> float:
+    """+1 when a rise is bad (latency, errors, queues), -1 when a fall is (throughput)."""
+    return 1.0 if METRIC_INFO[metric].higher_is_worse else -1.0
+
+
+def label(metric: Metric | str) -> str:
+    """The metric as people say it: "p95 latency", "error rate"."""
+    return METRIC_INFO[Metric(metric)].label
+
+
+def pct(change: float) -> str:
+    """A relative change as "+23%" / "-41%"."""
+    return f"{change * 100:+.0f}%"
+
+
+def value(metric: Metric | str, x: float | None) -> str:
+    """A metric value for a summary (the shared formatter)."""
+    return format_value(metric, None if x is None or not np.isfinite(x) else float(x))
+
+
+def slo_for(frame: DetectionFrame, integration_id: str, metric: Metric) -> float | None:
+    """The integration's SLO for this metric, if it has one (latency SLOs are set on p95)."""
+    integration = frame.integration(integration_id)
+    if integration is None:
+        return None
+    slo = integration.slo
+    return {
+        Metric.LATENCY_P95_MS: slo.latency_p95_ms,
+        Metric.ERROR_RATE: slo.error_rate,
+        Metric.THROUGHPUT: slo.throughput_min,
+        Metric.DLQ_DEPTH: slo.dlq_depth_max,
+    }.get(metric)
+
+
+def iso(ts: datetime) -> str:
+    """An evidence timestamp: ISO 8601 UTC."""
+    return ts.isoformat().replace("+00:00", "Z")
+
+
+def num(x: float, digits: int = 4) -> float | None:
+    """A JSON-safe rounded float (None for NaN)."""
+    return None if x is None or not np.isfinite(x) else float(round(float(x), digits))

@@ -1,0 +1,109 @@
+"""Inventory hygiene (not from metrics): no owner, review overdue, past sunset but still carrying
+traffic, and integrations seen in the data that no inventory file declares.
+
+Each check is its own detector name in the finding (`no_owner`, `review_overdue`,
+`past_sunset`, `not_inventoried`) so they open and resolve independently.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from detectors.common import value
+from detectors.frame import DetectionFrame
+from detectors.settings import DetectorSettings
+from detectors.types import INVENTORY_METRIC, Finding, Severity
+from seamwatch.durations import format_duration
+from seamwatch.inventory import Lifecycle
+from seamwatch.metrics import Metric
+
+NAME = "hygiene"
+TRAFFIC_WINDOW = 24  # hours
+
+
+def _traffic(frame: DetectionFrame, floor: float) -> dict[str, float]:
+    """Mean throughput over the last day, per integration that carried more than `floor`."""
+    mf = frame.get(Metric.THROUGHPUT)
+    if mf is None:
+        return {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        level = np.nanmean(np.where(mf.mean >= 0, mf.mean, np.nan)[:, -TRAFFIC_WINDOW:], axis=1)
+    return {
+        iid: float(x) for iid, x in zip(mf.ids, level, strict=True) if np.isfinite(x) and x > floor
+    }
+
+
+def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
+    """Inventory findings as of `as_of`'s date."""
+    today = as_of.date()
+    traffic = _traffic(frame, settings.hygiene.traffic_floor)
+    findings: list[Finding] = []
+
+    def add(iid: str, detector: str, severity: Severity, summary: str, **evidence: object) -> None:
+        findings.append(Finding(iid, INVENTORY_METRIC, detector, severity, summary, dict(evidence)))
+
+    for integration in frame.inventory:
+        iid = integration.id
+        origin = str(frame.inventory.origin.get(iid, ""))
+        if integration.lifecycle is not Lifecycle.RETIRED:
+            if integration.owner is None:
+                add(
+                    iid,
+                    "no_owner",
+                    Severity.INFO,
+                    "no owner in the inventory: nobody is told when it degrades",
+                    file=origin,
+                )
+            if integration.review_overdue(today):
+                due = integration.review_due()
+                if due is None:
+                    add(
+                        iid,
+                        "review_overdue",
+                        Severity.INFO,
+                        "never reviewed (no last_review in the inventory)",
+                        file=origin,
+                        cadence=format_duration(integration.review_cadence),
+                    )
+                else:
+                    late = (today - due).days
+                    add(
+                        iid,
+                        "review_overdue",
+                        Severity.INFO,
+                        f"review overdue by {late} days: last reviewed {integration.last_review}, "
+                        f"every {format_duration(integration.review_cadence)}, due {due}",
+                        file=origin,
+                        last_review=str(integration.last_review),
+                        due=str(due),
+                        days_overdue=late,
+                        cadence=format_duration(integration.review_cadence),
+                    )
+        if integration.past_sunset(today) and iid in traffic:
+            days = (today - integration.sunset).days  # type: ignore[operator]
+            add(
+                iid,
+                "past_sunset",
+                Severity.WARNING,
+                f"{integration.lifecycle.value}, sunset {integration.sunset} passed {days} days ago, "
+                f"still carrying {value(Metric.THROUGHPUT, traffic[iid])} (last 24 h)",
+                sunset=str(integration.sunset),
+                days_past=days,
+                lifecycle=integration.lifecycle.value,
+                throughput=round(traffic[iid], 4),
+                file=origin,
+            )
+    recent = as_of - timedelta(hours=frame.hours)
+    seen = {s.integration_id for s in frame.series if s.last_ts and s.last_ts >= recent}
+    for iid in sorted(seen - set(frame.inventory.integrations)):
+        add(
+            iid,
+            "not_inventoried",
+            Severity.INFO,
+            "sends data but is in no inventory file: no owner, tier or SLO known",
+        )
+    return findings

@@ -1,0 +1,131 @@
+"""level_shift: an abrupt, lasting change of level, with the time it happened.
+
+On the deseasonalised log level, every hour of the last `window` is tried as the change point
+(cumulative sums make that one pass per series); the split with the largest standardised jump
+in the bad direction wins. It must be large against the robust noise of the weeks before
+(scaled for autocorrelation), large enough to matter, at least `min_duration` old and still
+there in the latest hours.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import datetime
+
+import numpy as np
+
+from detectors.common import iso, label, num, pct, series_thresholds, slo_for, value, worse_sign
+from detectors.frame import DetectionFrame
+from detectors.settings import DetectorSettings
+from detectors.stats import (
+    clean,
+    deseasonalise,
+    log_level,
+    nanmedian,
+    robust_scale,
+    seasonal_slots,
+    variance_inflation,
+)
+from detectors.types import Finding, Severity
+from seamwatch.metrics import LATENCY_METRICS, Metric
+
+NAME = "level_shift"
+METRICS = (*LATENCY_METRICS, Metric.ERROR_RATE)
+LASTING = 0.75  # share of the hours since the change that must sit beyond half the shift
+
+
+def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
+    """Findings for series whose level stepped the bad way and stayed there."""
+    options = settings.level_shift
+    window = int(options.window.total_seconds() // 3600)
+    shortest = max(2, int(options.min_duration.total_seconds() // 3600))
+    total = frame.hours
+    if total < window + 7 * 24 or shortest >= window:
+        return []
+    slots = seasonal_slots(frame.hour_of_week)
+    findings: list[Finding] = []
+    for metric in METRICS:
+        mf = frame.get(metric)
+        if mf is None:
+            continue
+        x = clean(mf.level, metric)
+        r = deseasonalise(log_level(x, metric), slots, fit=slice(0, total - window))
+        history = r[:, : total - window]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            centre = nanmedian(history, axis=1)
+        scale = np.maximum(robust_scale(history), 1e-3)
+        inflation = variance_inflation(history, 24)
+        capped = np.clip(r, (centre - 8 * scale)[:, None], (centre + 8 * scale)[:, None])
+        ok = np.isfinite(capped)
+        sums = np.cumsum(np.where(ok, capped, 0.0), axis=1)
+        counts = np.cumsum(ok, axis=1)
+        splits = np.arange(total - window, total - shortest + 1)
+        before_sum, before_n = sums[:, splits - 1], counts[:, splits - 1]
+        after_sum = sums[:, -1:] - before_sum
+        after_n = counts[:, -1:] - before_n
+        with np.errstate(all="ignore"):
+            jump = after_sum / after_n - before_sum / before_n
+            se = scale[:, None] * np.sqrt(inflation[:, None] * (1 / after_n + 1 / before_n))
+            score = np.where((after_n >= shortest / 2) & (before_n > 24), jump / se, 0.0)
+        sign = worse_sign(metric)
+        best = np.argmax(sign * np.nan_to_num(score), axis=1)
+        rows = np.arange(len(mf.ids))
+        z = score[rows, best]
+        th = series_thresholds(frame, settings, mf)
+        candidates = np.flatnonzero(sign * z >= options.min_z)
+        for row in candidates:
+            at = int(splits[best[row]])
+            before = x[row, max(0, at - 7 * 24) : at]
+            after = x[row, at:]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                if metric in LATENCY_METRICS:
+                    base, cur = nanmedian(before), nanmedian(after)
+                else:
+                    base, cur = np.nanmean(before), np.nanmean(after)
+                latest = np.nanmean(capped[row, -shortest:]) - centre[row]
+                shift = np.nanmean(capped[row, at:]) - centre[row]
+            change = cur / base - 1 if base > 0 else np.inf
+            shifted = capped[row, at:] - centre[row]
+            held = np.mean(sign * shifted[np.isfinite(shifted)] > 0.5 * sign * shift)
+            if not (
+                sign * change >= th.change[row]
+                and sign * (cur - base) >= th.min_delta[row]
+                and sign * latest >= 0.5 * sign * shift
+                and held >= LASTING
+            ):
+                continue
+            iid = mf.ids[row]
+            slo = slo_for(frame, iid, metric)
+            breached = slo is not None and sign * (cur - slo) > 0
+            when = frame.hour_start(at)
+            hours_ago = (as_of - when).total_seconds() / 3600
+            verb = "stepped up" if change > 0 else "stepped down"
+            summary = (
+                f"{label(metric)} {verb} from {value(metric, base)} to {value(metric, cur)} "
+                f"({pct(change) if np.isfinite(change) else 'from zero'}) at "
+                f"{when:%Y-%m-%d %H:%M} UTC, {hours_ago:.0f} h ago"
+                + (f"; above the {value(metric, slo)} SLO" if breached else "")
+            )
+            findings.append(
+                Finding(
+                    integration_id=iid,
+                    metric=metric.value,
+                    detector=NAME,
+                    severity=Severity.CRITICAL if breached else Severity.WARNING,
+                    summary=summary,
+                    evidence={
+                        "baseline": num(base, 6),
+                        "current": num(cur, 6),
+                        "change": num(change),
+                        "changed_at": iso(when),
+                        "z": num(z[row], 2),
+                        "robust_sigma": num(scale[row], 4),
+                        "variance_inflation": num(inflation[row], 3),
+                        "slo": slo,
+                        "window": f"change point searched in the last {window} h",
+                    },
+                )
+            )
+    return findings

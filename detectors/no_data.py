@@ -1,0 +1,162 @@
+"""no_data: samples stopped arriving, as opposed to an integration that is simply quiet.
+
+A series is stale when its newest sample is older than `multiple` times its source's interval
+(from `[[sources]]`, matched through the sample's `source` column; inferred from the sample
+spacing where no source block matches). A stretch that was also empty at the same hours of the
+previous weeks (a source that only reports while a batch runs) is quiet, not stale.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from detectors.common import iso, label
+from detectors.frame import HOUR_S, DetectionFrame, SeriesInfo
+from detectors.settings import DetectorSettings
+from detectors.stats import nanmedian
+from detectors.types import INVENTORY_METRIC, Finding, Severity
+from seamwatch.durations import format_duration
+from seamwatch.inventory import Lifecycle
+from seamwatch.metrics import Metric
+
+NAME = "no_data"
+WEEK = 168
+
+
+def _counts(frame: DetectionFrame) -> dict[tuple[str, str], tuple[np.ndarray, float]]:
+    """Hourly sample counts and the typical count of a busy hour, per series."""
+    out = {}
+    for mf in frame.metrics.values():
+        per_hour = nanmedian(np.where(mf.count > 0, mf.count, np.nan), axis=1)
+        for row, iid in enumerate(mf.ids):
+            out[(iid, mf.metric.value)] = (mf.count[row], float(per_hour[row]))
+    return out
+
+
+def _interval(
+    frame: DetectionFrame,
+    info: SeriesInfo,
+    counts: tuple[np.ndarray, float] | None,
+    default: timedelta,
+) -> timedelta:
+    """The expected spacing of samples: the source's interval, else what the data shows."""
+    if info.source and info.source in frame.source_intervals:
+        return frame.source_intervals[info.source]
+    if counts is not None and np.isfinite(counts[1]):
+        hourly, per_hour = counts
+        if per_hour >= 1.5:
+            return timedelta(seconds=HOUR_S / per_hour)
+        gaps = np.diff(np.flatnonzero(hourly > 0))
+        return timedelta(hours=float(np.median(gaps)) if gaps.size else 1.0)
+    return default
+
+
+def _usually_quiet(
+    frame: DetectionFrame, series: tuple[np.ndarray, float] | None, last_ts: datetime
+) -> bool:
+    """Whether the hours since the last sample were also empty in every earlier week we have."""
+    if series is None:
+        return False
+    counts = series[0]
+    start = int(last_ts.timestamp()) // HOUR_S + 1 - frame.first_hour
+    end = frame.hours
+    if start >= end or end - start > 48:
+        return False
+    weeks = [w for w in range(1, 4) if start - w * WEEK >= 0]
+    if not weeks:
+        return False
+    return all(counts[start - w * WEEK : end - w * WEEK].sum() == 0 for w in weeks)
+
+
+def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
+    """Findings for integrations (or single metrics) whose samples stopped arriving."""
+    options = settings.no_data
+    counts = _counts(frame)
+    by_integration: dict[str, list[SeriesInfo]] = defaultdict(list)
+    for info in frame.series:
+        by_integration[info.integration_id].append(info)
+    findings: list[Finding] = []
+    for iid, infos in sorted(by_integration.items()):
+        integration = frame.integration(iid)
+        if integration is not None and integration.lifecycle in (
+            Lifecycle.RETIRED,
+            Lifecycle.PLANNED,
+        ):
+            continue
+        stale: list[tuple[SeriesInfo, timedelta, timedelta]] = []
+        for info in infos:
+            if info.last_ts is None:
+                continue
+            series_counts = counts.get((iid, info.metric))
+            interval = _interval(frame, info, series_counts, options.default_interval)
+            age = as_of - info.last_ts
+            limit = max(options.multiple * interval, options.min_age)
+            if age > limit and not _usually_quiet(frame, series_counts, info.last_ts):
+                stale.append((info, age, interval))
+        if not stale:
+            continue
+        tier = integration.tier if integration else None
+        severity = Severity.CRITICAL if tier is not None and tier <= 2 else Severity.WARNING
+        if len(stale) == len(infos):
+            newest = max(info.last_ts for info, _, _ in stale if info.last_ts)
+            age = as_of - newest
+            interval = min(i for _, _, i in stale)
+            findings.append(
+                _finding(
+                    iid,
+                    INVENTORY_METRIC,
+                    severity,
+                    "no samples",
+                    newest,
+                    age,
+                    interval,
+                    [i.metric for i, _, _ in stale],
+                )
+            )
+            continue
+        for info, age, interval in stale:
+            findings.append(
+                _finding(
+                    iid,
+                    info.metric,
+                    severity,
+                    f"no {label(Metric(info.metric))} samples",
+                    info.last_ts,
+                    age,
+                    interval,
+                    [info.metric],
+                )
+            )
+    return findings
+
+
+def _finding(
+    iid: str,
+    metric: str,
+    severity: Severity,
+    what: str,
+    last: datetime | None,
+    age: timedelta,
+    interval: timedelta,
+    metrics: list[str],
+) -> Finding:
+    shown = format_duration(timedelta(minutes=round(age.total_seconds() / 60)))
+    return Finding(
+        integration_id=iid,
+        metric=metric,
+        detector=NAME,
+        severity=severity,
+        summary=(
+            f"{what} for {shown} (last at {last:%Y-%m-%d %H:%M} UTC; "
+            f"expected every {format_duration(interval)})"
+        ),
+        evidence={
+            "last_sample": iso(last) if last else None,
+            "age_seconds": int(age.total_seconds()),
+            "expected_interval_seconds": int(interval.total_seconds()),
+            "metrics": sorted(metrics),
+        },
+    )

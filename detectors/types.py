@@ -1,0 +1,49 @@
+"""Public detector types: what a detector concludes. `reports` may import this module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How urgent a finding is; `v_health` maps critical to failing and warning to degrading."""
+
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Order for sorting: critical first."""
+        return {"critical": 3, "warning": 2, "info": 1}[self.value]
+
+
+INVENTORY_METRIC = ""
+"""The metric of findings that are about the integration as a whole (hygiene, no data)."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one detector concluded about one integration and metric at one evaluation.
+
+    `summary` is one line a person understands, with the numbers in it; `evidence` holds the
+    figures behind it (baseline, current, change, p-value or burn rate, window) as plain JSON
+    values. `first_seen`/`last_seen` are set by the lifecycle (or to `as_of` by `evaluate`).
+    """
+
+    integration_id: str
+    metric: str
+    detector: str
+    severity: Severity
+    summary: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The fingerprint parts: (integration, metric, detector)."""
+        return (self.integration_id, self.metric, self.detector)

@@ -1,0 +1,96 @@
+"""week_over_week: the last 7 days against the 7 before, hour of week against hour of week.
+
+Paired differences of log levels at the same hour of week remove daily and weekly seasonality;
+the median difference (latency) or the ratio of means (throughput, error rate) measures the
+change; a Wilcoxon signed-rank test, its variance widened for autocorrelation, decides whether
+it is more than noise. Both must hold, so one spike or one holiday does not decide it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import datetime
+
+import numpy as np
+
+from detectors.common import label, num, pct, series_thresholds, slo_for, value, worse_sign
+from detectors.frame import DetectionFrame
+from detectors.settings import DetectorSettings
+from detectors.stats import clean, log_level, nanmedian, signed_rank, variance_inflation
+from detectors.types import Finding, Severity
+from seamwatch.metrics import LATENCY_METRICS, Metric
+
+NAME = "week_over_week"
+WEEK = 168
+METRICS = (*LATENCY_METRICS, Metric.THROUGHPUT, Metric.ERROR_RATE)
+MIN_PAIRS = 72  # three days of matched hours
+
+
+def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
+    """Findings for series whose last week is worse than the week before, significantly."""
+    if frame.hours < 2 * WEEK:
+        return []
+    findings: list[Finding] = []
+    for metric in METRICS:
+        mf = frame.get(metric)
+        if mf is None:
+            continue
+        x = clean(mf.level, metric)[:, -2 * WEEK :]
+        prev, recent = x[:, :WEEK], x[:, WEEK:]
+        y = log_level(x, metric)
+        d = y[:, WEEK:] - y[:, :WEEK]
+        paired = np.isfinite(d)
+        pairs = paired.sum(axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if metric in LATENCY_METRICS:
+                base = nanmedian(np.where(paired, prev, np.nan), axis=1)
+                cur = nanmedian(np.where(paired, recent, np.nan), axis=1)
+                change = np.expm1(nanmedian(d, axis=1))
+            else:
+                base = np.nanmean(np.where(paired, prev, np.nan), axis=1)
+                cur = np.nanmean(np.where(paired, recent, np.nan), axis=1)
+                change = np.where(base > 0, cur / base - 1, np.where(cur > 0, np.inf, 0.0))
+        z, p = signed_rank(d, variance_inflation(d, 24))
+        th = series_thresholds(frame, settings, mf)
+        sign = worse_sign(metric)
+        fire = (
+            (pairs >= MIN_PAIRS)
+            & (sign * change >= th.change)
+            & (sign * (cur - base) >= th.min_delta)
+            & (sign * z > 0)
+            & (p < th.alpha)
+        )
+        for row in np.flatnonzero(fire):
+            iid = mf.ids[row]
+            slo = slo_for(frame, iid, metric)
+            breached = slo is not None and sign * (cur[row] - slo) > 0
+            severe = sign * change[row] >= 2 * th.change[row] or breached
+            direction = "up" if change[row] > 0 else "down"
+            shown = pct(change[row]) if np.isfinite(change[row]) else "from zero"
+            summary = (
+                f"{label(metric)} {direction} {shown.lstrip('+-')} week over week, "
+                f"{value(metric, base[row])} → {value(metric, cur[row])}"
+                + (f" (SLO {value(metric, slo)})" if breached else "")
+            )
+            findings.append(
+                Finding(
+                    integration_id=iid,
+                    metric=metric.value,
+                    detector=NAME,
+                    severity=Severity.CRITICAL if severe else Severity.WARNING,
+                    summary=summary,
+                    evidence={
+                        "baseline": num(base[row]),
+                        "current": num(cur[row]),
+                        "change": num(change[row]),
+                        "p_value": num(p[row], 8),
+                        "z": num(z[row], 2),
+                        "matched_hours": int(pairs[row]),
+                        "threshold": num(th.change[row]),
+                        "slo": slo,
+                        "window": "last 7d vs the 7d before, same hour of week",
+                    },
+                )
+            )
+    return findings

@@ -1,0 +1,222 @@
+"""`seamwatch detect` on the demo fleet: every scripted situation is found by the detector meant
+for it, healthy integrations have no findings, and the --as-of contract holds."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from collectors.demo import FLEET, STOPPED_AT, Situation
+from seamwatch.timeutil import ensure_utc
+from tests.conftest import REPO
+
+EXPECTED = {
+    # integration: (metric, detector) the scripted situation must be found by
+    "crm-orders-to-erp": ("latency_p95_ms", "trend"),
+    "payments-webhook": ("error_rate", "level_shift"),
+    "shipment-events": ("dlq_depth", "dlq_growth"),
+    "inventory-sync": ("throughput", "throughput_drop"),
+    "pos-sales-stream": ("", "no_data"),
+    "legacy-soap-pricing": ("", "past_sunset"),
+    "marketing-leads-import": ("", "no_owner"),
+    "hr-employee-sync": ("", "review_overdue"),
+    "partner-shadow-feed": ("", "not_inventoried"),
+}
+HEALTHY = sorted(
+    spec.id for spec in FLEET if spec.situation is Situation.HEALTHY and spec.id not in EXPECTED
+)
+
+
+@dataclass
+class Demo:
+    root: Path
+    config: Path
+
+    def cli(self, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+        from seamwatch.cli import main
+
+        capsys.readouterr()
+        code = main([*args, "--config", str(self.config), "-q"])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    def scalar(self, sql: str):
+        con = duckdb.connect(str(self.root / "data" / "seamwatch.duckdb"), read_only=True)
+        try:
+            return con.execute(sql).fetchone()[0]
+        finally:
+            con.close()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    from seamwatch.cli import main
+
+    root = tmp_path_factory.mktemp("demo")
+    config = root / "config.toml"
+    config.write_text(
+        f"""
+[store]
+path = "data/seamwatch.duckdb"
+
+[inventory]
+paths = ["{REPO / "data" / "inventory" / "*.toml"}"]
+
+[[sources]]
+name = "demo"
+kind = "demo"
+interval = "60s"
+seed = 7
+
+[detectors]
+resolve_after = 2
+""",
+        encoding="utf-8",
+    )
+    assert main(["demo", "--weeks", "4", "--config", str(config), "-q"]) == 0
+    return Demo(root, config)
+
+
+@pytest.fixture(scope="module")
+def first_run(demo: Demo) -> list[dict]:
+    import contextlib
+    import io
+
+    from seamwatch.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["detect", "--format", "json", "--config", str(demo.config), "-q"]) == 0
+    return json.loads(out.getvalue())
+
+
+def test_every_scripted_situation_is_found_by_its_detector(first_run: list[dict]) -> None:
+    found = defaultdict(set)
+    for item in first_run:
+        found[item["integration"]].add((item["metric"], item["detector"]))
+    for integration, expected in EXPECTED.items():
+        assert expected in found[integration], (integration, found[integration])
+
+
+def test_healthy_integrations_have_no_findings(first_run: list[dict]) -> None:
+    assert HEALTHY  # the demo has healthy integrations to be quiet about
+    noisy = {i["integration"]: i["summary"] for i in first_run if i["integration"] in HEALTHY}
+    assert noisy == {}
+    never_sent = {"returns-portal-api", "legacy-edi-orders"}
+    assert not [i for i in first_run if i["integration"] in never_sent]
+
+
+def test_findings_say_what_happened_with_numbers(first_run: list[dict]) -> None:
+    by_key = {(i["integration"], i["metric"] or i["detector"], i["detector"]): i for i in first_run}
+    by_key.update({(i["integration"], i["detector"]): i for i in first_run if not i["metric"]})
+    trend = by_key[("crm-orders-to-erp", "latency_p95_ms", "trend")]
+    assert "p95 latency" in trend["summary"] and "%/week" in trend["summary"]
+    assert "breaches the 800 ms SLO in about" in trend["summary"]
+    step = by_key[("payments-webhook", "error_rate", "level_shift")]
+    assert "error rate stepped up from 0.2" in step["summary"] and "h ago" in step["summary"]
+    assert step["severity"] == "critical"  # 1.5% is above its 0.5% SLO
+    assert by_key[("pos-sales-stream", "no_data")]["summary"].startswith("no samples for 6h")
+    for item in first_run:
+        assert set(item) >= {
+            "integration",
+            "metric",
+            "detector",
+            "severity",
+            "summary",
+            "first_seen",
+            "evidence",
+        }
+
+
+def test_health_view_reflects_the_findings(demo: Demo, first_run: list[dict]) -> None:
+    health = lambda iid: demo.scalar(f"SELECT health FROM v_health WHERE integration_id = '{iid}'")  # noqa: E731
+    assert health("pos-sales-stream") == "no data"
+    assert health("payments-webhook") == "failing"
+    assert health("crm-orders-to-erp") == "degrading"
+    assert health("returns-portal-api") == "unmonitored"
+    assert health("fraud-score-api") == "ok"
+
+
+def test_a_second_run_updates_instead_of_duplicating(
+    demo: Demo, first_run: list[dict], capsys
+) -> None:
+    code, out, _ = demo.cli("detect", capsys=capsys)
+    assert code == 0
+    assert "0 opened" in out and f"{len(first_run)} updated" in out
+    assert demo.scalar("SELECT count(*) FROM findings") == len(first_run)
+    assert "severity" in out and "crm-orders-to-erp" in out
+
+
+def test_as_of_uses_only_samples_up_to_then_and_persists_nothing(
+    demo: Demo, first_run, capsys
+) -> None:
+    anchor = ensure_utc(demo.scalar("SELECT max(ts) FROM samples"))
+    before = (
+        demo.scalar("SELECT count(*) FROM findings"),
+        demo.scalar("SELECT count(*) FROM detector_runs"),
+    )
+
+    def as_of(delta: timedelta) -> list[dict]:
+        ts = (anchor - delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+        code, out, err = demo.cli("detect", "--as-of", ts, "--format", "json", capsys=capsys)
+        assert code == 0, err
+        return json.loads(out)
+
+    pos = timedelta(seconds=STOPPED_AT)
+    still_sending = as_of(pos + timedelta(hours=1))
+    stopped = as_of(pos - timedelta(hours=2))
+    assert not [i for i in still_sending if i["integration"] == "pos-sales-stream"]
+    assert [i["detector"] for i in stopped if i["integration"] == "pos-sales-stream"] == ["no_data"]
+    before_step = as_of(timedelta(hours=72))  # the payments error step came at A-60h
+    assert not [i for i in before_step if i["integration"] == "payments-webhook"]
+    after = (
+        demo.scalar("SELECT count(*) FROM findings"),
+        demo.scalar("SELECT count(*) FROM detector_runs"),
+    )
+    assert after == before
+
+
+def test_as_of_with_a_bad_timestamp_is_one_clear_line(demo: Demo, capsys) -> None:
+    code, _, err = demo.cli("detect", "--as-of", "last tuesday", capsys=capsys)
+    assert code == 2
+    assert (
+        err.strip()
+        == "seamwatch: --as-of: 'last tuesday' is not a timestamp (write ISO 8601, e.g. 2026-11-20T08:00:00Z)"
+    )
+
+
+def test_check_reports_a_bad_detectors_key_with_file_and_line(workspace, cli) -> None:
+    workspace.write(
+        "config.toml",
+        workspace.config.read_text()
+        + '\n[detectors]\ninterval = "5m"\n\n[detectors.metrics.latency_p95_ms]\nchnage = 0.3\n',
+    )
+    result = cli("check")
+    assert result.code == 2
+    assert "detectors.metrics.latency_p95_ms.chnage: unknown key" in result.out
+    assert "config.toml:" in result.out
+
+
+def test_detect_without_a_store_says_what_to_do(workspace, cli) -> None:
+    result = cli("detect")
+    assert result.code == 2
+    assert "no store at" in result.err and "seamwatch demo" in result.err
+
+
+def test_the_scheduler_runs_detection_at_the_configured_interval(workspace) -> None:
+    from seamwatch.config import load_settings
+    from seamwatch.scheduler import build_scheduler
+
+    workspace.write(
+        "config.toml", workspace.config.read_text() + '\n[detectors]\ninterval = "2m"\n'
+    )
+    scheduler = build_scheduler(load_settings(workspace.config))
+    job = scheduler.get_job("detect")
+    assert job is not None
+    assert job.trigger.interval.total_seconds() == 120
