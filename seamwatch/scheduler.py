@@ -91,6 +91,7 @@ class JobSpec:
     every: timedelta
     run_now: bool = True
     trigger: BaseTrigger | None = None
+    first_run_after: timedelta | None = None  # overrides run_now: first run this long after start
 
 
 def housekeeping_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
@@ -126,7 +127,8 @@ def collection_jobs(
 
 
 def detection_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
-    """Detection every `[detectors] interval`; the first run one interval in, after collection."""
+    """Detection every `[detectors] interval`; the first run shortly after start, once the
+    first collection cycle has landed, so a fresh `make up` shows findings within a minute."""
     every = load_detector_settings(settings).interval
     return [
         JobSpec(
@@ -134,6 +136,7 @@ def detection_jobs(settings: Settings, store: Store, inventory: InventoryWatch) 
             lambda: run_detection(store, inventory.get(), settings),
             every,
             run_now=False,
+            first_run_after=min(every, timedelta(seconds=20)),
         )
     ]
 
@@ -200,6 +203,8 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
     for job in jobs:
         # Without next_run_time the trigger schedules the first run one interval from now.
         extra = {"next_run_time": start} if job.run_now else {}
+        if job.first_run_after is not None:
+            extra = {"next_run_time": start + job.first_run_after}
         scheduler.add_job(
             job.func,
             job.trigger or IntervalTrigger(seconds=max(1, int(job.every.total_seconds()))),
