@@ -16,7 +16,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from seamwatch.config import Settings, validate_section
 from seamwatch.config.base import StrictModel
 from seamwatch.durations import Duration
-from seamwatch.errors import ConfigError
+from seamwatch.errors import ConfigError, ConfigWarning
 
 SEVERITIES = ("critical", "warning", "info")
 GroupField = Literal["owner", "integration", "severity", "tier", "detector", "source_system", "target_system"]
@@ -227,7 +227,7 @@ def check_alerts(settings: Settings) -> None:
     for integration in inventory:
         route = integration.chat_route
         if route and route not in alerts.channels:
-            raise ConfigError(
+            raise ConfigWarning(
                 f"chat_route {route!r} names no channel in [alerts.channels] "
                 f"(known: {', '.join(sorted(alerts.channels))}); its findings follow the routes instead",
                 path=inventory.origin[integration.id],

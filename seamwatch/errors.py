@@ -36,6 +36,10 @@ class ConfigError(SeamwatchError):
         return ": ".join(parts)
 
 
+class ConfigWarning(ConfigError):
+    """Probably a mistake, but Seamwatch works around it: `check` reports it without failing."""
+
+
 class StoreError(SeamwatchError):
     """The DuckDB store cannot be opened, read or written."""
 

@@ -11,7 +11,7 @@ from collectors import build_sources
 from detectors.settings import load_detector_settings
 from seamwatch.cli.common import Context, say
 from seamwatch.durations import format_duration
-from seamwatch.errors import ConfigError
+from seamwatch.errors import ConfigError, ConfigWarning
 from seamwatch.timeutil import utcnow
 
 
@@ -77,9 +77,10 @@ SECTION_CHECKS: list = [  # stages register validators of their own config secti
 
 
 def run(ctx: Context) -> int:
-    problems = validate(ctx)
-    for problem in problems:
-        say(f"error: {problem}")
+    found = validate(ctx)
+    problems = [p for p in found if not isinstance(p, ConfigWarning)]
+    for problem in found:
+        say(f"{'warning' if isinstance(problem, ConfigWarning) else 'error'}: {problem}")
     inventory = ctx.inventory
     settings = ctx.settings
     today = utcnow().date()
