@@ -9,17 +9,19 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from seamwatch.config import Settings, validate_section
 from seamwatch.config.base import StrictModel
+from seamwatch.config.sections import TimeZoneName
 from seamwatch.durations import Duration
 from seamwatch.errors import ConfigError, ConfigWarning
 
 SEVERITIES = ("critical", "warning", "info")
-GroupField = Literal["owner", "integration", "severity", "tier", "detector", "source_system", "target_system"]
+GroupField = Literal[
+    "owner", "integration", "severity", "tier", "detector", "source_system", "target_system"
+]
 
 # Fields a route or a silence can match on, and what each reads from a finding.
 MATCH_FIELDS = (
@@ -114,18 +116,9 @@ class MaintenanceWindow(StrictModel):
     name: str = Field(min_length=1)
     cron: str
     duration: Duration
-    timezone: str = "UTC"
+    timezone: TimeZoneName = "UTC"
     match: Match = Field(default_factory=Match)
     comment: str = ""
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a time zone (e.g. UTC, Europe/Berlin)") from None
-        return value
 
     @field_validator("cron")
     @classmethod
@@ -183,7 +176,9 @@ class AlertSettings(StrictModel):
 
     def effective_lease(self, longest_timeout: timedelta) -> timedelta:
         """The claim lease, never shorter than one cycle's worth of attempts could take."""
-        worst = self.attempts_per_cycle * (longest_timeout + self.max_backoff + self.max_retry_after)
+        worst = self.attempts_per_cycle * (
+            longest_timeout + self.max_backoff + self.max_retry_after
+        )
         return max(self.claim_lease, worst)
 
 

@@ -6,13 +6,14 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 
 from seamwatch.chatpost import PostFormat
 from seamwatch.config import Settings, validate_section
 from seamwatch.config.base import StrictModel
+from seamwatch.config.sections import TimeZoneName
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -23,7 +24,7 @@ class ReportSettings(StrictModel):
     """How the weekly review is written, scheduled and announced."""
 
     dir: Path | None = Field(default=None, description="default: data/reports next to the store")
-    timezone: str = "UTC"
+    timezone: TimeZoneName = "UTC"
     schedule_day: Weekday = "mon"
     schedule_time: str = "08:00"
     schedule: bool = True
@@ -37,17 +38,6 @@ class ReportSettings(StrictModel):
     link_base: str | None = Field(
         default=None, description="URL the reports dir is served under; default: a file:// link"
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"{value!r} is not a time zone (write an IANA name, e.g. Europe/Berlin or UTC)"
-            ) from None
-        return value
 
     @field_validator("schedule_time")
     @classmethod

@@ -194,7 +194,7 @@ def test_bad_reports_config_is_one_line_with_file_key_and_line(workspace: Worksp
     number = workspace.config.read_text().splitlines().index('timezone = "Mars/Olympus"') + 1
     assert line == (
         f"error: {workspace.config}:{number}: reports.timezone: 'Mars/Olympus' is not a time zone "
-        "(write an IANA name, e.g. Europe/Berlin or UTC)"
+        "(write an IANA name, e.g. 'Europe/Berlin' or 'UTC')"
     )
     workspace.write("config.toml", workspace.config.read_text().replace("Mars/Olympus", "UTC") + "colour = 1\n")
     assert "reports.colour: unknown key" in cli("check").out

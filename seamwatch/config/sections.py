@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from seamwatch.config.base import StrictModel
 from seamwatch.durations import Duration
@@ -26,6 +26,20 @@ def check_slug(value: str) -> str:
 
 
 Slug = Annotated[str, AfterValidator(check_slug)]
+
+
+def check_timezone(value: str) -> str:
+    """Time zones are IANA names; a typo is a config error, not a crash at display time."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{value!r} is not a time zone (write an IANA name, e.g. 'Europe/Berlin' or 'UTC')"
+        ) from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(check_timezone)]
 
 
 class StoreSettings(StrictModel):
@@ -82,7 +96,7 @@ class AppSettings(StrictModel):
     address: str = "localhost"
     port: int = Field(default=8501, ge=1, le=65535)
     base_url: str = "http://localhost:8501"
-    timezone: str = "UTC"
+    timezone: TimeZoneName = "UTC"
     query_timeout: Duration = timedelta(seconds=10)
     query_row_limit: int = Field(default=10_000, ge=1)
     # the Overview reloads itself this often while open
@@ -91,14 +105,3 @@ class AppSettings(StrictModel):
     login: bool = False
     login_provider: str | None = None  # a named provider, [auth.<name>]; None for plain [auth]
     allowed_emails: list[str] = Field(default_factory=list)  # ["*@example.com"]; empty: anyone
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"{value!r} is not a time zone (write an IANA name, e.g. 'Europe/Berlin' or 'UTC')"
-            ) from None
-        return value
