@@ -10,6 +10,7 @@ from collectors.demo import DemoSource
 from collectors.runner import run_backfill
 from seamwatch.cli.common import Context, say
 from seamwatch.config import SourceSettings
+from seamwatch.errors import SeamwatchError
 from seamwatch.timeutil import align, utcnow
 
 
@@ -49,8 +50,7 @@ def demo_source(ctx: Context, seed: int | None) -> DemoSource:
 
 def run(ctx: Context) -> int:
     if ctx.args.weeks < 1:
-        say("seamwatch: --weeks must be at least 1")
-        return 2
+        raise SeamwatchError(f"--weeks must be at least 1 (got {ctx.args.weeks})")
     store = ctx.store
     if ctx.args.if_empty and store.sample_count() > 0:
         say(f"store {store.path} already has samples; demo not seeded")
