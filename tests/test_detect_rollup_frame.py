@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from detectors.engine import evaluate
+from detectors.engine import evaluate, run_detection
 from detectors.frame import DetectionFrame, load_frame
 from detectors.settings import DetectorSettings
+from seamwatch.config import Settings
 from seamwatch.inventory import Inventory
 from seamwatch.store import Store
 from tests.detector_series import AS_OF, Fleet, grid, ramp, seasonal_series
@@ -136,3 +137,12 @@ def test_store_without_rollups_still_evaluates(tmp_path: Path) -> None:
     store = Store(tmp_path / "x.duckdb")
     store.migrate()
     assert load_frame(store, Inventory(), AS_OF).metrics == {}
+
+
+def test_detect_rolls_up_what_was_written_since_the_last_rollup(tmp_path: Path) -> None:
+    store = mixed_fleet().store(tmp_path)
+    assert store.scalar("SELECT count(*) FROM rollup_dirty") > 0
+    result, outcome = run_detection(store, Inventory(), Settings(), now=AS_OF)
+    assert store.scalar("SELECT count(*) FROM rollup_dirty") == 0
+    assert store.scalar("SELECT count(*) FROM rollup_1h WHERE median IS NULL") == 0
+    assert "rollup" in result.seconds and outcome.opened == len(result.findings) > 0
