@@ -1,9 +1,10 @@
 """What detectors read: hourly aggregates of every series, computed in DuckDB, as dense matrices.
 
-The heavy part (bucketing millions of raw samples into hourly medians per series) runs in one
-DuckDB query; detectors then work on (series x hours) numpy matrices, vectorised across series.
-Missing hours are NaN, never zero. Only samples up to `as_of` are read, so an evaluation "as of"
-a past time sees exactly what it would have seen then.
+The heavy part (bucketing millions of raw samples into hourly medians per series) runs in DuckDB
+and is kept: completed hours are read from the hourly rollups, raw samples are aggregated only
+for hours written since the last rollup. Detectors then work on (series x hours) numpy
+matrices, vectorised across series. Missing hours are NaN, never zero. Only samples up to
+`as_of` are read, so an evaluation "as of" a past time sees exactly what it would have seen then.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ FROM latest WHERE metric IN (SELECT unnest($metrics))
 """
 
 # Completed hours come from rollup_1h (maintained incrementally by the rollup job); raw samples
-# are aggregated only from $cut on: hours written since the last rollup (rollup_dirty), and any
-# hour whose rollup the store does not have. $cut never passes $hi, so the hour containing as_of
-# (and anything after it) is never read from rollups. Hours before the first raw sample (raw
-# retention) are read from rollups too, as before.
+# are aggregated only from $cut on: the first hour written since the last rollup (every write
+# records its range in rollup_dirty, so every hour before it is rolled up and current). $cut
+# never passes $hi, so the hour containing as_of (and anything after it) is never read from
+# rollups. Hours before the first raw sample (raw retention) are read from rollups too.
 HOURLY_SQL = """
 WITH horizon AS (
     SELECT coalesce(min(ts), $hi) AS h FROM samples WHERE ts >= $cut AND ts < $hi
