@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import duckdb
+
 from detectors import DETECTORS
 from detectors.frame import DetectionFrame, load_frame
 from detectors.lifecycle import LifecycleResult, apply_findings, history_first_seen
 from detectors.settings import DetectorSettings, load_detector_settings
 from detectors.types import Finding
+from seamwatch.errors import StoreLocked
 from seamwatch.inventory import Inventory
 from seamwatch.store import Store
 from seamwatch.timeutil import ensure_utc, utcnow
@@ -134,9 +137,13 @@ def run_detection(
     settings = load_detector_settings(app_settings)
     as_of = ensure_utc(now or utcnow())
     started = utcnow()
+    clock = time.perf_counter()
+    _rollup_dirty(store)
+    rolled = time.perf_counter() - clock
     result = evaluate(
         store, inventory, settings, as_of, source_intervals=source_intervals(app_settings)
     )
+    result.seconds["rollup"] = rolled
     outcome = apply_findings(
         store,
         result.findings,
@@ -157,6 +164,20 @@ def run_detection(
         outcome.resolved,
     )
     return result, outcome
+
+
+def _rollup_dirty(store: Store) -> None:
+    """Roll up the ranges written since the last rollup, so the frame reads hourly aggregates.
+
+    Only an optimisation: if the store is busy, the frame aggregates those hours from raw
+    samples itself, with the same result.
+    """
+    if not store.exists():
+        return
+    try:
+        store.rollup()
+    except (StoreLocked, duckdb.CatalogException) as exc:
+        log.info("rollup before detection skipped: %s", exc)
 
 
 HYGIENE_NAMES = ("no_owner", "review_overdue", "past_sunset", "not_inventoried")

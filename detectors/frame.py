@@ -1,9 +1,10 @@
 """What detectors read: hourly aggregates of every series, computed in DuckDB, as dense matrices.
 
-The heavy part (bucketing millions of raw samples into hourly medians per series) runs in one
-DuckDB query; detectors then work on (series x hours) numpy matrices, vectorised across series.
-Missing hours are NaN, never zero. Only samples up to `as_of` are read, so an evaluation "as of"
-a past time sees exactly what it would have seen then.
+The heavy part (bucketing millions of raw samples into hourly medians per series) runs in DuckDB
+and is kept: completed hours are read from the hourly rollups, raw samples are aggregated only
+for hours written since the last rollup. Detectors then work on (series x hours) numpy
+matrices, vectorised across series. Missing hours are NaN, never zero. Only samples up to
+`as_of` are read, so an evaluation "as of" a past time sees exactly what it would have seen then.
 """
 
 from __future__ import annotations
@@ -32,9 +33,14 @@ SELECT row_number() OVER (ORDER BY integration_id, metric) - 1 AS code, integrat
 FROM latest WHERE metric IN (SELECT unnest($metrics))
 """
 
+# Completed hours come from rollup_1h (maintained incrementally by the rollup job); raw samples
+# are aggregated only from $cut on: the first hour written since the last rollup (every write
+# records its range in rollup_dirty, so every hour before it is rolled up and current). $cut
+# never passes $hi, so the hour containing as_of (and anything after it) is never read from
+# rollups. Hours before the first raw sample (raw retention) are read from rollups too.
 HOURLY_SQL = """
 WITH horizon AS (
-    SELECT coalesce(min(ts), $hi) AS h FROM samples WHERE ts >= $lo AND ts < $hi
+    SELECT coalesce(min(ts), $hi) AS h FROM samples WHERE ts >= $cut AND ts < $hi
 ),
 raw AS (
     SELECT integration_id, metric,
@@ -45,19 +51,28 @@ raw AS (
            count(*) AS n,
            epoch(max(ts)) AS last_ts
     FROM samples
-    WHERE ts >= $lo AND ts < $hi AND isfinite(value)
+    WHERE ts >= $cut AND ts < $hi AND isfinite(value)
     GROUP BY ALL
 ),
 rolled AS (
     SELECT r.integration_id, r.metric, epoch_us(r.bucket) // 3600000000 AS hour,
-           r.mean AS level, r.mean, r.last, r.n, epoch(r.bucket) AS last_ts
+           CASE WHEN r.metric LIKE 'latency%' THEN coalesce(r.median, r.mean) ELSE r.mean END
+               AS level,
+           r.mean,
+           CASE WHEN r.metric = 'dlq_depth' THEN r.last END AS last,
+           r.n,
+           epoch(coalesce(r.last_ts, r.bucket)) AS last_ts
     FROM rollup_1h r, horizon
-    WHERE r.bucket >= $lo AND r.bucket + INTERVAL 1 HOUR <= horizon.h AND isfinite(r.mean)
+    WHERE r.bucket >= $lo AND isfinite(r.mean)
+      AND (r.bucket < $cut OR r.bucket + INTERVAL 1 HOUR <= horizon.h)
 ),
 hourly AS (SELECT * FROM raw UNION ALL SELECT * FROM rolled)
 SELECT s.code, h.hour, h.level, h.mean, h.last, h.n, h.last_ts
 FROM hourly h JOIN series s USING (integration_id, metric)
 """
+
+# The first hour a pending rollup will recompute: rollups before it are current.
+DIRTY_SQL = "SELECT min(lo) FROM rollup_dirty"
 
 RECENT_SQL = """
 SELECT s.code, epoch_us(ts) // 300000000 AS bucket, avg(value) AS mean
@@ -168,8 +183,13 @@ def load_frame(
     *,
     lookback: timedelta = timedelta(days=28),
     source_intervals: dict[str, timedelta] | None = None,
+    raw_only: bool = False,
 ) -> DetectionFrame:
-    """Read the hourly matrices of every series from the store, using samples up to as_of only."""
+    """Read the hourly matrices of every series from the store, using samples up to as_of only.
+
+    Completed hours come from the hourly rollups where they are current; `raw_only` aggregates
+    every hour from raw samples instead (the reference the rollup path is tested against).
+    """
     as_of = ensure_utc(as_of)
     if not store.exists():
         return empty_frame(as_of, inventory, lookback)
@@ -183,7 +203,10 @@ def load_frame(
             series = con.sql(SERIES_SQL, params={"metrics": list(METRIC_NAMES)}).to_arrow_table()
             con.register("series", series)
             try:
-                hourly = con.sql(HOURLY_SQL, params={"lo": lo, "hi": hi}).to_arrow_table()
+                cut = lo if raw_only else _rolled_until(con, lo_hour, hi_hour)
+                hourly = con.sql(
+                    HOURLY_SQL, params={"lo": lo, "cut": cut, "hi": hi}
+                ).to_arrow_table()
                 recent = con.sql(
                     RECENT_SQL, params={"lo": as_of - RECENT_SPAN, "as_of": as_of}
                 ).to_arrow_table()
@@ -196,6 +219,16 @@ def load_frame(
     return _assemble(
         as_of, lo_hour, hours, series, hourly, recent, tail, latest, inventory, source_intervals
     )
+
+
+def _rolled_until(con: duckdb.DuckDBPyConnection, lo_hour: int, hi_hour: int) -> datetime:
+    """Start of the first hour not served by rollups: the earliest dirty hour, at most `hi`."""
+    rows = con.execute(DIRTY_SQL).fetchall()
+    dirty = rows[0][0] if rows else None
+    cut_hour = hi_hour
+    if dirty is not None:
+        cut_hour = min(hi_hour, int(ensure_utc(dirty).timestamp()) // HOUR_S)
+    return datetime.fromtimestamp(max(lo_hour, cut_hour) * HOUR_S, UTC)
 
 
 def _col(table: pa.Table, name: str, dtype: type = np.float64) -> np.ndarray:

@@ -11,6 +11,9 @@ import duckdb
 log = logging.getLogger(__name__)
 
 ROLLUPS = {"rollup_5m": "5 minutes", "rollup_1h": "1 hour"}
+# What detectors read per hour besides n/mean/last (detectors/frame.py): the hourly median and
+# the newest sample time, so completed hours are never re-aggregated from raw samples.
+EXTRA = {"rollup_5m": "", "rollup_1h": ", median(value) AS median, max(ts) AS last_ts"}
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,13 @@ def rollup(con: duckdb.DuckDBPyConnection) -> int:
             con.execute(f"DELETE FROM {table} WHERE bucket >= ? AND bucket <= ?", [bucket_lo, hi])
             con.execute(
                 f"""
-                INSERT INTO {table}
+                INSERT INTO {table} BY NAME
                 SELECT time_bucket(INTERVAL '{width}', ts) AS bucket, integration_id, metric,
-                       count(*), avg(value), min(value), max(value), arg_max(value, ts),
-                       any_value(source)
+                       count(*) AS n, avg(value) AS mean, min(value) AS min, max(value) AS max,
+                       arg_max(value, ts) AS last, any_value(source) AS source{EXTRA[table]}
                 FROM samples
-                WHERE ts >= ? AND ts <= ? + INTERVAL '{width}'
+                WHERE ts >= ? AND ts < time_bucket(INTERVAL '{width}', CAST(? AS TIMESTAMPTZ))
+                                       + INTERVAL '{width}'
                 GROUP BY ALL
                 """,
                 [bucket_lo, hi],
