@@ -75,7 +75,23 @@ def run_detectors(frame: DetectionFrame, settings: DetectorSettings, as_of: date
     unique: dict[tuple[str, str, str], Finding] = {}
     for finding in findings:  # one finding per fingerprint: the most severe speaks
         unique.setdefault(finding.key, finding)
-    return Evaluation(as_of, list(unique.values()), len(frame.series), ran, errors, seconds)
+    return Evaluation(
+        as_of, explain_once(list(unique.values())), len(frame.series), ran, errors, seconds
+    )
+
+
+def explain_once(findings: list[Finding]) -> list[Finding]:
+    """Drop a trend finding on a series that also has a level shift.
+
+    A step fitted as a trend reads as nonsense ("rising 2906%/week"); the level shift, with
+    its time and before/after levels, is the explanation a person needs.
+    """
+    stepped = {(f.integration_id, f.metric) for f in findings if f.detector == "level_shift"}
+    return [
+        f
+        for f in findings
+        if not (f.detector == "trend" and (f.integration_id, f.metric) in stepped)
+    ]
 
 
 def evaluate(
