@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import httpx
 
 from alerts.base import ChannelOptions, DeliveryError, HttpChannel, Payload
-from alerts.message import SEVERITY_COLOR, Group, Item, cut, fit, more_line
+from alerts.message import SEVERITY_COLOR, Group, Item, cut, fit, item_links, more_line
 
 CONTENT_LIMIT = 2000
 MAX_EMBEDS = 10
@@ -25,10 +25,6 @@ EMBED_TOTAL = 6000
 class DiscordOptions(ChannelOptions):
     username: str | None = None
     avatar_url: str | None = None
-
-
-def md_link(label: str, url: str) -> str:
-    return f"[{label}]({url.replace(')', '%29')})"
 
 
 def embed_chars(embed: dict[str, Any]) -> int:
@@ -52,11 +48,8 @@ class DiscordChannel(HttpChannel):
     def render(self, group: Group) -> Payload:
         def embed(item: Item) -> dict[str, Any]:
             f = item.finding
-            links = [md_link("Dashboard", item.dashboard_url)]
-            if f.runbook:
-                links.insert(0, md_link("Runbook", f.runbook))
             description = "\n".join(
-                [item.summary_line(group.now), item.status_line(group.now), " · ".join(links)]
+                [item.summary_line(group.now), item.status_line(group.now), item_links(item)]
             )
             return {
                 "title": cut(item.headline(), 256),
@@ -66,7 +59,11 @@ class DiscordChannel(HttpChannel):
                 "fields": [
                     {"name": "Severity", "value": f.severity, "inline": True},
                     {"name": "Owner", "value": cut(item.owner(), 1024), "inline": True},
-                    {"name": "Recovered after" if item.event == "resolve" else "Open for", "value": item.duration(group.now), "inline": True},
+                    {
+                        "name": "Recovered after" if item.event == "resolve" else "Open for",
+                        "value": item.duration(group.now),
+                        "inline": True,
+                    },
                 ],
                 "footer": {"text": cut(f"Seamwatch · {f.detector} · {f.finding_id}", 2048)},
                 "timestamp": f.first_seen.isoformat(),
@@ -91,7 +88,10 @@ class DiscordChannel(HttpChannel):
             return body
 
         def fits(body: dict[str, Any]) -> bool:
-            return len(body["embeds"]) <= MAX_EMBEDS and sum(embed_chars(e) for e in body["embeds"]) <= EMBED_TOTAL
+            return (
+                len(body["embeds"]) <= MAX_EMBEDS
+                and sum(embed_chars(e) for e in body["embeds"]) <= EMBED_TOTAL
+            )
 
         body = fit(group.items, build, fits)
         return Payload(body, group.extra["message_id"], group.title())

@@ -8,15 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from alerts.base import Payload
-from alerts.message import SEVERITY_COLOR, Group, Item, cut, fit, more_line
+from alerts.message import SEVERITY_COLOR, Group, Item, cut, fit, item_links, more_line
 from alerts.slack import SlackalikeChannel
 
 TEXT_LIMIT = 16_383
 MAX_ATTACHMENTS = 100
-
-
-def md_link(label: str, url: str) -> str:
-    return f"[{label}]({url.replace(')', '%29')})"
 
 
 class MattermostChannel(SlackalikeChannel):
@@ -27,11 +23,8 @@ class MattermostChannel(SlackalikeChannel):
     def render(self, group: Group) -> Payload:
         def attachment(item: Item) -> dict[str, Any]:
             f = item.finding
-            links = [md_link("Dashboard", item.dashboard_url)]
-            if f.runbook:
-                links.insert(0, md_link("Runbook", f.runbook))
             text = "\n".join(
-                [item.summary_line(group.now), item.status_line(group.now), " · ".join(links)]
+                [item.summary_line(group.now), item.status_line(group.now), item_links(item)]
             )
             return {
                 "fallback": cut(f"{f.name}: {f.summary}", 500),
@@ -43,7 +36,11 @@ class MattermostChannel(SlackalikeChannel):
                     {"short": True, "title": "Severity", "value": f.severity},
                     {"short": True, "title": "Owner", "value": item.owner()},
                     {"short": True, "title": "Since", "value": item.since()},
-                    {"short": True, "title": "Recovered after" if item.event == "resolve" else "Open for", "value": item.duration(group.now)},
+                    {
+                        "short": True,
+                        "title": "Recovered after" if item.event == "resolve" else "Open for",
+                        "value": item.duration(group.now),
+                    },
                 ],
             }
 
@@ -54,10 +51,20 @@ class MattermostChannel(SlackalikeChannel):
                 text += "\n" + intro
             if left_out:
                 text += "\n" + more_line(left_out)
-            return {"text": cut(text, 4000), "attachments": [attachment(i) for i in items], **self.extras()}
+            return {
+                "text": cut(text, 4000),
+                "attachments": [attachment(i) for i in items],
+                **self.extras(),
+            }
 
         def size(body: dict[str, Any]) -> int:
-            return len(body["text"]) + sum(len(a["text"]) + len(a["title"]) + len(a["fallback"]) for a in body["attachments"])
+            return len(body["text"]) + sum(
+                len(a["text"]) + len(a["title"]) + len(a["fallback"]) for a in body["attachments"]
+            )
 
-        body = fit(group.items, build, lambda b: size(b) <= TEXT_LIMIT and len(b["attachments"]) <= MAX_ATTACHMENTS)
+        body = fit(
+            group.items,
+            build,
+            lambda b: size(b) <= TEXT_LIMIT and len(b["attachments"]) <= MAX_ATTACHMENTS,
+        )
         return Payload(body, group.extra["message_id"], group.title())

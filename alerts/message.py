@@ -20,7 +20,12 @@ from seamwatch.metrics import METRIC_INFO, Metric
 T = TypeVar("T")
 
 SEVERITY_RANK = {"critical": 3, "warning": 2, "info": 1}
-SEVERITY_COLOR = {"critical": "#D32F2F", "warning": "#F9A825", "info": "#1976D2", "resolved": "#2E7D32"}
+SEVERITY_COLOR = {
+    "critical": "#D32F2F",
+    "warning": "#F9A825",
+    "info": "#1976D2",
+    "resolved": "#2E7D32",
+}
 SEVERITY_ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵", "resolved": "✅"}
 EVENT_VERB = {"open": "New", "repeat": "Still open", "resolve": "Resolved", "test": "Test"}
 
@@ -77,7 +82,11 @@ class Item:
 
     def duration(self, now: datetime) -> str:
         """How long it was (or has been) open, e.g. '3h12m'."""
-        end = self.finding.resolved_at if self.event == "resolve" and self.finding.resolved_at else now
+        end = (
+            self.finding.resolved_at
+            if self.event == "resolve" and self.finding.resolved_at
+            else now
+        )
         return format_duration(max(end - self.finding.first_seen, timedelta(0)))
 
     def owner(self) -> str:
@@ -93,7 +102,9 @@ class Item:
     def summary_line(self, now: datetime) -> str:
         """The finding's summary; for a resolve, what recovered and how long it took."""
         if self.event == "resolve":
-            return f"{self.what()} recovered after {self.duration(now)} (was: {self.finding.summary})"
+            return (
+                f"{self.what()} recovered after {self.duration(now)} (was: {self.finding.summary})"
+            )
         return self.finding.summary
 
     def headline(self) -> str:
@@ -127,7 +138,11 @@ class Group:
         """The worst severity in the group ('resolved' for resolve messages)."""
         if self.event == "resolve":
             return "resolved"
-        return max((i.finding.severity for i in self.items), key=lambda s: SEVERITY_RANK.get(s, 0), default="info")
+        return max(
+            (i.finding.severity for i in self.items),
+            key=lambda s: SEVERITY_RANK.get(s, 0),
+            default="info",
+        )
 
     @property
     def owners(self) -> list[str]:
@@ -145,7 +160,9 @@ class Group:
         if self.event == "resolve" and not self.system:
             return f"[RESOLVED] {len(self.items)} findings recovered for {', '.join(self.owners)}"
         if self.system:
-            count = len({i.finding.integration_id for i in self.items} | {n for n, _ in self.also_affected})
+            count = len(
+                {i.finding.integration_id for i in self.items} | {n for n, _ in self.also_affected}
+            )
             what = "recovered on" if self.event == "resolve" else "affected by"
             return f"[{sev}] {verb}: {count} integrations {what} {self.system} (likely cause: {self.system})"
         if len(self.items) == 1:
@@ -173,6 +190,19 @@ def dashboard_url(base_url: str, integration_id: str) -> str:
     return f"{base_url.rstrip('/')}/integration?integration={quote(integration_id, safe='')}"
 
 
+def md_link(label: str, url: str) -> str:
+    """A Markdown link (Teams, Discord, Mattermost); a ')' in the URL would end it early."""
+    return f"[{label}]({url.replace(')', '%29')})"
+
+
+def item_links(item: Item, link: Callable[[str, str], str] = md_link) -> str:
+    """The runbook (when known) and dashboard links of an item, in the channel's link syntax."""
+    links = [link("Dashboard", item.dashboard_url)]
+    if item.finding.runbook:
+        links.insert(0, link("Runbook", item.finding.runbook))
+    return " · ".join(links)
+
+
 def item_text(
     item: Item,
     now: datetime,
@@ -187,11 +217,8 @@ def item_text(
         + escape(f"owner {item.owner()}" + (f" · tier {f.tier}" if f.tier else "")),
         escape(item.summary_line(now)),
         escape(item.status_line(now)),
+        item_links(item, link),
     ]
-    links = [link("Dashboard", item.dashboard_url)]
-    if f.runbook:
-        links.insert(0, link("Runbook", f.runbook))
-    lines.append(" · ".join(links))
     return "\n".join(lines)
 
 
@@ -205,7 +232,9 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
 
 
-def fit(items: Sequence[T], build: Callable[[Sequence[T], int], Any], fits: Callable[[Any], bool]) -> Any:
+def fit(
+    items: Sequence[T], build: Callable[[Sequence[T], int], Any], fits: Callable[[Any], bool]
+) -> Any:
     """The largest prefix of `items` whose rendering fits, built with the count left out.
 
     `build(shown, left_out)` renders; `fits(rendered)` checks the service's limits. Binary search

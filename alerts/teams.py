@@ -9,14 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 from alerts.base import HttpChannel, Payload
-from alerts.message import Group, Item, cut, fit, json_size, more_line
+from alerts.message import Group, Item, cut, fit, item_links, json_size, more_line
 
 SIZE_LIMIT = 28_000
 COLOR = {"critical": "Attention", "warning": "Warning", "info": "Accent", "resolved": "Good"}
-
-
-def md_link(label: str, url: str) -> str:
-    return f"[{label}]({url.replace(')', '%29')})"
 
 
 class TeamsChannel(HttpChannel):
@@ -28,26 +24,41 @@ class TeamsChannel(HttpChannel):
     def render(self, group: Group) -> Payload:
         def item_body(item: Item) -> list[dict[str, Any]]:
             f = item.finding
-            links = [md_link("Dashboard", item.dashboard_url)]
-            if f.runbook:
-                links.insert(0, md_link("Runbook", f.runbook))
             return [
-                {"type": "TextBlock", "text": item.headline(), "weight": "Bolder", "wrap": True, "separator": True,
-                 "color": COLOR.get(item.severity, "Default")},
+                {
+                    "type": "TextBlock",
+                    "text": item.headline(),
+                    "weight": "Bolder",
+                    "wrap": True,
+                    "separator": True,
+                    "color": COLOR.get(item.severity, "Default"),
+                },
                 {"type": "TextBlock", "text": item.summary_line(group.now), "wrap": True},
-                {"type": "FactSet", "facts": [
-                    {"title": "Severity", "value": f.severity},
-                    {"title": "Owner", "value": item.owner()},
-                    {"title": "Since", "value": item.since()},
-                    {"title": "Recovered after" if item.event == "resolve" else "Open for", "value": item.duration(group.now)},
-                ]},
-                {"type": "TextBlock", "text": " · ".join(links), "wrap": True, "isSubtle": True},
+                {
+                    "type": "FactSet",
+                    "facts": [
+                        {"title": "Severity", "value": f.severity},
+                        {"title": "Owner", "value": item.owner()},
+                        {"title": "Since", "value": item.since()},
+                        {
+                            "title": "Recovered after" if item.event == "resolve" else "Open for",
+                            "value": item.duration(group.now),
+                        },
+                    ],
+                },
+                {"type": "TextBlock", "text": item_links(item), "wrap": True, "isSubtle": True},
             ]
 
         def build(items: tuple[Item, ...], left_out: int) -> dict[str, Any]:
             body: list[dict[str, Any]] = [
-                {"type": "TextBlock", "text": group.title(), "weight": "Bolder", "size": "Medium", "wrap": True,
-                 "color": COLOR.get(group.severity, "Default")}
+                {
+                    "type": "TextBlock",
+                    "text": group.title(),
+                    "weight": "Bolder",
+                    "size": "Medium",
+                    "wrap": True,
+                    "color": COLOR.get(group.severity, "Default"),
+                }
             ]
             intro = group.intro()
             if intro:
@@ -55,12 +66,27 @@ class TeamsChannel(HttpChannel):
             for item in items:
                 body.extend(item_body(item))
             if left_out:
-                body.append({"type": "TextBlock", "text": more_line(left_out), "wrap": True, "isSubtle": True})
+                body.append(
+                    {
+                        "type": "TextBlock",
+                        "text": more_line(left_out),
+                        "wrap": True,
+                        "isSubtle": True,
+                    }
+                )
             actions: list[dict[str, Any]] = []
             if len(group.items) == 1 and items:
                 if items[0].finding.runbook:
-                    actions.append({"type": "Action.OpenUrl", "title": "Runbook", "url": items[0].finding.runbook})
-                actions.append({"type": "Action.OpenUrl", "title": "Dashboard", "url": items[0].dashboard_url})
+                    actions.append(
+                        {
+                            "type": "Action.OpenUrl",
+                            "title": "Runbook",
+                            "url": items[0].finding.runbook,
+                        }
+                    )
+                actions.append(
+                    {"type": "Action.OpenUrl", "title": "Dashboard", "url": items[0].dashboard_url}
+                )
             card: dict[str, Any] = {
                 "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
                 "type": "AdaptiveCard",
@@ -73,7 +99,11 @@ class TeamsChannel(HttpChannel):
             return {
                 "type": "message",
                 "attachments": [
-                    {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
+                    {
+                        "contentType": "application/vnd.microsoft.card.adaptive",
+                        "contentUrl": None,
+                        "content": card,
+                    }
                 ],
             }
 
