@@ -14,27 +14,13 @@ from pathlib import Path
 from seamwatch.store import Store
 from seamwatch.timeutil import utcnow
 from tests.app_seed import Finding, seed_demo_story
+from tests.conftest import CONFIG as BASE_CONFIG
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 ENTRY = REPO / "app" / "Home.py"
 
-CONFIG = """
-[store]
-path = "data/seamwatch.duckdb"
-lock_timeout = "3s"
-
-[inventory]
-paths = ["inventory/*.toml"]
-
-[[sources]]
-name = "demo"
-kind = "demo"
-interval = "60s"
-seed = 7
-
-[scheduler]
-metrics_port = 0
-
+# The shared test config, plus the dashboard's own settings.
+CONFIG = BASE_CONFIG + """
 [app]
 timezone = "Europe/Berlin"
 refresh = "30s"

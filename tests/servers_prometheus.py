@@ -7,7 +7,6 @@ linearly (rate = slope), and every histogram puts a fixed share of observations 
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import require_binary
+from tests.conftest import free_port, require_binary
 
 END = 1_795_522_200  # 2026-11-24 12:10:00 UTC, a multiple of 60
 SPAN = 2 * 3600
@@ -57,11 +56,6 @@ def at(epoch: int) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now, on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def openmetrics(

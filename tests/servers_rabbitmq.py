@@ -20,8 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import require_binary
-from tests.servers_prometheus import free_port
+from tests.conftest import free_port, require_binary
 
 AUTH = ("guest", "guest")
 

@@ -6,12 +6,11 @@ import json
 import signal
 import subprocess
 import sys
-import time
 
 import duckdb
 import pandas as pd
 
-from tests.conftest import REPO, run_cli_process
+from tests.conftest import REPO, free_port, run_cli_process, wait_until
 
 
 def test_check_summarises_a_valid_setup(cli):
@@ -179,19 +178,15 @@ def test_run_daemon_collects_and_stops_cleanly_on_sigterm(workspace):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    def recorded_a_run() -> bool:
+        con = duckdb.connect(str(workspace.store_path), read_only=True)
+        try:
+            return con.execute("SELECT count(*) FROM runs").fetchone()[0] > 0
+        finally:
+            con.close()
+
     try:
-        deadline = time.monotonic() + 60
-        seen = False
-        while time.monotonic() < deadline and not seen:
-            time.sleep(0.5)
-            if workspace.store_path.exists():
-                try:
-                    con = duckdb.connect(str(workspace.store_path), read_only=True)
-                    seen = con.execute("SELECT count(*) FROM runs").fetchone()[0] > 0
-                    con.close()
-                except duckdb.Error:
-                    pass
-        assert seen, "the daemon recorded no collection run within 60 s"
+        assert wait_until(recorded_a_run, 60), "the daemon recorded no collection run within 60 s"
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
     finally:
@@ -205,14 +200,6 @@ def test_cli_process_prints_one_line_errors(tmp_path):
     result = run_cli_process("check", "--config", str(tmp_path / "missing.toml"))
     assert result.returncode == 2
     assert result.stderr.strip() == f"seamwatch: {tmp_path / 'missing.toml'}: file not found"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_up_seeds_the_demo_serves_the_dashboard_and_ctrl_c_stops_both(workspace):
@@ -230,16 +217,12 @@ def test_up_seeds_the_demo_serves_the_dashboard_and_ctrl_c_stops_both(workspace)
         stderr=subprocess.STDOUT,
         text=True,
     )
+    def healthy() -> bool:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+            return r.read() == b"ok"
+
     try:
-        deadline, healthy = time.monotonic() + 120, False
-        while time.monotonic() < deadline and not healthy:
-            time.sleep(1)
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                    healthy = r.read() == b"ok"
-            except OSError:
-                pass
-        assert healthy, "the dashboard did not come up within 120 s"
+        assert wait_until(healthy, 120, every=1), "the dashboard did not come up within 120 s"
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
     finally:
