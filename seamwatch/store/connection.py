@@ -25,12 +25,11 @@ _MAX_WAIT = 0.5
 
 
 def is_lock_error(exc: BaseException) -> bool:
-    """True when the file is busy: DuckDB's "Could not set lock on file" (another process holds
-    it), or, inside the daemon, another thread holding it open in the other mode."""
-    text = str(exc).lower()
-    if isinstance(exc, duckdb.IOException) and "lock" in text:
-        return True
-    return "different configuration than existing connections" in text
+    """True for DuckDB's "Could not set lock on file": another process holds the file.
+
+    Threads of this process never conflict this way: `ModeGate` orders them.
+    """
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
 
 
 def open_connection(path: Path, *, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
