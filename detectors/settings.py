@@ -56,18 +56,17 @@ MetricThresholds = dict[Metric, Thresholds]
 class TrendOptions(StrictModel):
     """Mann-Kendall (Hamed-Rao corrected) on the deseasonalised series of the last `window`.
 
-    A young drift is caught earlier by the `early` path: the last `recent` hours sit `recent_z`
-    robust sigmas (autocorrelation-scaled) above the two weeks before, and the last
-    `early_window` rise monotonically (Mann-Kendall, p < 0.05) at the configured rate.
+    A young drift is caught earlier by the `early` path: a matched filter for a ramp that began
+    up to `early_window` ago, in `bucket` means, calibrated on the series' own weeks before
+    (their spread and autocorrelation); it fires at `early_z` sigmas and the configured rate.
     """
 
     window: Duration = timedelta(days=10)
     bucket: Duration = timedelta(hours=4)
     correction: Literal["hamed-rao", "none"] = "hamed-rao"
     early: bool = True
-    recent: Duration = timedelta(days=3)
-    recent_z: float = Field(default=4.0, gt=0)
-    early_window: Duration = timedelta(days=4)
+    early_z: float = Field(default=4.1, gt=0)
+    early_window: Duration = timedelta(days=7)
 
 
 class LevelShiftOptions(StrictModel):

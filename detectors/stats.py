@@ -270,3 +270,90 @@ def signed_rank(
         z = np.where(var > 0, (w_plus - mean) / np.sqrt(var), 0.0)
     z = np.where(n >= 10, z, 0.0)
     return z, 2 * stats.norm.sf(np.abs(z))
+
+
+@dataclass(frozen=True)
+class RampTest:
+    """The best-matching young ramp per row: its z, its age in hours, its slope per hour."""
+
+    z: np.ndarray
+    age: np.ndarray
+    slope: np.ndarray
+
+
+def block_means(x: np.ndarray, width: int) -> np.ndarray:
+    """Means of consecutive `width`-column blocks aligned to the end; NaN under half full."""
+    n, m = x.shape
+    blocks = m // width
+    tail = x[:, m - blocks * width :].reshape(n, blocks, width)
+    count = np.isfinite(tail).sum(axis=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.where(count >= width / 2, np.nanmean(tail, axis=2), np.nan)
+
+
+def ramp_test(
+    residual: np.ndarray, history: int, ages: list[int], width: int = 4, clip: float = 2.5
+) -> RampTest:
+    """A matched filter for a ramp that began `age` hours ago, calibrated on the series' own past.
+
+    `residual` is the deseasonalised log level; its first `history` columns are the reference
+    (no recent change assumed). Hours are clipped at `clip` robust sigmas (spikes and regimes
+    lasting hours weigh no more than a bounded amount), averaged into `width`-hour blocks, and
+    the blocks of the last `age` hours weighted by the ramp's own shape (later blocks more).
+    The variance of that weighted sum comes from the history's blocks: their spread (root mean
+    square) and autocorrelation up to a week, so slow wander and day-long excursions of this
+    very series set its bar; the uncertainty of the reference level is added. The largest z
+    over the candidate ages wins. White noise gives z ~ N(0, 1) per age.
+    """
+    rows, m = residual.shape
+    history = (min(history, m) // width) * width
+    recent = m - history
+    if history < 8 * width or not ages:
+        return RampTest(*(np.full(rows, np.nan) for _ in range(3)))
+    past = residual[:, m - recent - history : m - recent]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = nanmedian(past, axis=1, keepdims=True)
+        scale = np.maximum(robust_scale(past), 1e-3)[:, None]
+        clipped = np.clip(residual, centre - clip * scale, centre + clip * scale)
+        clipped = (
+            clipped - np.nanmean(clipped[:, m - recent - history : m - recent], axis=1)[:, None]
+        )
+        blocks = block_means(clipped, width)
+        n_recent = recent // width
+        past_blocks = blocks[:, : blocks.shape[1] - n_recent]
+        mid = nanmedian(past_blocks, axis=1, keepdims=True)
+        spread = 1.4826 * nanmedian(np.abs(past_blocks - mid), axis=1, keepdims=True)
+        tamed = np.clip(past_blocks, mid - 4 * spread, mid + 4 * spread)
+        sd = np.maximum(np.sqrt(np.nanmean(tamed**2, axis=1)), 1e-3)  # 0.1%: flat series
+    n_past = np.isfinite(tamed).sum(axis=1)
+    lags = max(1, min(168 // width, past_blocks.shape[1] - 1))
+    rho = acf(tamed, lags)
+    rho = np.where(np.abs(rho) > 2 / np.sqrt(np.maximum(n_past, 1))[:, None], rho, 0.0)
+    inflation = np.clip(1 + 2 * rho.sum(axis=1), 1.0, None)
+    best = RampTest(np.full(rows, -np.inf), np.full(rows, np.nan), np.full(rows, np.nan))
+    for age in ages:
+        n = min(age // width, blocks.shape[1])
+        if n < 2:
+            continue
+        segment = blocks[:, -n:]
+        present = np.isfinite(segment)
+        w = np.where(present, (np.arange(1, n + 1) - 0.5) / n, 0.0)
+        total = np.sum(w * np.nan_to_num(segment), axis=1)
+        energy = np.sum(w * w, axis=1)
+        var = energy.copy()
+        for lag in range(1, min(n, rho.shape[1] + 1)):
+            var += 2 * rho[:, lag - 1] * np.sum(w[:, lag:] * w[:, :-lag], axis=1)
+        var = np.maximum(var, 0.25 * energy) * sd**2
+        var += w.sum(axis=1) ** 2 * sd**2 * inflation / np.maximum(n_past, 1)
+        with np.errstate(all="ignore"):
+            z = np.where(present.sum(axis=1) >= n / 2, total / np.sqrt(var), -np.inf)
+            slope = total / np.maximum(energy, 1e-12) / (n * width)  # end height / age
+        better = np.nan_to_num(z, nan=-np.inf) > best.z
+        best = RampTest(
+            np.where(better, z, best.z),
+            np.where(better, n * width, best.age),
+            np.where(better, slope, best.slope),
+        )
+    return RampTest(np.where(np.isfinite(best.z), best.z, np.nan), best.age, best.slope)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 import warnings
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
+from scipy import stats
 
 from detectors.common import (
-    SeriesThresholds,
     label,
     num,
     series_thresholds,
@@ -26,6 +26,7 @@ from detectors.common import (
 from detectors.frame import DetectionFrame
 from detectors.settings import DetectorSettings, TrendOptions
 from detectors.stats import (
+    RampTest,
     TrendTest,
     bucket_median,
     clean,
@@ -33,9 +34,8 @@ from detectors.stats import (
     log_level,
     mann_kendall,
     nanmedian,
-    robust_scale,
+    ramp_test,
     seasonal_slots,
-    variance_inflation,
 )
 from detectors.types import Finding, Severity
 from seamwatch.durations import format_duration
@@ -60,7 +60,8 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
         if mf is None:
             continue
         x = clean(mf.level, metric)
-        residual = deseasonalise(log_level(x, metric), slots)
+        y = log_level(x, metric)
+        residual = deseasonalise(y, slots)
         buckets = bucket_median(residual[:, -window:], width)
         history = bucket_median(residual[:, :-window], width)
         t = np.arange(buckets.shape[1]) * width / WEEK_H
@@ -74,14 +75,21 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
             & (test.p < th.alpha)
         )
         path = np.where(fire, "window", "")
-        if options.early:
-            early, early_test, z = _early(residual, width, options, th, sign)
+        ages = np.full(len(mf.ids), np.nan)
+        z = np.full(len(mf.ids), np.nan)
+        early_span = 0
+        if options.early and frame.hours >= 2 * int(options.early_window.total_seconds() // 3600):
+            ramp, early_span = _early(y, slots, width, options, sign)
+            per_week = sign * ramp.slope * WEEK_H  # log units per week, actual direction
+            early = (np.nan_to_num(ramp.z) >= options.early_z) & (
+                sign * np.expm1(per_week) >= th.trend_per_week
+            )
             late = early & ~fire
-            test = _pick(test, early_test, late)
+            test = _pick(test, _as_trend_test(ramp, per_week), late)
             path = np.where(late, "early", path)
+            ages = np.where(late, ramp.age, np.nan)
+            z = ramp.z
             fire = fire | early
-        else:
-            z = np.full(len(mf.ids), np.nan)
         rate = np.expm1(test.slope)
         if not fire.any():
             continue
@@ -92,7 +100,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
             iid = mf.ids[row]
             slo = slo_for(frame, iid, metric)
             verb = "rising" if rate[row] > 0 else "falling"
-            span = options.window if path[row] == "window" else options.early_window
+            span = options.window if path[row] == "window" else timedelta(hours=float(ages[row]))
             summary = (
                 f"{label(metric)} {value(metric, current[row])} {verb} "
                 f"{abs(rate[row]) * 100:.0f}%/week over the last {format_duration(span)}"
@@ -127,9 +135,13 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                         "correction": options.correction,
                         "threshold_per_week": num(th.trend_per_week[row]),
                         "window": f"last {format_duration(span)}, "
-                        f"{width}h medians of the deseasonalised series",
+                        + (
+                            f"{width}h medians of the deseasonalised series"
+                            if path[row] == "window"
+                            else f"{width}h means against the {early_span // 24}d before"
+                        ),
                         "path": path[row],
-                        "recent_z": num(z[row], 2),
+                        "ramp_z": num(z[row], 2),
                         "slo": slo,
                         "breach": breach,
                     },
@@ -139,51 +151,28 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
 
 
 def _early(
-    residual: np.ndarray, width: int, options: TrendOptions, th: SeriesThresholds, sign: float
-) -> tuple[np.ndarray, TrendTest, np.ndarray]:
-    """A young drift: the recent level well above the weeks before, rising monotonically."""
-    recent = max(width, int(options.recent.total_seconds() // 3600))
-    span = max(4 * width, int(options.early_window.total_seconds() // 3600))
-    base = residual[:, :-recent]
-    rec = residual[:, -recent:]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        centre = nanmedian(base, axis=1)
-        scale = np.maximum(robust_scale(base), 1e-3)
-        inflation = variance_inflation(base, 48)
-        low, high = (centre - 6 * scale)[:, None], (centre + 6 * scale)[:, None]
-        capped = np.clip(rec, low, high)
-        n_rec = np.isfinite(rec).sum(axis=1)
-        n_base = np.isfinite(base).sum(axis=1)
-        se = scale * np.sqrt(inflation * (1 / np.maximum(n_rec, 1) + 1 / np.maximum(n_base, 1)))
-        # How far apart the means of `recent`-hour stretches of the history itself lie: this
-        # scale carries every memory the noise has up to that length (slow wander, regimes).
-        block = np.maximum(robust_scale(_rolling_mean(np.clip(base, low, high), recent)), se)
-        z = (np.nanmean(capped, axis=1) - centre) / block
-    buckets = bucket_median(residual[:, -span:], width)
-    t = np.arange(buckets.shape[1]) * width / WEEK_H
-    test = mann_kendall(buckets, t, correction=options.correction)
-    early = (
-        (n_rec >= recent / 2)
-        & (n_base >= 7 * 24)
-        & (sign * np.nan_to_num(z) >= options.recent_z)
-        & (sign * test.slope > 0)
-        & (sign * np.expm1(test.slope) >= th.trend_per_week)
-        & (test.p < 0.05)
-    )
-    return early, test, z
+    y: np.ndarray, slots: np.ndarray, width: int, options: TrendOptions, sign: float
+) -> tuple[RampTest, int]:
+    """A young ramp: a matched filter over the last week, calibrated on the weeks before it.
+
+    The seasonal profile is fitted on the weeks before the last `early_window`, so a young
+    ramp does not leak into its own baseline. Returns the test (in the bad direction) and the
+    span it looked at in hours.
+    """
+    span = max(2 * width, int(options.early_window.total_seconds() // 3600))
+    history = y.shape[1] - span
+    residual = deseasonalise(y, slots, fit=slice(0, max(history, 0)))
+    ages = sorted({*range(24, min(72, span) + 1, 12), *range(72, span + 1, 24)})
+    return ramp_test(sign * residual, history, ages, width=width), span
 
 
-def _rolling_mean(x: np.ndarray, width: int) -> np.ndarray:
-    """Means of every `width`-column stretch with at least half its values present (else NaN)."""
-    ok = np.isfinite(x)
-    sums = np.concatenate(
-        [np.zeros((x.shape[0], 1)), np.cumsum(np.where(ok, x, 0.0), axis=1)], axis=1
-    )
-    counts = np.concatenate([np.zeros((x.shape[0], 1)), np.cumsum(ok, axis=1)], axis=1)
-    n = counts[:, width:] - counts[:, :-width]
+def _as_trend_test(ramp: RampTest, per_week: np.ndarray) -> TrendTest:
+    """The ramp filter's result in the trend test's shape (slope per week, 95% interval)."""
     with np.errstate(all="ignore"):
-        return np.where(n >= width / 2, (sums[:, width:] - sums[:, :-width]) / n, np.nan)
+        half = 1.96 * np.abs(per_week) / np.maximum(np.abs(ramp.z), 1e-9)
+    nan = np.full_like(per_week, np.nan)
+    p = 2 * stats.norm.sf(np.abs(np.nan_to_num(ramp.z)))
+    return TrendTest(nan, ramp.z, p, per_week, per_week - half, per_week + half, nan, nan)
 
 
 def _pick(a: TrendTest, b: TrendTest, use_b: np.ndarray) -> TrendTest:
