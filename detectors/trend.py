@@ -132,13 +132,13 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                         "p_value": num(test.p[row], 8),
                         "mann_kendall_s": num(test.s[row], 1),
                         "variance_inflation": num(test.inflation[row], 3),
-                        "correction": options.correction,
+                        "correction": options.correction if path[row] == "window" else None,
                         "threshold_per_week": num(th.trend_per_week[row]),
                         "window": f"last {format_duration(span)}, "
                         + (
                             f"{width}h medians of the deseasonalised series"
                             if path[row] == "window"
-                            else f"{width}h means against the {early_span // 24}d before"
+                            else f"{width}h means against the {(frame.hours - early_span) // 24}d before"
                         ),
                         "path": path[row],
                         "ramp_z": num(z[row], 2),
