@@ -16,6 +16,7 @@ import httpx
 
 from alerts.base import ChannelOptions, DeliveryError, HttpChannel, Payload
 from alerts.message import SEVERITY_COLOR, Group, Item, cut, fit, item_links, more_line
+from seamwatch.delivery import retry_after
 
 CONTENT_LIMIT = 2000
 MAX_EMBEDS = 10
@@ -98,8 +99,8 @@ class DiscordChannel(HttpChannel):
 
     def classify(self, response: httpx.Response) -> None:
         if response.status_code == 429:
-            retry = self.retry_after(response)
+            retry = retry_after(response)
             with contextlib.suppress(ValueError, AttributeError, TypeError):
                 retry = float(json.loads(response.text).get("retry_after", retry))
-            raise DeliveryError("HTTP 429: rate limited by Discord", retry_after=retry)
+            raise DeliveryError("HTTP 429: rate limited by Discord", retry_after=retry, status=429)
         super().classify(response)

@@ -17,6 +17,7 @@ from seamwatch.config.base import StrictModel
 from seamwatch.config.sections import TimeZoneName
 from seamwatch.durations import Duration
 from seamwatch.errors import ConfigError, ConfigWarning
+from seamwatch.inventory import Inventory
 
 SEVERITIES = ("critical", "warning", "info")
 GroupField = Literal[
@@ -211,14 +212,12 @@ def _check_references(alerts: AlertSettings, known: set[str], settings: Settings
             )
 
 
-def check_alerts(settings: Settings) -> None:
-    """`seamwatch check` hook: the alerts section and the inventory's chat routes."""
+def check_alerts(settings: Settings, inventory: Inventory) -> None:
+    """`seamwatch check` hook: the alerts section, and the chat routes of the inventory that
+    `check` already loaded (loading it again would read and validate every file twice)."""
     alerts = load_alert_settings(settings)
     if not alerts.channels or alerts.chat_route == "ignore":
         return
-    from seamwatch.inventory import load_inventory
-
-    inventory = load_inventory(settings.inventory.paths, settings.base_dir)
     for integration in inventory:
         route = integration.chat_route
         if route and route not in alerts.channels:

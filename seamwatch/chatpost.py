@@ -1,19 +1,19 @@
 """A tiny spine-level chat poster: one text message to one incoming webhook.
 
-The alerts stage owns chat channels (routing, grouping, retries, silences). Stages that only need
-to announce something, like the weekly report, may not import `alerts`; they post a plain text
-message through here. The URL is a secret: it is never logged or put into an error message.
+The alerts stage owns chat channels (routing, grouping, silences). Stages that only need to
+announce something, like the weekly report, may not import `alerts`; they post a plain text
+message through here, delivered by the same code as alerts (`seamwatch.delivery`). The URL is a
+secret: it is registered for redaction, so no log line or error message shows it.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+from datetime import timedelta
 from typing import Any, Literal
 
-import httpx
-
-from seamwatch.errors import SeamwatchError
+from seamwatch.delivery import DeliveryError, RetryPolicy, classify, deliver, json_bytes, post
+from seamwatch.secrets import register_secret
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +22,12 @@ PostFormat = Literal["slack", "mattermost", "google-chat", "discord", "teams", "
 DISCORD_LIMIT = 2_000
 GOOGLE_CHAT_LIMIT = 4_096
 SLACK_LIMIT = 3_000
-PERMANENT = {400, 401, 403, 404, 410}
+BACKOFF = timedelta(seconds=0.5)
+USER_AGENT = "Seamwatch/1"
 
 
-class ChatPostError(SeamwatchError):
+class ChatPostError(DeliveryError):
     """A chat message could not be delivered; `permanent` when retrying cannot help."""
-
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
 
 
 def link(url: str, text: str, fmt: PostFormat) -> str:
@@ -86,37 +83,30 @@ def post_text(
     attempts: int = 3,
     max_wait: float = 30.0,
 ) -> None:
-    """POST one text message; retry 429/5xx/network errors (honouring Retry-After), else raise."""
-    body = payload(text, fmt)
-    last = "no attempt made"
-    for attempt in range(1, attempts + 1):
-        try:
-            response = httpx.post(url, json=body, timeout=timeout)
-        except httpx.HTTPError as exc:
-            # The exception text can carry the URL, which is a secret: keep only its kind.
-            last = f"network error ({type(exc).__name__})"
-        else:
-            if response.status_code < 300:
-                return
-            last = f"HTTP {response.status_code}"
-            if response.status_code in PERMANENT:
-                raise ChatPostError(
-                    f"the chat webhook refused the message ({last}); check the URL", permanent=True
-                )
-            if attempt < attempts:
-                time.sleep(min(_retry_after(response, attempt), max_wait))
-                continue
-        if attempt < attempts:
-            time.sleep(min(0.5 * 2 ** (attempt - 1), max_wait))
-    log.warning("chat post failed after %d attempts: %s", attempts, last)
+    """POST one text message; retry 429/5xx/network errors (honouring Retry-After), else raise.
+
+    Delivery (classification, backoff with jitter, Retry-After) is `seamwatch.delivery`'s, the
+    same the alerts stage uses; this only says what went wrong in a sentence for the user.
+    """
+    register_secret(url)  # an error or log line quoting it is masked
+    body = json_bytes(payload(text, fmt))
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+    wait = timedelta(seconds=max_wait)
+    policy = RetryPolicy(attempts, backoff=BACKOFF, max_backoff=wait, max_retry_after=wait)
+    outcome = deliver(
+        lambda: classify(post(url, body, headers, timeout)),
+        policy,
+        target="chat webhook",
+        limiter=None,
+    )
+    if outcome.sent:
+        return
+    last = f"HTTP {outcome.status}" if outcome.status is not None else outcome.error
+    if outcome.permanent:
+        raise ChatPostError(
+            f"the chat webhook refused the message ({last}); check the URL", permanent=True
+        )
     raise ChatPostError(f"the chat webhook did not accept the message: {last}")
-
-
-def _retry_after(response: httpx.Response, attempt: int) -> float:
-    try:
-        return max(0.0, float(response.headers.get("retry-after", "")))
-    except ValueError:
-        return 0.5 * 2 ** (attempt - 1)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -58,6 +58,18 @@ backoff = "10ms"
 max_backoff = "50ms"
 """
 
+# One generic webhook channel every finding goes to; `fast` carries FAST plus any [alerts] keys.
+WEBHOOK = """
+[alerts]
+{fast}
+chat_route = "ignore"
+[alerts.channels.hook]
+kind = "webhook"
+url = "{base}/webhook/hook"
+[alerts.default]
+channels = ["hook"]
+"""
+
 
 def configure(workspace: Workspace, alerts: str, *, more_inventory: bool = True) -> Settings:
     """Write config.toml with this [alerts] text, sync the inventory, return the settings."""

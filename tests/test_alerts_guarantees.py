@@ -10,6 +10,7 @@ from datetime import timedelta
 from tests.alerts_support import (
     FAST,
     T0,
+    WEBHOOK,
     add_finding,
     configure,
     minutes,
@@ -20,17 +21,6 @@ from tests.alerts_support import (
 from tests.conftest import REPO
 from tests.servers_alertmanager import alertmanager  # noqa: F401  (fixture)
 from tests.servers_chat import Behaviour, receiver  # noqa: F401  (fixture)
-
-WEBHOOK = """
-[alerts]
-{fast}
-chat_route = "ignore"
-[alerts.channels.hook]
-kind = "webhook"
-url = "{base}/webhook/hook"
-[alerts.default]
-channels = ["hook"]
-"""
 
 
 def notify_process(workspace, now) -> subprocess.Popen:

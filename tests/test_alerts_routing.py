@@ -251,6 +251,30 @@ def test_check_names_bad_alert_config_in_one_line(workspace, cli):
     assert result.code == 0  # a warning: the findings follow the routes instead
 
 
+def test_check_reads_the_inventory_once_and_still_warns_about_a_chat_route(workspace, cli, monkeypatch):
+    import seamwatch.cli.common
+    import seamwatch.inventory
+
+    configure(workspace, """
+        [alerts.channels.finance]
+        kind = "slack"
+        url = "https://hooks.example.com/x"
+        """)
+    loads: list[object] = []
+
+    def counted(real):
+        def load(*args, **kwargs):
+            loads.append(args)
+            return real(*args, **kwargs)
+        return load
+
+    for module in (seamwatch.cli.common, seamwatch.inventory):
+        monkeypatch.setattr(module, "load_inventory", counted(module.load_inventory))
+    result = cli("check")
+    assert "crm-orders-to-erp.chat_route" in result.out and "'payments' names no channel" in result.out
+    assert result.code == 0 and len(loads) == 1
+
+
 def test_notify_dry_run_prints_payloads_and_sends_and_records_nothing(workspace, receiver, cli):  # noqa: F811
     settings = routed(workspace, receiver)
     add_finding(settings, "payments-webhook", first_seen=T0.replace(year=2020))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -67,9 +68,31 @@ def test_permanent_refusal_is_not_retried_and_hides_the_url(httpserver: HTTPServ
     assert len(httpserver.log) == 1
 
 
-def test_unreachable_webhook_fails_after_retries_without_the_url() -> None:
-    with pytest.raises(ChatPostError) as caught:
-        post_text("http://127.0.0.1:9/hooks/secret", "hello", "slack", attempts=2, max_wait=0)
-    assert str(caught.value) == (
-        "the chat webhook did not accept the message: network error (ConnectError)"
+def test_unreachable_webhook_fails_after_retries_without_the_url(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG), pytest.raises(ChatPostError) as caught:
+        post_text("http://127.0.0.1:9/hooks/secret-token", "hello", "slack", attempts=2, max_wait=0)
+    assert str(caught.value).startswith(
+        "the chat webhook did not accept the message: connection failed: ConnectError"
     )
+    assert not caught.value.permanent
+    assert caplog.text.count("attempt") == 2 and "secret-token" not in caplog.text
+
+
+def test_server_errors_are_retried_and_the_last_status_is_reported(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/hook").respond_with_data("down", 503, headers={"Retry-After": "0"})
+    with pytest.raises(ChatPostError) as caught:
+        post_text(httpserver.url_for("/hook"), "hello", "slack", attempts=3, max_wait=0)
+    assert str(caught.value) == "the chat webhook did not accept the message: HTTP 503"
+    assert len(httpserver.log) == 3
+
+
+def test_a_redirect_is_refused_not_followed(httpserver: HTTPServer, caplog: pytest.LogCaptureFixture) -> None:
+    httpserver.expect_request("/hooks/secret-token").respond_with_data(
+        "", 302, headers={"Location": "http://127.0.0.1:9/elsewhere"}
+    )
+    with caplog.at_level(logging.INFO, logger="httpx"), pytest.raises(ChatPostError) as caught:
+        post_text(httpserver.url_for("/hooks/secret-token"), "hello", "slack")
+    assert caught.value.permanent and "(HTTP 302); check the URL" in str(caught.value)
+    assert len(httpserver.log) == 1
+    ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("werkzeug"))
+    assert "HTTP Request: POST" in ours and "secret-token" not in ours  # the test server logs it, we don't

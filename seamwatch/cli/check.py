@@ -61,9 +61,11 @@ def validate(ctx: Context) -> list[ConfigError]:
                         key=f"sources[{index}]",
                     )
                 )
-    for check in SECTION_CHECKS:
+    calls = [(check, (settings,)) for check in SECTION_CHECKS]
+    calls += [(check, (settings, ctx.inventory)) for check in INVENTORY_CHECKS]
+    for check, args in calls:
         try:
-            check(settings)
+            check(*args)
         except ConfigError as exc:
             problems.append(exc)
     return problems
@@ -71,8 +73,12 @@ def validate(ctx: Context) -> list[ConfigError]:
 
 SECTION_CHECKS: list = [  # stages register validators of their own config sections here
     load_detector_settings,
-    check_alerts,
     reports.check,
+]
+# Validators that also hold a section against the inventory: called with (settings, inventory),
+# the inventory `check` loaded once for everything.
+INVENTORY_CHECKS: list = [
+    check_alerts,
 ]
 
 

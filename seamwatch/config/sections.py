@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from seamwatch.config.base import StrictModel
-from seamwatch.durations import Duration
+from seamwatch.durations import Duration, format_duration
 
+MIN_ALERT_HISTORY = timedelta(days=1)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 
 
@@ -50,7 +51,19 @@ class StoreSettings(StrictModel):
     raw_retention: Duration = timedelta(days=42)
     rollup_5m_retention: Duration = timedelta(days=120)
     rollup_1h_retention: Duration = timedelta(days=800)
+    # notifications and alert messages of findings resolved (and told) longer ago than this
+    alert_history_retention: Duration = timedelta(days=90)
     lock_timeout: Duration = timedelta(seconds=20)
+
+    @field_validator("alert_history_retention")
+    @classmethod
+    def _history_outlasts_an_outage(cls, value: timedelta) -> timedelta:
+        if value < MIN_ALERT_HISTORY:
+            raise ValueError(
+                f"{format_duration(value)} is too short (at least 1d): a resolve still owed "
+                "while the notifier was down would be forgotten with its history"
+            )
+        return value
 
     @property
     def spool(self) -> Path:

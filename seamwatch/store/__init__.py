@@ -99,6 +99,7 @@ class Store:
         raw_retention: timedelta = timedelta(days=42),
         rollup_5m_retention: timedelta = timedelta(days=120),
         rollup_1h_retention: timedelta = timedelta(days=800),
+        alert_history_retention: timedelta = timedelta(days=90),
     ) -> None:
         self.path = Path(path).resolve()
         self.spool = Spool(spool_dir or self.path.parent / "spool")
@@ -106,6 +107,7 @@ class Store:
         self.raw_retention = raw_retention
         self.rollup_5m_retention = rollup_5m_retention
         self.rollup_1h_retention = rollup_1h_retention
+        self.alert_history_retention = alert_history_retention
 
     @classmethod
     def from_settings(cls, settings: Any) -> Store:
@@ -118,6 +120,7 @@ class Store:
             raw_retention=s.raw_retention,
             rollup_5m_retention=s.rollup_5m_retention,
             rollup_1h_retention=s.rollup_1h_retention,
+            alert_history_retention=s.alert_history_retention,
         )
 
     # -- connections -------------------------------------------------------------------------
@@ -303,7 +306,7 @@ class Store:
             return rollup(con)
 
     def apply_retention(self, now: datetime) -> Any:
-        """Delete history older than the configured retention windows."""
+        """Delete history (samples, rollups, alert history) older than its retention window."""
         from seamwatch.store.maintenance import apply_retention
 
         with self.write() as con:
@@ -313,6 +316,7 @@ class Store:
                 raw=self.raw_retention,
                 rollup_5m=self.rollup_5m_retention,
                 rollup_1h=self.rollup_1h_retention,
+                alert_history=self.alert_history_retention,
             )
 
     def sample_count(self) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
 
 import duckdb
@@ -16,6 +16,43 @@ ROLLUPS = {"rollup_5m": "5 minutes", "rollup_1h": "1 hour"}
 EXTRA = {"rollup_5m": "", "rollup_1h": ", median(value) AS median, max(ts) AS last_ts"}
 
 
+# Alert history (migrations 020/021) is pruned one finding episode at a time, all its rows at
+# once, so a dedup key is never gone while another row of the episode could make the notifier
+# plan that event again. An episode goes when the finding is not open, resolved before the
+# cutoff, every row of it is older than the cutoff and nothing of it is unfinished (a pending
+# claim is re-sent after its lease, a failed message retried: both are still owed). Without its
+# sent open row a resolved finding is no longer a notify candidate, so nothing is re-announced.
+# A resolve still owed a whole retention after the finding resolved is given up with it.
+PRUNE_NOTIFICATIONS = """
+WITH rows AS (
+    SELECT n.finding_id, greatest(n.created_at, coalesce(n.sent_at, n.created_at)) AS touched,
+           n.status IN ('pending', 'failed') OR coalesce(m.status IN ('pending', 'failed'), FALSE) AS unfinished
+    FROM notifications n LEFT JOIN alert_messages m ON m.message_id = n.message_id
+    WHERE n.finding_id IS NOT NULL
+),
+old AS (
+    SELECT finding_id FROM rows GROUP BY finding_id
+    HAVING max(touched) < $cutoff AND NOT bool_or(unfinished)
+),
+episodes AS (
+    SELECT o.finding_id FROM old o LEFT JOIN findings f ON f.finding_id = o.finding_id
+    WHERE f.finding_id IS NULL OR (f.status <> 'open' AND coalesce(f.resolved_at, f.last_seen) < $cutoff)
+)
+DELETE FROM notifications
+WHERE finding_id IN (SELECT finding_id FROM episodes)
+   OR (finding_id IS NULL AND greatest(created_at, coalesce(sent_at, created_at)) < $cutoff
+       AND status NOT IN ('pending', 'failed'))  -- test messages and report posts: row by row
+"""
+
+# A message goes once no notification row refers to it any more and it is finished and old.
+PRUNE_MESSAGES = """
+DELETE FROM alert_messages
+WHERE greatest(created_at, coalesce(sent_at, created_at)) < $cutoff
+  AND status NOT IN ('pending', 'failed')
+  AND message_id NOT IN (SELECT message_id FROM notifications WHERE message_id IS NOT NULL)
+"""
+
+
 @dataclass(frozen=True)
 class RetentionResult:
     """Rows deleted from each table."""
@@ -23,6 +60,8 @@ class RetentionResult:
     samples: int
     rollup_5m: int
     rollup_1h: int
+    notifications: int = 0
+    alert_messages: int = 0
 
 
 def rollup(con: duckdb.DuckDBPyConnection) -> int:
@@ -74,8 +113,9 @@ def apply_retention(
     raw: timedelta,
     rollup_5m: timedelta,
     rollup_1h: timedelta,
+    alert_history: timedelta = timedelta(days=90),
 ) -> RetentionResult:
-    """Delete raw samples and rollups older than their retention windows."""
+    """Delete raw samples, rollups and alert history older than their retention windows."""
     counts = []
     for table, column, keep in (
         ("samples", "ts", raw),
@@ -89,7 +129,20 @@ def apply_retention(
         counts.append(int(n))
     # runs are small but unbounded; keep them as long as the hourly rollups.
     con.execute("DELETE FROM runs WHERE started_at < ?", [now - rollup_1h])
-    result = RetentionResult(*counts)
-    if any(counts):
+    result = RetentionResult(*counts, *prune_alert_history(con, now - alert_history))
+    if any(astuple(result)):
         log.info("retention removed %s", result)
     return result
+
+
+def prune_alert_history(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> tuple[int, int]:
+    """Delete finished alert history older than `cutoff`; return (notifications, messages)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        rows = con.execute(PRUNE_NOTIFICATIONS, {"cutoff": cutoff}).fetchone()[0]  # type: ignore[index]
+        messages = con.execute(PRUNE_MESSAGES, {"cutoff": cutoff}).fetchone()[0]  # type: ignore[index]
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return int(rows), int(messages)
