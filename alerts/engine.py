@@ -28,7 +28,6 @@ import duckdb
 
 from alerts import build_channels
 from alerts.base import Channel, Outcome, Payload, RetryPolicy, deliver
-from alerts.matching import matches
 from alerts.message import Finding, Group, Item, dashboard_url
 from alerts.queries import (
     CANDIDATE_FINDINGS,
@@ -46,6 +45,7 @@ from alerts.settings import AlertSettings, GroupField, load_alert_settings
 from alerts.silences import Muter, active_silences
 from seamwatch.config import Settings
 from seamwatch.errors import StoreError
+from seamwatch.matching import matches
 from seamwatch.secrets import redact
 from seamwatch.store import Store
 from seamwatch.timeutil import utcnow

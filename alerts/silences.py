@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from alerts.matching import matches, normalise
 from alerts.message import Finding
 from alerts.settings import MATCH_FIELDS, MaintenanceWindow
 from seamwatch.errors import SeamwatchError
+from seamwatch.matching import matches, normalise
 from seamwatch.store import Store
 from seamwatch.timeutil import ensure_utc
 

@@ -65,9 +65,11 @@ def integration_ids() -> list[str]:
     return frame["integration_id"].tolist()
 
 
+# With every field a silence can match on (lifecycle, systems, tags), so `silenced` is exact.
 FINDINGS = """
     SELECT finding_id, integration_id, name, owner, tier, metric, detector, severity, summary,
-           status, first_seen, last_seen, resolved_at, age_seconds, runbook, evidence
+           status, first_seen, last_seen, resolved_at, age_seconds, runbook, evidence,
+           lifecycle, source_system, target_system, tags
     FROM v_findings
     WHERE (CAST(? AS VARCHAR) IS NULL OR integration_id = ?)
       AND (CAST(? AS TIMESTAMPTZ) IS NULL OR status = 'open' OR coalesce(resolved_at, last_seen) >= ?)

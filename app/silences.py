@@ -1,7 +1,8 @@
 """The dashboard's only write: creating (and expiring early) silences in the `silences` table.
 
-A silence mutes notifications of findings whose fields equal every one of its matchers, from
-`starts_at` until `ends_at`. The alerts stage reads the same table.
+A silence mutes notifications of findings whose fields match every one of its matchers, from
+`starts_at` until `ends_at`. The alerts stage reads the same table and judges with the same
+rule (`seamwatch.matching`), so what the dashboard marks silenced is what alerts mute.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import json
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from fnmatch import fnmatchcase
 
 import pandas as pd
 
 from seamwatch.errors import SeamwatchError
+from seamwatch.matching import FindingRecord, matches, normalise
 from seamwatch.store import Store
 from seamwatch.timeutil import ensure_utc
 
@@ -84,16 +85,9 @@ def expire_silence(store: Store, silence_id: str, *, now: datetime) -> None:
         )
 
 
-_ALIASES = {"integration": "integration_id", "team": "owner", "tag": "tags"}
-"""Matcher names the alerts stage also accepts (`seamwatch silence` writes them)."""
-
-
 def matchers_of(value: object) -> dict[str, list[str]]:
-    """A silence's matchers (JSON text or a dict) as field -> accepted values, aliases resolved.
-
-    Mirrors how the alerts stage reads them: a value may be a list, and a value with `*`, `?`
-    or `[` is a shell wildcard.
-    """
+    """A silence's matchers (JSON text or a dict) as field -> accepted values, aliases resolved,
+    as the alerts stage reads them (`seamwatch.matching`); {} when unreadable."""
     if isinstance(value, Mapping):
         data: object = value
     else:
@@ -101,40 +95,18 @@ def matchers_of(value: object) -> dict[str, list[str]]:
             data = json.loads(str(value))
         except (TypeError, ValueError):
             return {}
-    if not isinstance(data, Mapping):
-        return {}
-    out: dict[str, list[str]] = {}
-    for key, accepted in data.items():
-        values = accepted if isinstance(accepted, list | tuple) else [accepted]
-        out[_ALIASES.get(str(key), str(key))] = [str(v) for v in values]
-    return out
-
-
-def _accepts(patterns: list[str], value: object) -> bool:
-    text = (
-        ""
-        if value is None or (not isinstance(value, list | tuple) and pd.isna(value))
-        else str(value)
-    )
-    return any(fnmatchcase(text, p) if any(c in p for c in "*?[") else text == p for p in patterns)
+    return normalise(data) if isinstance(data, Mapping) else {}
 
 
 def silenced_mask(findings: pd.DataFrame, active: pd.DataFrame) -> pd.Series:
-    """Which findings an active silence mutes (every matcher accepts the finding's field).
-
-    A matcher on a field the findings table does not carry (e.g. tags) is not judged here: such
-    a finding is shown as not silenced rather than guessed.
-    """
-    mask = pd.Series(False, index=findings.index)
-    for value in active.get("matchers", pd.Series(dtype=object)):
-        matchers = matchers_of(value)
-        if not matchers or any(key not in findings.columns for key in matchers):
-            continue
-        hit = pd.Series(True, index=findings.index)
-        for key, accepted in matchers.items():
-            hit &= findings[key].map(lambda v, a=accepted: _accepts(a, v))
-        mask |= hit
-    return mask
+    """Which findings (rows of v_findings) an active silence mutes, by the alerts stage's rule:
+    every matcher accepts one of the finding's values for its field (tags: any tag)."""
+    silences = [m for m in map(matchers_of, active.get("matchers", pd.Series(dtype=object))) if m]
+    if not silences or findings.empty:
+        return pd.Series(False, index=findings.index)
+    rows = findings.astype(object).where(findings.notna(), None).to_dict("records")
+    muted = [any(matches(FindingRecord(row), m) for m in silences) for row in rows]
+    return pd.Series(muted, index=findings.index, dtype=bool)
 
 
 def describe(matchers: Mapping[str, object]) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -162,12 +163,12 @@ def _as_text(value: Any) -> str:
 
 
 def csv_download(frame: pd.DataFrame, file_name: str, label: str = "Download CSV") -> None:
-    """A download button with the frame as CSV (lists joined with '; ')."""
+    """A download button with the frame as CSV (lists and arrays, e.g. tags, joined with '; ')."""
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object:
             out[column] = out[column].map(
-                lambda v: "; ".join(map(str, v)) if isinstance(v, list | tuple) else v
+                lambda v: "; ".join(map(str, v)) if isinstance(v, list | tuple | np.ndarray) else v
             )
     st.download_button(
         label,

@@ -33,6 +33,7 @@ from seamwatch.store import Store
 from seamwatch.timeutil import ensure_utc
 
 REVIEW_DUE_AHEAD = timedelta(days=30)
+LAST_INSTANT = timedelta(microseconds=1)  # DuckDB's resolution: the week's end minus this is in it
 
 
 def build_report(
@@ -45,6 +46,7 @@ def build_report(
         "end": week.end,
         "prev_start": week.previous().start,
         "team": team,
+        "as_of": _as_of(week, now),
     }
     with store.read() as con:
         run = _runner(con, params)
@@ -121,6 +123,13 @@ def build_report(
         report.teams = _team_parts(report, known_teams)
     report.notes = _notes(report)
     return report
+
+
+def _as_of(week: Week, now: datetime) -> datetime | None:
+    """The moment whose state a report of `week` shows: the last instant of a week that is over
+    (the week ends before `week.end`, and `health_at` counts what happened at or before its t),
+    None for a week in progress (its state now, as `v_health` says)."""
+    return None if now < week.end else week.end - LAST_INSTANT
 
 
 def _runner(

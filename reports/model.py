@@ -82,7 +82,8 @@ class SloWeek:
 
 @dataclass
 class IntegrationWeek:
-    """One integration in the report: inventory facts, health now and its numbers for the week."""
+    """One integration in the report: inventory facts, its health at the end of the week (now
+    while the week is in progress) and its numbers for the week."""
 
     id: str
     name: str
@@ -281,11 +282,16 @@ class Report:
         return self.generated_at < self.week.end
 
     @property
+    def health_when(self) -> str:
+        """When the health shown held: at the end of the week, or now while it is in progress."""
+        return "now" if self.in_progress else "at the end of the week"
+
+    @property
     def inventoried(self) -> list[IntegrationWeek]:
         return [i for i in self.integrations if i.inventoried]
 
     def by_health(self) -> list[tuple[str, int]]:
-        """Integrations per health now, worst first (only the states that occur)."""
+        """Integrations per health (see `health_when`), worst first (only the states that occur)."""
         counts: dict[str, int] = {}
         for i in self.integrations:
             counts[i.health or "unknown"] = counts.get(i.health or "unknown", 0) + 1

@@ -2,7 +2,8 @@
 
 Parameters (bound, never formatted in): `$start`/`$end` bound the report's week (UTC instants,
 end exclusive), `$prev_start` the week before it (which ends at `$start`), `$team` an owner team
-or NULL for the whole fleet. Every query that looks at two weeks labels rows `this` or `last`.
+or NULL for the whole fleet, `$as_of` the moment whose state the report shows (the last instant
+of a past week; NULL for a week in progress: now). Every query that looks at two weeks labels rows `this` or `last`.
 """
 
 from __future__ import annotations
@@ -111,14 +112,15 @@ GROUP BY 1, 2, 3, 4
 ORDER BY integration_id, metric, week, hour
 """
 
-# The inventory (and ids seen in data but not inventoried) with each one's health now.
+# The inventory (and ids seen in data but not inventoried) with each one's health as of $as_of:
+# the end of a past week, or NULL for now (a week in progress), which is exactly v_health.
 INTEGRATIONS = """
 SELECT
     i.integration_id, i.name, i.owner, i.tier, i.pattern, i.lifecycle, i.sunset,
     i.slo_latency_p95_ms, i.slo_error_rate, i.last_review, i.review_due, i.runbook,
     i.inventoried, h.health, h.reason
 FROM v_integrations i
-LEFT JOIN v_health h USING (integration_id)
+LEFT JOIN health_at(t := $as_of) h USING (integration_id)
 WHERE $team IS NULL OR i.owner = $team
 ORDER BY i.integration_id
 """
@@ -128,18 +130,26 @@ TEAMS = """
 SELECT DISTINCT owner FROM v_integrations WHERE inventoried AND owner IS NOT NULL ORDER BY owner
 """
 
-# Findings that were open at some point of either week. A resolved finding without a resolve
-# time counts as resolved when it was last seen.
+# Findings that were open at some point of either week, as they stood at $as_of (NULL: now): a
+# resolve after the end of a past week was not known then, so the finding is still open in it.
+# A resolved finding without a resolve time counts as resolved when it was last seen.
 FINDINGS = """
+WITH f AS (
+    SELECT *, CASE WHEN status = 'resolved' THEN coalesce(resolved_at, last_seen) END AS resolved
+    FROM v_findings
+    WHERE first_seen < $end AND ($team IS NULL OR owner = $team)
+),
+known AS (
+    SELECT *, CASE WHEN resolved <= coalesce($as_of, resolved) THEN resolved END AS resolved_by
+    FROM f
+)
 SELECT
-    finding_id, integration_id, metric, detector, severity, summary, status,
-    first_seen, last_seen,
-    CASE WHEN status = 'resolved' THEN coalesce(resolved_at, last_seen) END AS resolved_at,
+    finding_id, integration_id, metric, detector, severity, summary,
+    CASE WHEN resolved_by IS NULL THEN 'open' ELSE 'resolved' END AS status,
+    first_seen, last_seen, resolved_by AS resolved_at,
     name, owner, tier, runbook, inventoried
-FROM v_findings
-WHERE first_seen < $end
-  AND (status <> 'resolved' OR coalesce(resolved_at, last_seen) >= $prev_start)
-  AND ($team IS NULL OR owner = $team)
+FROM known
+WHERE resolved_by IS NULL OR resolved_by >= $prev_start
 ORDER BY first_seen
 """
 

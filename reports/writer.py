@@ -153,7 +153,9 @@ def summary_text(report: Report, url: str, fmt: PostFormat) -> str:
         lines.append(e(f"Team {report.team} has no integrations."))
     elif report.integrations:
         health = ", ".join(f"{n} {h}" for h, n in report.by_health())
-        lines.append(e(f"{len(report.integrations)} integrations, health now: {health}."))
+        lines.append(
+            e(f"{len(report.integrations)} integrations, health {report.health_when}: {health}.")
+        )
     c, last = report.counts, report.counts_last
     lines.append(
         e(

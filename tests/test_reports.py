@@ -159,7 +159,7 @@ def test_summary_counts_findings_and_notifications_of_both_weeks(md) -> None:  #
     # the test message is not an alert; failed and undelivered both count as undelivered
     assert "3 sent (last week 2), 2 undelivered (last week 0)" in summary
     assert "17 in the inventory, 1 more seen only in data" in summary
-    assert "Health now: 1 failing, 1 no data, 3 degrading, 2 unmonitored, 11 ok" in summary
+    assert "Health at the end of the week: 1 failing, 1 no data, 3 degrading, 2 unmonitored, 11 ok" in summary
     assert "| tier 1 | 1 | 0 | 2 | 0 | 2 | 5 |" in summary
     assert "| payments | 1 | 0 | 0 | 0 | 2 | 3 |" in summary
 

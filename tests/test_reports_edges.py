@@ -223,7 +223,7 @@ def test_post_sends_summary_with_link_and_records_it(
     text = body["text"]
     assert text.startswith("Weekly review 2026-W47 (16–22 Nov 2026), fleet.")
     assert "<https://seamwatch.example.com/reports/2026-W47.html|Full report>" in text
-    assert "1 integrations, health now: 1 ok." in text
+    assert "1 integrations, health at the end of the week: 1 ok." in text
     with store.read() as con:
         posted = con.execute("SELECT posted_at FROM v_reports WHERE report_id = '2026-W47'").fetchone()
         sent = con.execute(
