@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from seamwatch.durations import format_duration
+from seamwatch.matching import field_values
 from seamwatch.metrics import METRIC_INFO, Metric
 
 T = TypeVar("T")
@@ -57,12 +58,7 @@ class Finding:
 
     def field_values(self, name: str) -> list[str]:
         """The values a route or silence matcher compares for a field name."""
-        if name == "tags":
-            return list(self.tags)
-        if name == "system":
-            return [s for s in (self.source_system, self.target_system) if s]
-        value = getattr(self, name, None)
-        return [] if value is None else [str(value)]
+        return field_values(lambda field: getattr(self, field, None), name)
 
 
 @dataclass(frozen=True)

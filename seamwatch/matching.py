@@ -6,7 +6,7 @@ It lives in the spine so the alerts stage (which routes and mutes findings) and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Protocol
@@ -56,12 +56,19 @@ class FindingRecord:
 
     def field_values(self, name: str) -> list[str]:
         """The row's values for a field name; a field the row does not carry matches nothing."""
-        if name == "system":
-            systems = (self.row.get("source_system"), self.row.get("target_system"))
-            return [str(s) for s in systems if s]
-        value = self.row.get(name)
-        if value is None:
-            return []
-        if name == "tags":
-            return [str(tag) for tag in value]
-        return [str(value)]
+        return field_values(self.row.get, name)
+
+
+def field_values(get: Callable[[str], Any], name: str) -> list[str]:
+    """The values a matcher compares for `name`, read through `get` (None: no value).
+
+    `system` is either end of the integration; `tags` is every tag; anything else one value.
+    """
+    if name == "system":
+        return [str(s) for s in (get("source_system"), get("target_system")) if s]
+    value = get(name)
+    if value is None:
+        return []
+    if name == "tags":
+        return [str(tag) for tag in value]
+    return [str(value)]
