@@ -82,7 +82,11 @@ class Channel:
     @property
     def min_interval(self) -> timedelta:
         """The pause kept between two messages to this channel."""
-        return self.options.min_interval if self.options.min_interval is not None else self.default_min_interval
+        return (
+            self.options.min_interval
+            if self.options.min_interval is not None
+            else self.default_min_interval
+        )
 
     def repeat_interval(self, configured: timedelta) -> timedelta:
         """How often an open finding is re-sent; Alertmanager needs it more often than people do."""

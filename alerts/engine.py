@@ -155,7 +155,9 @@ class Notifier:
         self.sleep = sleep
         self.rng = random.Random(seed)
         self.instance = instance or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
-        longest = max((c.options.timeout for c in self.channels.values()), default=timedelta(seconds=10))
+        longest = max(
+            (c.options.timeout for c in self.channels.values()), default=timedelta(seconds=10)
+        )
         self.lease = self.alerts.effective_lease(longest)
 
     # -- the cycle -------------------------------------------------------------------------
@@ -189,8 +191,12 @@ class Notifier:
         a = self.alerts
         out: dict[str, RouteParams] = {}
 
-        def params(name: str, wait: timedelta | None, repeat: timedelta | None, by: list | None) -> RouteParams:
-            return RouteParams(name, wait or a.group_wait, repeat or a.repeat_interval, tuple(by or a.group_by))
+        def params(
+            name: str, wait: timedelta | None, repeat: timedelta | None, by: list | None
+        ) -> RouteParams:
+            return RouteParams(
+                name, wait or a.group_wait, repeat or a.repeat_interval, tuple(by or a.group_by)
+            )
 
         if a.chat_route != "ignore" and finding.chat_route in self.channels:
             out[finding.chat_route] = params(f"chat_route:{finding.chat_route}", None, None, None)
@@ -199,7 +205,15 @@ class Notifier:
         for index, route in enumerate(a.routes):
             if matches(finding, route.match.as_matchers()):
                 for name in route.channels:
-                    out.setdefault(name, params(route.name or f"routes[{index}]", route.group_wait, route.repeat_interval, route.group_by))
+                    out.setdefault(
+                        name,
+                        params(
+                            route.name or f"routes[{index}]",
+                            route.group_wait,
+                            route.repeat_interval,
+                            route.group_by,
+                        ),
+                    )
                 if not route.continue_:
                     break
         if not out:
@@ -210,7 +224,9 @@ class Notifier:
 
     # -- planning --------------------------------------------------------------------------
 
-    def load(self, now: datetime) -> tuple[list[Finding], dict[tuple[str, str], list[dict[str, Any]]]]:
+    def load(
+        self, now: datetime
+    ) -> tuple[list[Finding], dict[tuple[str, str], list[dict[str, Any]]]]:
         """Candidate findings and the notifications already recorded for them."""
         if not self.store.exists():
             return [], {}
@@ -227,7 +243,9 @@ class Notifier:
                         note = dict(zip(cols, row, strict=True))
                         notes[(note["finding_id"], note["channel"])].append(note)
             except duckdb.CatalogException as exc:
-                raise StoreError(f"the store has no findings/notifications tables yet ({exc}); run `seamwatch check`") from None
+                raise StoreError(
+                    f"the store has no findings/notifications tables yet ({exc}); run `seamwatch check`"
+                ) from None
         return findings, notes
 
     def plan(self, now: datetime) -> Plan:
@@ -242,7 +260,10 @@ class Notifier:
                 muted_by = muter.muted_by(finding)
                 if muted_by:
                     key = f"{event.dedup_key}|silenced|{muted_by}"
-                    if not any(n["dedup_key"] == key for n in notes.get((finding.finding_id, event.channel), [])):
+                    if not any(
+                        n["dedup_key"] == key
+                        for n in notes.get((finding.finding_id, event.channel), [])
+                    ):
                         plan.muted.append(Muted(event, muted_by))
                     continue
                 (opens if event.kind == "open" else others).append(event)
@@ -251,7 +272,11 @@ class Notifier:
         return plan
 
     def due_events(
-        self, finding: Finding, notes: dict[tuple[str, str], list[dict[str, Any]]], now: datetime, plan: Plan
+        self,
+        finding: Finding,
+        notes: dict[tuple[str, str], list[dict[str, Any]]],
+        now: datetime,
+        plan: Plan,
     ) -> Iterable[Event]:
         """The open, repeat or resolve events of one finding that no row has claimed yet."""
         if finding.status == "open":
@@ -278,10 +303,19 @@ class Notifier:
                 finding_id = finding.finding_id
                 rows = notes.get((finding_id, name), [])
                 opened = _row(rows, f"{finding_id}|open|{name}")
-                if opened is None or opened["status"] != "sent" or not self.channels[name].wants("resolve"):
+                if (
+                    opened is None
+                    or opened["status"] != "sent"
+                    or not self.channels[name].wants("resolve")
+                ):
                     continue
                 if _row(rows, f"{finding_id}|resolve|{name}") is None:
-                    params = routed.get(name) or RouteParams("default", self.alerts.group_wait, self.alerts.repeat_interval, tuple(self.alerts.group_by))
+                    params = routed.get(name) or RouteParams(
+                        "default",
+                        self.alerts.group_wait,
+                        self.alerts.repeat_interval,
+                        tuple(self.alerts.group_by),
+                    )
                     yield Event(finding, name, "resolve", 0, params)
 
     def group_opens(self, events: list[Event], now: datetime, plan: Plan) -> list[PlannedMessage]:
@@ -294,7 +328,9 @@ class Notifier:
                 owners[f.integration_id] = f.owner or "no owner"
                 for system in {f.source_system, f.target_system} - {None, ""}:
                     by_system[system].add(f.integration_id)  # type: ignore[index]
-        shared = {s: ids for s, ids in by_system.items() if len(ids) >= self.alerts.shared_system_min}
+        shared = {
+            s: ids for s, ids in by_system.items() if len(ids) >= self.alerts.shared_system_min
+        }
         names = {e.finding.integration_id: e.finding.name for e in events}
 
         def system_of(f: Finding) -> str | None:
@@ -322,7 +358,9 @@ class Notifier:
             if system:
                 here = {m.finding.integration_id for m in members}
                 also = tuple(sorted((names[i], owners[i]) for i in shared[system] - here))
-            messages.append(self.render(channel, "open", key, members, now, system=system, also=also))
+            messages.append(
+                self.render(channel, "open", key, members, now, system=system, also=also)
+            )
         return messages
 
     def group_others(self, events: list[Event], now: datetime) -> list[PlannedMessage]:
@@ -330,7 +368,9 @@ class Notifier:
         buckets: dict[tuple[str, str, str], list[Event]] = defaultdict(list)
         for e in events:
             buckets[(e.channel, e.kind, _group_key(e))].append(e)
-        return [self.render(ch, kind, key, members, now) for (ch, kind, key), members in buckets.items()]
+        return [
+            self.render(ch, kind, key, members, now) for (ch, kind, key), members in buckets.items()
+        ]
 
     def render(
         self,
@@ -345,10 +385,16 @@ class Notifier:
     ) -> PlannedMessage:
         """A group rendered by its channel, with a fresh message id."""
         base = self.settings.app.base_url
-        events = sorted(events, key=lambda e: (-_rank(e.finding.severity), e.finding.name, e.finding.finding_id))
-        items = tuple(Item(e.finding, event, dashboard_url(base, e.finding.integration_id)) for e in events)
+        events = sorted(
+            events, key=lambda e: (-_rank(e.finding.severity), e.finding.name, e.finding.finding_id)
+        )
+        items = tuple(
+            Item(e.finding, event, dashboard_url(base, e.finding.integration_id)) for e in events
+        )
         message_id = uuid.UUID(int=self.rng.getrandbits(128), version=4).hex
-        group = Group(channel, event, key, items, now, system, also, base, {"message_id": message_id})
+        group = Group(
+            channel, event, key, items, now, system, also, base, {"message_id": message_id}
+        )
         return PlannedMessage(channel, group, events, self.channels[channel].render(group))
 
     # -- claims and delivery -------------------------------------------------------------------
@@ -358,15 +404,31 @@ class Notifier:
         if not muted:
             return 0
         with self.store.write() as con:
-            before = con.execute("SELECT count(*) FROM notifications WHERE status = 'silenced'").fetchone()[0]  # type: ignore[index]
+            before = con.execute(
+                "SELECT count(*) FROM notifications WHERE status = 'silenced'"
+            ).fetchone()[0]  # type: ignore[index]
             for m in muted:
                 e = m.event
                 con.execute(
                     INSERT_SILENCED,
-                    [uuid.uuid4().hex, f"{e.dedup_key}|silenced|{m.muted_by}", e.finding.finding_id, e.finding.integration_id,
-                     e.channel, e.kind, "silenced", f"muted by {m.muted_by}", now, None, None, m.muted_by],
+                    [
+                        uuid.uuid4().hex,
+                        f"{e.dedup_key}|silenced|{m.muted_by}",
+                        e.finding.finding_id,
+                        e.finding.integration_id,
+                        e.channel,
+                        e.kind,
+                        "silenced",
+                        f"muted by {m.muted_by}",
+                        now,
+                        None,
+                        None,
+                        m.muted_by,
+                    ],
                 )
-            after = con.execute("SELECT count(*) FROM notifications WHERE status = 'silenced'").fetchone()[0]  # type: ignore[index]
+            after = con.execute(
+                "SELECT count(*) FROM notifications WHERE status = 'silenced'"
+            ).fetchone()[0]  # type: ignore[index]
         return int(after - before)
 
     def claim(self, message: PlannedMessage, now: datetime) -> bool:
@@ -378,19 +440,49 @@ class Notifier:
                 taken = con.execute(EXISTING_KEYS, [keys]).fetchall()
                 if taken:
                     con.execute("ROLLBACK")
-                    log.info("%d event(s) of a message to %s were claimed elsewhere; skipped", len(taken), message.channel)
+                    log.info(
+                        "%d event(s) of a message to %s were claimed elsewhere; skipped",
+                        len(taken),
+                        message.channel,
+                    )
                     return False
                 group = message.group
                 con.execute(
                     INSERT_MESSAGE,
-                    [message.payload.message_id, message.channel, self.channels[message.channel].kind, group.event,
-                     group.key, message.payload.title, len(message.events), json.dumps(message.payload.body),
-                     "pending", now, self.instance, now],
+                    [
+                        message.payload.message_id,
+                        message.channel,
+                        self.channels[message.channel].kind,
+                        group.event,
+                        group.key,
+                        message.payload.title,
+                        len(message.events),
+                        json.dumps(message.payload.body),
+                        "pending",
+                        now,
+                        self.instance,
+                        now,
+                    ],
                 )
                 con.executemany(
                     INSERT_NOTIFICATION,
-                    [[uuid.uuid4().hex, e.dedup_key, e.finding.finding_id, e.finding.integration_id, e.channel,
-                      e.kind, "pending", None, now, None, message.payload.message_id, None] for e in message.events],
+                    [
+                        [
+                            uuid.uuid4().hex,
+                            e.dedup_key,
+                            e.finding.finding_id,
+                            e.finding.integration_id,
+                            e.channel,
+                            e.kind,
+                            "pending",
+                            None,
+                            now,
+                            None,
+                            message.payload.message_id,
+                            None,
+                        ]
+                        for e in message.events
+                    ],
                 )
                 con.execute("COMMIT")
             except duckdb.ConstraintException:
@@ -406,7 +498,9 @@ class Notifier:
 
     def policy(self) -> RetryPolicy:
         a = self.alerts
-        return RetryPolicy(a.attempts_per_cycle, a.backoff, a.max_backoff, a.max_retry_after, self.rng)
+        return RetryPolicy(
+            a.attempts_per_cycle, a.backoff, a.max_backoff, a.max_retry_after, self.rng
+        )
 
     def send_new(self, message: PlannedMessage, now: datetime) -> MessageReport | None:
         """Claim, deliver and record one planned message."""
@@ -414,31 +508,70 @@ class Notifier:
             return None
         channel = self.channels[message.channel]
         outcome = deliver(channel, message.payload, self.policy(), sleep=self.sleep)
-        return self.finish(message.payload.message_id, channel.name, message.group.event, message.payload.title,
-                           len(message.events), outcome, created_at=now, now=now)
+        return self.finish(
+            message.payload.message_id,
+            channel.name,
+            message.group.event,
+            message.payload.title,
+            len(message.events),
+            outcome,
+            created_at=now,
+            now=now,
+        )
 
     def finish(
-        self, message_id: str, channel: str, event: str, title: str, findings: int, outcome: Outcome,
-        *, created_at: datetime, now: datetime,
+        self,
+        message_id: str,
+        channel: str,
+        event: str,
+        title: str,
+        findings: int,
+        outcome: Outcome,
+        *,
+        created_at: datetime,
+        now: datetime,
     ) -> MessageReport:
         """Record a delivery outcome on the message and its notification rows."""
         a = self.alerts
         error = redact(outcome.error) if outcome.error else None
         with self.store.write() as con:
             con.execute("BEGIN TRANSACTION")
-            total = con.execute("SELECT attempts FROM alert_messages WHERE message_id = ?", [message_id]).fetchone()
+            total = con.execute(
+                "SELECT attempts FROM alert_messages WHERE message_id = ?", [message_id]
+            ).fetchone()
             attempts = (total[0] if total else 0) + outcome.attempts
             if outcome.sent:
                 status = "sent"
-            elif outcome.permanent or attempts >= a.max_attempts or now - created_at >= a.give_up_after:
+            elif (
+                outcome.permanent
+                or attempts >= a.max_attempts
+                or now - created_at >= a.give_up_after
+            ):
                 status = "undelivered"
             else:
                 status = "failed"
             nxt = now + min(a.max_backoff * 2, a.interval * 2) if status == "failed" else None
-            con.execute(FINISH_MESSAGE, {"status": status, "attempts": outcome.attempts, "error": error,
-                                         "sent_at": now if outcome.sent else None, "next": nxt, "id": message_id})
-            con.execute(FINISH_NOTIFICATIONS, {"status": status, "attempts": attempts, "error": error,
-                                               "sent_at": now if outcome.sent else None, "id": message_id})
+            con.execute(
+                FINISH_MESSAGE,
+                {
+                    "status": status,
+                    "attempts": outcome.attempts,
+                    "error": error,
+                    "sent_at": now if outcome.sent else None,
+                    "next": nxt,
+                    "id": message_id,
+                },
+            )
+            con.execute(
+                FINISH_NOTIFICATIONS,
+                {
+                    "status": status,
+                    "attempts": attempts,
+                    "error": error,
+                    "sent_at": now if outcome.sent else None,
+                    "id": message_id,
+                },
+            )
             con.execute("COMMIT")
         if status == "undelivered":
             log.error("message to %s undelivered after %d attempt(s): %s", channel, attempts, error)
@@ -458,24 +591,45 @@ class Notifier:
         reports = []
         for message_id in ids:
             with self.store.write() as con:
-                row = con.execute(RECLAIM, {**params, "me": self.instance, "id": message_id}).fetchone()
+                row = con.execute(
+                    RECLAIM, {**params, "me": self.instance, "id": message_id}
+                ).fetchone()
             if row is None:
                 continue  # another instance took it
             channel_name, _kind, title, payload_json, _attempts, created_at = row
             event, findings = self._message_meta(message_id)
             channel = self.channels.get(channel_name)
             if channel is None:
-                outcome = Outcome(False, 0, f"channel {channel_name!r} is no longer configured", permanent=True)
+                outcome = Outcome(
+                    False, 0, f"channel {channel_name!r} is no longer configured", permanent=True
+                )
             else:
-                log.info("re-sending message %s to %s (claimed earlier, not recorded as sent)", message_id, channel_name)
+                log.info(
+                    "re-sending message %s to %s (claimed earlier, not recorded as sent)",
+                    message_id,
+                    channel_name,
+                )
                 payload = Payload(json.loads(payload_json), message_id, title)
                 outcome = deliver(channel, payload, self.policy(), sleep=self.sleep)
-            reports.append(self.finish(message_id, channel_name, event, title, findings, outcome, created_at=created_at, now=now))
+            reports.append(
+                self.finish(
+                    message_id,
+                    channel_name,
+                    event,
+                    title,
+                    findings,
+                    outcome,
+                    created_at=created_at,
+                    now=now,
+                )
+            )
         return reports
 
     def _message_meta(self, message_id: str) -> tuple[str, int]:
         with self.store.read() as con:
-            row = con.execute("SELECT event, findings FROM alert_messages WHERE message_id = ?", [message_id]).fetchone()
+            row = con.execute(
+                "SELECT event, findings FROM alert_messages WHERE message_id = ?", [message_id]
+            ).fetchone()
         return (row[0], int(row[1])) if row else ("open", 0)
 
     # -- test messages -------------------------------------------------------------------------
@@ -485,26 +639,79 @@ class Notifier:
         now = now or utcnow()
         channel = self.channels[name]
         sample = Finding(
-            finding_id="test", fingerprint="test", integration_id="seamwatch-test", name="Seamwatch test",
-            owner="seamwatch", metric="latency_p95_ms", detector="test", severity="info",
-            summary="This is a test message from Seamwatch: the channel works.", status="open",
-            first_seen=now, last_seen=now,
+            finding_id="test",
+            fingerprint="test",
+            integration_id="seamwatch-test",
+            name="Seamwatch test",
+            owner="seamwatch",
+            metric="latency_p95_ms",
+            detector="test",
+            severity="info",
+            summary="This is a test message from Seamwatch: the channel works.",
+            status="open",
+            first_seen=now,
+            last_seen=now,
         )
         message_id = uuid.uuid4().hex
-        group = Group(name, "test", "test", (Item(sample, "test", dashboard_url(self.settings.app.base_url, "seamwatch-test")),),
-                      now, base_url=self.settings.app.base_url, extra={"message_id": message_id})
+        group = Group(
+            name,
+            "test",
+            "test",
+            (Item(sample, "test", dashboard_url(self.settings.app.base_url, "seamwatch-test")),),
+            now,
+            base_url=self.settings.app.base_url,
+            extra={"message_id": message_id},
+        )
         payload = channel.render(group)
         with self.store.write() as con:
-            con.execute(INSERT_MESSAGE, [message_id, name, channel.kind, "test", "test", payload.title, 0,
-                                         json.dumps(payload.body), "pending", now, self.instance, now])
-            con.execute(INSERT_NOTIFICATION, [uuid.uuid4().hex, f"test|{message_id}|{name}", None, None, name, "test",
-                                              "pending", None, now, None, message_id, None])
+            con.execute(
+                INSERT_MESSAGE,
+                [
+                    message_id,
+                    name,
+                    channel.kind,
+                    "test",
+                    "test",
+                    payload.title,
+                    0,
+                    json.dumps(payload.body),
+                    "pending",
+                    now,
+                    self.instance,
+                    now,
+                ],
+            )
+            con.execute(
+                INSERT_NOTIFICATION,
+                [
+                    uuid.uuid4().hex,
+                    f"test|{message_id}|{name}",
+                    None,
+                    None,
+                    name,
+                    "test",
+                    "pending",
+                    None,
+                    now,
+                    None,
+                    message_id,
+                    None,
+                ],
+            )
         outcome = deliver(channel, payload, RetryPolicy(1, rng=self.rng), sleep=self.sleep)
-        report = self.finish(message_id, name, "test", payload.title, 0, outcome, created_at=now, now=now)
+        report = self.finish(
+            message_id, name, "test", payload.title, 0, outcome, created_at=now, now=now
+        )
         if report.status == "failed":  # a test is one attempt; do not retry it in later cycles
             with self.store.write() as con:
-                con.execute("UPDATE alert_messages SET status = 'undelivered' WHERE message_id = ?", [message_id])
-                con.execute("UPDATE notifications SET status = 'undelivered' WHERE message_id = ?", [message_id])
+                con.execute(
+                    "UPDATE alert_messages SET status = 'undelivered' WHERE message_id = ?",
+                    [message_id],
+                )
+                con.execute(
+                    "UPDATE notifications SET status = 'undelivered' WHERE message_id = ?",
+                    [message_id],
+                )
             report = MessageReport(**{**report.__dict__, "status": "undelivered"})
         return report
 
@@ -531,10 +738,24 @@ def _group_key(event: Event) -> str:
 
 def _finding(row: dict[str, Any]) -> Finding:
     return Finding(
-        finding_id=row["finding_id"], fingerprint=row["fingerprint"], integration_id=row["integration_id"],
-        name=row["name"], owner=row["owner"], metric=row["metric"], detector=row["detector"],
-        severity=row["severity"], summary=row["summary"], status=row["status"], first_seen=row["first_seen"],
-        last_seen=row["last_seen"], resolved_at=row["resolved_at"], tier=row["tier"], lifecycle=row["lifecycle"],
-        chat_route=row["chat_route"], runbook=row["runbook"], source_system=row["source_system"],
-        target_system=row["target_system"], tags=tuple(row["tags"] or ()),
+        finding_id=row["finding_id"],
+        fingerprint=row["fingerprint"],
+        integration_id=row["integration_id"],
+        name=row["name"],
+        owner=row["owner"],
+        metric=row["metric"],
+        detector=row["detector"],
+        severity=row["severity"],
+        summary=row["summary"],
+        status=row["status"],
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        resolved_at=row["resolved_at"],
+        tier=row["tier"],
+        lifecycle=row["lifecycle"],
+        chat_route=row["chat_route"],
+        runbook=row["runbook"],
+        source_system=row["source_system"],
+        target_system=row["target_system"],
+        tags=tuple(row["tags"] or ()),
     )

@@ -28,7 +28,9 @@ class GoogleChatChannel(HttpChannel):
 
     def target_url(self, payload: Payload) -> str:
         url = httpx.URL(super().target_url(payload))
-        return str(url.copy_merge_params({"messageReplyOption": "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"}))
+        return str(
+            url.copy_merge_params({"messageReplyOption": "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"})
+        )
 
     def render(self, group: Group) -> Payload:
         def section(item: Item) -> dict[str, Any]:
@@ -40,8 +42,18 @@ class GoogleChatChannel(HttpChannel):
                 "header": cut(item.headline(), 200),
                 "widgets": [
                     {"textParagraph": {"text": cut(item.summary_line(group.now), TEXT_LIMIT)}},
-                    {"decoratedText": {"topLabel": "Severity · Owner", "text": cut(f"{f.severity} · {item.owner()}", TEXT_LIMIT)}},
-                    {"decoratedText": {"topLabel": "Recovered" if item.event == "resolve" else "Since", "text": cut(item.status_line(group.now), TEXT_LIMIT)}},
+                    {
+                        "decoratedText": {
+                            "topLabel": "Severity · Owner",
+                            "text": cut(f"{f.severity} · {item.owner()}", TEXT_LIMIT),
+                        }
+                    },
+                    {
+                        "decoratedText": {
+                            "topLabel": "Recovered" if item.event == "resolve" else "Since",
+                            "text": cut(item.status_line(group.now), TEXT_LIMIT),
+                        }
+                    },
                     {"buttonList": {"buttons": buttons}},
                 ],
             }
@@ -55,13 +67,20 @@ class GoogleChatChannel(HttpChannel):
             if left_out:
                 sections.append({"widgets": [{"textParagraph": {"text": more_line(left_out)}}]})
             single = len(group.items) == 1
-            thread = f"seamwatch-{group.items[0].finding.finding_id}" if single else f"seamwatch-{group.extra['message_id']}"
+            thread = (
+                f"seamwatch-{group.items[0].finding.finding_id}"
+                if single
+                else f"seamwatch-{group.extra['message_id']}"
+            )
             return {
                 "cardsV2": [
                     {
                         "cardId": group.extra["message_id"],
                         "card": {
-                            "header": {"title": cut(group.title(), 200), "subtitle": cut(f"Seamwatch · {group.key}", 200)},
+                            "header": {
+                                "title": cut(group.title(), 200),
+                                "subtitle": cut(f"Seamwatch · {group.key}", 200),
+                            },
                             "sections": sections,
                         },
                     }
@@ -70,7 +89,10 @@ class GoogleChatChannel(HttpChannel):
             }
 
         def fits(body: dict[str, Any]) -> bool:
-            return json_size(body) <= SIZE_LIMIT and len(body["cardsV2"][0]["card"]["sections"]) <= MAX_SECTIONS
+            return (
+                json_size(body) <= SIZE_LIMIT
+                and len(body["cardsV2"][0]["card"]["sections"]) <= MAX_SECTIONS
+            )
 
         body = fit(group.items, build, fits)
         return Payload(body, group.extra["message_id"], group.title())

@@ -33,7 +33,9 @@ FROM notifications
 WHERE finding_id IN (SELECT unnest(CAST(? AS VARCHAR[])))
 """
 
-EXISTING_KEYS = "SELECT dedup_key FROM notifications WHERE dedup_key IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+EXISTING_KEYS = (
+    "SELECT dedup_key FROM notifications WHERE dedup_key IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+)
 
 INSERT_MESSAGE = """
 INSERT INTO alert_messages (message_id, channel, kind, event, group_key, title, findings, payload,

@@ -58,9 +58,13 @@ def parse_matchers(pairs: Sequence[str]) -> dict[str, list[str]]:
         field, sep, value = pair.partition("=")
         field, value = field.strip(), value.strip()
         if not sep or not field or not value:
-            raise SilenceError(f"matcher {pair!r} is not field=value (e.g. integration=crm-orders-to-erp)")
+            raise SilenceError(
+                f"matcher {pair!r} is not field=value (e.g. integration=crm-orders-to-erp)"
+            )
         if field not in SILENCE_FIELDS:
-            raise SilenceError(f"matcher {pair!r}: unknown field {field!r} (known: {', '.join(MATCH_FIELDS)})")
+            raise SilenceError(
+                f"matcher {pair!r}: unknown field {field!r} (known: {', '.join(MATCH_FIELDS)})"
+            )
         out.setdefault(field, []).append(value)
     if not out:
         raise SilenceError("a silence needs at least one matcher (--match field=value)")
@@ -84,7 +88,9 @@ def add_silence(
         raise SilenceError("a silence needs an author (--author)")
     starts_at, ends_at = ensure_utc(starts_at), ensure_utc(ends_at)
     if ends_at <= starts_at:
-        raise SilenceError(f"the silence ends ({ends_at:%Y-%m-%d %H:%M} UTC) before it starts ({starts_at:%Y-%m-%d %H:%M} UTC)")
+        raise SilenceError(
+            f"the silence ends ({ends_at:%Y-%m-%d %H:%M} UTC) before it starts ({starts_at:%Y-%m-%d %H:%M} UTC)"
+        )
     silence = Silence(
         silence_id=uuid.uuid4().hex[:12],
         matchers=normalise(dict(matchers)),
@@ -98,7 +104,15 @@ def add_silence(
         con.execute(
             "INSERT INTO silences (silence_id, matchers, starts_at, ends_at, comment, author, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [silence.silence_id, json.dumps(silence.matchers), starts_at, ends_at, silence.comment, silence.author, now],
+            [
+                silence.silence_id,
+                json.dumps(silence.matchers),
+                starts_at,
+                ends_at,
+                silence.comment,
+                silence.author,
+                now,
+            ],
         )
     return silence
 
@@ -130,13 +144,17 @@ def expire_silence(store: Store, silence_id: str, now: datetime) -> Silence:
             [silence_id],
         ).fetchall()
         if not rows:
-            raise SilenceError(f"no silence with id {silence_id!r} (see `seamwatch silence list --all`)")
+            raise SilenceError(
+                f"no silence with id {silence_id!r} (see `seamwatch silence list --all`)"
+            )
         if len(rows) > 1:
             raise SilenceError(f"{silence_id!r} matches {len(rows)} silences; give more of the id")
         silence = _silence(rows[0])
         if silence.state(now) == "expired":
             raise SilenceError(f"silence {silence.silence_id} has already expired")
-        con.execute("UPDATE silences SET expired_at = ? WHERE silence_id = ?", [now, silence.silence_id])
+        con.execute(
+            "UPDATE silences SET expired_at = ? WHERE silence_id = ?", [now, silence.silence_id]
+        )
     return Silence(**{**silence.__dict__, "expired_at": now})
 
 
@@ -158,7 +176,9 @@ def window_start(window: MaintenanceWindow, now: datetime) -> datetime | None:
 class Muter:
     """Decides whether a finding is muted at `now`, and by what (for the record)."""
 
-    def __init__(self, silences: Sequence[Silence], windows: Sequence[MaintenanceWindow], now: datetime) -> None:
+    def __init__(
+        self, silences: Sequence[Silence], windows: Sequence[MaintenanceWindow], now: datetime
+    ) -> None:
         self.silences = [s for s in silences if s.active(now)]
         self.windows: list[tuple[MaintenanceWindow, datetime]] = []
         for window in windows:

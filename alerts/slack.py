@@ -64,24 +64,62 @@ class SlackChannel(SlackalikeChannel):
 
         def build(items: tuple[Item, ...], left_out: int) -> dict[str, Any]:
             blocks: list[dict[str, Any]] = [
-                {"type": "header", "text": {"type": "plain_text", "text": cut(group.title(), HEADER_LIMIT)}}
+                {
+                    "type": "header",
+                    "text": {"type": "plain_text", "text": cut(group.title(), HEADER_LIMIT)},
+                }
             ]
             intro = group.intro()
             if intro:
-                blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(escape(intro), SECTION_LIMIT)}})
+                blocks.append(
+                    {
+                        "type": "section",
+                        "text": {"type": "mrkdwn", "text": cut(escape(intro), SECTION_LIMIT)},
+                    }
+                )
             for item in items:
                 blocks.append(item_block(item))
             if len(group.items) == 1 and items:
-                buttons = [{"type": "button", "text": {"type": "plain_text", "text": "Dashboard"}, "url": items[0].dashboard_url}]
+                buttons = [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Dashboard"},
+                        "url": items[0].dashboard_url,
+                    }
+                ]
                 if items[0].finding.runbook:
-                    buttons.insert(0, {"type": "button", "text": {"type": "plain_text", "text": "Runbook"}, "url": items[0].finding.runbook})
+                    buttons.insert(
+                        0,
+                        {
+                            "type": "button",
+                            "text": {"type": "plain_text", "text": "Runbook"},
+                            "url": items[0].finding.runbook,
+                        },
+                    )
                 blocks.append({"type": "actions", "elements": buttons})
             if left_out:
-                blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(more_line(left_out))}]})
+                blocks.append(
+                    {
+                        "type": "context",
+                        "elements": [{"type": "mrkdwn", "text": escape(more_line(left_out))}],
+                    }
+                )
             blocks.append(
-                {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(f"Seamwatch · {group.event} · {group.key}")}]}
+                {
+                    "type": "context",
+                    "elements": [
+                        {
+                            "type": "mrkdwn",
+                            "text": escape(f"Seamwatch · {group.event} · {group.key}"),
+                        }
+                    ],
+                }
             )
             return {"text": cut(group.title(), TEXT_LIMIT), "blocks": blocks, **self.extras()}
 
-        body = fit(group.items, build, lambda b: len(b["blocks"]) <= MAX_BLOCKS and json_size(b) < TEXT_LIMIT)
+        body = fit(
+            group.items,
+            build,
+            lambda b: len(b["blocks"]) <= MAX_BLOCKS and json_size(b) < TEXT_LIMIT,
+        )
         return Payload(body, group.extra["message_id"], group.title())

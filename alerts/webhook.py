@@ -66,7 +66,9 @@ class WebhookChannel(HttpChannel):
                     "labels": alert_labels(f),
                     "annotations": alert_annotations(item, group.now),
                     "startsAt": rfc3339(f.first_seen),
-                    "endsAt": rfc3339(f.resolved_at) if resolved and f.resolved_at else "0001-01-01T00:00:00Z",
+                    "endsAt": rfc3339(f.resolved_at)
+                    if resolved and f.resolved_at
+                    else "0001-01-01T00:00:00Z",
                     "generatorURL": item.dashboard_url,
                     "fingerprint": f.fingerprint,
                 }
@@ -100,5 +102,7 @@ class WebhookChannel(HttpChannel):
         headers["Idempotency-Key"] = payload.message_id
         secret = getattr(opts, "secret", None)
         if secret is not None:
-            headers[getattr(opts, "signature_header", SIGNATURE_HEADER)] = sign(reveal(secret), body)
+            headers[getattr(opts, "signature_header", SIGNATURE_HEADER)] = sign(
+                reveal(secret), body
+            )
         return headers

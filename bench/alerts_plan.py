@@ -35,10 +35,13 @@ def workspace(root: Path, integrations: int) -> Path:
         )
     (inv / "fleet.toml").write_text("\n".join(lines))
     channels = "\n".join(
-        f'[alerts.channels.team-{o}]\nkind = "slack"\nurl = "http://127.0.0.1:9/slack/{o}"' for o in range(OWNERS)
+        f'[alerts.channels.team-{o}]\nkind = "slack"\nurl = "http://127.0.0.1:9/slack/{o}"'
+        for o in range(OWNERS)
     )
     config = root / "config.toml"
-    config.write_text(f'[store]\npath = "data/s.duckdb"\n[inventory]\npaths = ["inventory/*.toml"]\n[alerts]\ngroup_wait = "0s"\n{channels}\n')
+    config.write_text(
+        f'[store]\npath = "data/s.duckdb"\n[inventory]\npaths = ["inventory/*.toml"]\n[alerts]\ngroup_wait = "0s"\n{channels}\n'
+    )
     return config
 
 
@@ -64,7 +67,9 @@ def bench(findings: int) -> float:
             start = time.perf_counter()
             plan = notifier.dry_run(T0 + timedelta(hours=1))
             best = min(best, time.perf_counter() - start)
-        print(f"  {findings:>6} open findings -> {len(plan.messages)} messages planned and rendered in {best:.3f}s")
+        print(
+            f"  {findings:>6} open findings -> {len(plan.messages)} messages planned and rendered in {best:.3f}s"
+        )
         return best
 
 

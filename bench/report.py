@@ -58,7 +58,9 @@ def main() -> None:
 
     print(f"baseline GROUP BY scan:     {baseline:6.2f}s")
     print(f"build_report (all queries): {build:6.2f}s  ({build / baseline:.1f}x the baseline scan)")
-    print(f"render Markdown + HTML:     {render:6.2f}s  ({len(md) / 1e3:.0f} kB + {len(html) / 1e3:.0f} kB)")
+    print(
+        f"render Markdown + HTML:     {render:6.2f}s  ({len(md) / 1e3:.0f} kB + {len(html) / 1e3:.0f} kB)"
+    )
 
 
 if __name__ == "__main__":

@@ -132,9 +132,7 @@ def _as_of(week: Week, now: datetime) -> datetime | None:
     return None if now < week.end else week.end - LAST_INSTANT
 
 
-def _runner(
-    con: duckdb.DuckDBPyConnection, params: dict[str, Any]
-) -> Callable[..., pd.DataFrame]:
+def _runner(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> Callable[..., pd.DataFrame]:
     """Run a named query with exactly the parameters it names (DuckDB refuses extra ones)."""
 
     def run(sql: str, **extra: Any) -> pd.DataFrame:
@@ -281,7 +279,12 @@ def _most_changed(integrations: list[IntegrationWeek], top_n: int) -> list[tuple
     ]
     # What got worse matters more to the review than what got better.
     candidates.sort(
-        key=lambda pair: (pair[1].direction != "worse", -pair[1].score, pair[0], pair[1].metric.value)
+        key=lambda pair: (
+            pair[1].direction != "worse",
+            -pair[1].score,
+            pair[0],
+            pair[1].metric.value,
+        )
     )
     return candidates[:top_n]
 
@@ -340,7 +343,9 @@ def _open_at(f: FindingRow, moment: datetime) -> bool:
 def _counts(rows: list[FindingRow], notifications: pd.DataFrame, week: Week, which: str) -> Counts:
     counts = Counts(
         opened=sum(week.start <= f.first_seen < week.end for f in rows),
-        resolved=sum(f.resolved_at is not None and week.start <= f.resolved_at < week.end for f in rows),
+        resolved=sum(
+            f.resolved_at is not None and week.start <= f.resolved_at < week.end for f in rows
+        ),
         open_at_end=sum(_open_at(f, week.end) for f in rows),
     )
     for r in notifications.to_dict("records"):

@@ -55,7 +55,9 @@ def _paths(
     return out
 
 
-def svg_sparkline(values: list[float | None], label: str, width: int = 120, height: int = 24) -> Markup:
+def svg_sparkline(
+    values: list[float | None], label: str, width: int = 120, height: int = 24
+) -> Markup:
     """A tiny line chart of one week, for a table cell."""
     present = _present(values)
     if not present:

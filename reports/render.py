@@ -131,7 +131,7 @@ def ranked(rows: list[IntegrationWeek]) -> list[IntegrationWeek]:
 
 
 def numbers(m: MetricWeek | None) -> str:
-    """"this week (last week)" for one metric."""
+    """ "this week (last week)" for one metric."""
     if m is None:
         return "—"
     return f"{fmt(m.metric, m.this)} ({fmt(m.metric, m.last)})"
@@ -149,7 +149,9 @@ def md_sparkline(values: list[float | None]) -> Markup:
     return Markup(text_sparkline(values))
 
 
-def chart_labels(m: MetricWeek, this: list[float | None], last: list[float | None]) -> tuple[str, str]:
+def chart_labels(
+    m: MetricWeek, this: list[float | None], last: list[float | None]
+) -> tuple[str, str]:
     """The low and high values a chart's axis spans, as text."""
     present = [v for v in this + last if v is not None]
     if not present:

@@ -176,7 +176,9 @@ class RetryPolicy:
         """Seconds before the next attempt: Retry-After if given, else exponential with full jitter."""
         if error.retry_after is not None:
             return min(error.retry_after, self.max_retry_after.total_seconds())
-        cap = min(self.max_backoff.total_seconds(), self.backoff.total_seconds() * 2 ** (attempt - 1))
+        cap = min(
+            self.max_backoff.total_seconds(), self.backoff.total_seconds() * 2 ** (attempt - 1)
+        )
         return self.rng.uniform(cap / 2, cap)
 
 
@@ -228,7 +230,9 @@ def deliver(
         if error.permanent:
             return Outcome(False, attempt, str(error), permanent=True, status=error.status)
         if error.retry_after is not None and limiter is not None:
-            limiter.push_back(target, min(error.retry_after, policy.max_retry_after.total_seconds()))
+            limiter.push_back(
+                target, min(error.retry_after, policy.max_retry_after.total_seconds())
+            )
         if attempt < policy.attempts:
             sleep(policy.delay(attempt, error))
     assert error is not None

@@ -50,9 +50,7 @@ def parse_metric(name: str) -> Metric:
     try:
         return Metric(name)
     except ValueError:
-        raise ValueError(
-            f"unknown metric {name!r} (known: {', '.join(METRIC_NAMES)})"
-        ) from None
+        raise ValueError(f"unknown metric {name!r} (known: {', '.join(METRIC_NAMES)})") from None
 
 
 def format_value(metric: Metric | str, value: float | None) -> str:

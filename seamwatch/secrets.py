@@ -14,7 +14,14 @@ import threading
 from collections.abc import Iterable
 from urllib.parse import quote
 
-__all__ = ["MASK", "RedactingFilter", "install_log_redaction", "redact", "register_secret", "reveal"]
+__all__ = [
+    "MASK",
+    "RedactingFilter",
+    "install_log_redaction",
+    "redact",
+    "register_secret",
+    "reveal",
+]
 
 MASK = "***"
 _MIN_LENGTH = 6  # shorter values would mask ordinary words; no real secret is that short
@@ -52,7 +59,9 @@ def redact(text: object, extra: Iterable[str] = ()) -> str:
     """`text` with every registered (or `extra`) secret and URL credential replaced by ***."""
     result = str(text)
     with _lock:
-        values = sorted({*_secrets, *(e for e in extra if e and len(e) >= _MIN_LENGTH)}, key=len, reverse=True)
+        values = sorted(
+            {*_secrets, *(e for e in extra if e and len(e) >= _MIN_LENGTH)}, key=len, reverse=True
+        )
     for value in values:
         if value in result:
             result = result.replace(value, MASK)

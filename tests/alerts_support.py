@@ -107,12 +107,24 @@ def add_finding(
         con.execute(
             "INSERT INTO findings (finding_id, fingerprint, integration_id, metric, detector, severity,"
             " summary, evidence, status, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, '{}', 'open', ?, ?)",
-            [finding_id, fingerprint, integration_id, metric, detector, severity, summary, first_seen, first_seen],
+            [
+                finding_id,
+                fingerprint,
+                integration_id,
+                metric,
+                detector,
+                severity,
+                summary,
+                first_seen,
+                first_seen,
+            ],
         )
     return finding_id
 
 
-def add_findings(settings: Settings, integration_id: str, count: int, *, summary: str, first_seen: datetime = T0) -> None:
+def add_findings(
+    settings: Settings, integration_id: str, count: int, *, summary: str, first_seen: datetime = T0
+) -> None:
     """Insert `count` open findings on one integration (detectors d000, d001, ...) in one go."""
     with Store.from_settings(settings).write() as con:
         con.execute(
@@ -136,7 +148,9 @@ def resolve(settings: Settings, finding_id: str, at: datetime) -> None:
 def notifications(settings: Settings, where: str = "TRUE") -> list[dict]:
     """Rows of v_notifications as dicts, oldest first."""
     with Store.from_settings(settings).read() as con:
-        cur = con.execute(f"SELECT * FROM v_notifications WHERE {where} ORDER BY created_at, dedup_key")
+        cur = con.execute(
+            f"SELECT * FROM v_notifications WHERE {where} ORDER BY created_at, dedup_key"
+        )
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 

@@ -20,11 +20,14 @@ from tests.conftest import REPO
 ENTRY = REPO / "app" / "Home.py"
 
 # The shared test config, plus the dashboard's own settings.
-CONFIG = BASE_CONFIG + """
+CONFIG = (
+    BASE_CONFIG
+    + """
 [app]
 timezone = "Europe/Berlin"
 refresh = "30s"
 """
+)
 
 
 @dataclass

@@ -15,6 +15,18 @@ from pathlib import Path
 
 import pytest
 
+# Fixtures that start real servers or build stores live in their own modules; registering them
+# here makes them available to every test without importing fixture names into test modules.
+pytest_plugins = [
+    "tests.servers_chat",
+    "tests.servers_alertmanager",
+    "tests.servers_http",
+    "tests.servers_prometheus",
+    "tests.servers_rabbitmq",
+    "tests.collect_helpers",
+    "tests.reports_fixtures",
+]
+
 REPO = Path(__file__).resolve().parents[1]
 
 INVENTORY = """

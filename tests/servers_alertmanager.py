@@ -24,8 +24,6 @@ receivers:
 """
 
 
-
-
 @dataclass
 class Alertmanager:
     url: str
@@ -46,9 +44,15 @@ def alertmanager(tmp_path: Path) -> Iterator[Alertmanager]:
     config.write_text(CONFIG)
     log = (tmp_path / "am.log").open("w")
     process = subprocess.Popen(
-        [binary, f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.path={tmp_path / 'am-data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20

@@ -112,7 +112,11 @@ def validate_slack(body: Any, query: dict) -> list[str]:
                 errors.append(f"blocks[{i}]: context without elements")
         elif kind == "actions":
             for el in block.get("elements", []):
-                if el.get("type") != "button" or el["text"].get("type") != "plain_text" or not el.get("url"):
+                if (
+                    el.get("type") != "button"
+                    or el["text"].get("type") != "plain_text"
+                    or not el.get("url")
+                ):
                     errors.append(f"blocks[{i}]: bad button")
         elif kind != "divider":
             errors.append(f"blocks[{i}]: unknown block type {kind!r}")
@@ -126,7 +130,17 @@ def validate_mattermost(body: Any, query: dict) -> list[str]:
     total = len(body.get("text", ""))
     for i, att in enumerate(body.get("attachments", [])):
         for key in att:
-            if key not in {"fallback", "color", "pretext", "title", "title_link", "text", "fields", "author_name", "footer"}:
+            if key not in {
+                "fallback",
+                "color",
+                "pretext",
+                "title",
+                "title_link",
+                "text",
+                "fields",
+                "author_name",
+                "footer",
+            }:
                 errors.append(f"attachments[{i}]: unknown key {key}")
         for f in att.get("fields", []):
             if set(f) != {"short", "title", "value"} or not isinstance(f["short"], bool):
@@ -149,7 +163,10 @@ def validate_teams(body: Any, query: dict) -> list[str]:
     if len(atts) != 1:
         return ["teams: exactly one attachment expected"]
     att = atts[0]
-    if att.get("contentType") != "application/vnd.microsoft.card.adaptive" or "contentUrl" not in att:
+    if (
+        att.get("contentType") != "application/vnd.microsoft.card.adaptive"
+        or "contentUrl" not in att
+    ):
         errors.append("teams: attachment must be an adaptive card with contentUrl")
     card = att.get("content", {})
     if card.get("type") != "AdaptiveCard" or not card.get("version") or "$schema" not in card:
@@ -165,7 +182,11 @@ def validate_teams(body: Any, query: dict) -> list[str]:
         else:
             errors.append(f"body[{i}]: unexpected element {el.get('type')}")
     for action in card.get("actions", []):
-        if action.get("type") != "Action.OpenUrl" or not action.get("url") or not action.get("title"):
+        if (
+            action.get("type") != "Action.OpenUrl"
+            or not action.get("url")
+            or not action.get("title")
+        ):
             errors.append(f"teams: bad action {action}")
     return errors
 
@@ -244,8 +265,18 @@ def validate_webhook(body: Any, query: dict) -> list[str]:
     errors: list[str] = []
     if not isinstance(body, dict):
         return ["webhook: body must be an object"]
-    expected = {"version": str, "groupKey": str, "truncatedAlerts": int, "status": str, "receiver": str,
-                "groupLabels": dict, "commonLabels": dict, "commonAnnotations": dict, "externalURL": str, "alerts": list}
+    expected = {
+        "version": str,
+        "groupKey": str,
+        "truncatedAlerts": int,
+        "status": str,
+        "receiver": str,
+        "groupLabels": dict,
+        "commonLabels": dict,
+        "commonAnnotations": dict,
+        "externalURL": str,
+        "alerts": list,
+    }
     for key, typ in expected.items():
         if not isinstance(body.get(key), typ):
             errors.append(f"webhook: {key} missing or not {typ.__name__}")
@@ -257,7 +288,9 @@ def validate_webhook(body: Any, query: dict) -> list[str]:
         if a.get("status") not in ("firing", "resolved"):
             errors.append(f"alerts[{i}]: bad status")
         for key in ("labels", "annotations"):
-            if not isinstance(a.get(key), dict) or not all(isinstance(v, str) for v in a[key].values()):
+            if not isinstance(a.get(key), dict) or not all(
+                isinstance(v, str) for v in a[key].values()
+            ):
                 errors.append(f"alerts[{i}].{key} must map to strings")
         for key in ("startsAt", "endsAt"):
             if not RFC3339.match(str(a.get(key))):
@@ -364,7 +397,9 @@ class ChatReceiver:
             if errors:
                 behaviour = Behaviour(400, body="invalid_payload: " + "; ".join(errors))
             else:
-                behaviour = Behaviour(OK_STATUS.get(service, 200), body="" if service == "teams" else "ok")
+                behaviour = Behaviour(
+                    OK_STATUS.get(service, 200), body="" if service == "teams" else "ok"
+                )
         data = behaviour.body.encode()
         try:
             h.send_response(behaviour.status)

@@ -56,8 +56,6 @@ def at(epoch: int) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-
-
 def openmetrics(
     rates: dict[str, tuple[float, float]], start: int, end: int, step: int, *, orphan: bool
 ) -> str:

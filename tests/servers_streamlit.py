@@ -25,8 +25,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-
-
 @contextmanager
 def streamlit_server(config: Path, log: Path) -> Iterator[str]:
     """The dashboard for this config, served headless on 127.0.0.1; yields its base URL."""

@@ -19,12 +19,11 @@ from tests.alerts_support import (
     notifier,
     resolve,
 )
-from tests.servers_chat import receiver  # noqa: F401  (fixture)
 
 KINDS = ["slack", "teams", "discord", "google_chat", "mattermost", "webhook"]
 
 
-def one_channel(workspace, monkeypatch, receiver, kind, extra=""):  # noqa: F811
+def one_channel(workspace, monkeypatch, receiver, kind, extra=""):
     monkeypatch.setenv("HOOK_URL", receiver.url(kind))
     return configure(
         workspace,
@@ -44,7 +43,9 @@ def one_channel(workspace, monkeypatch, receiver, kind, extra=""):  # noqa: F811
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_open_message_has_severity_owner_summary_since_and_links(workspace, monkeypatch, receiver, kind):  # noqa: F811
+def test_open_message_has_severity_owner_summary_since_and_links(
+    workspace, monkeypatch, receiver, kind
+):
     settings = one_channel(workspace, monkeypatch, receiver, kind)
     add_finding(settings, "crm-orders-to-erp", severity="critical")
     result = notifier(settings).run(T0 + minutes(5))
@@ -60,7 +61,9 @@ def test_open_message_has_severity_owner_summary_since_and_links(workspace, monk
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_resolve_message_says_what_recovered_and_how_long_it_took(workspace, monkeypatch, receiver, kind):  # noqa: F811
+def test_resolve_message_says_what_recovered_and_how_long_it_took(
+    workspace, monkeypatch, receiver, kind
+):
     settings = one_channel(workspace, monkeypatch, receiver, kind)
     fid = add_finding(settings, "crm-orders-to-erp")
     n = notifier(settings)
@@ -79,9 +82,12 @@ def test_resolve_message_says_what_recovered_and_how_long_it_took(workspace, mon
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_large_group_is_cut_to_the_service_limits_and_says_how_many_were_left_out(
-    workspace, monkeypatch, receiver, kind  # noqa: F811
+    workspace,
+    monkeypatch,
+    receiver,
+    kind,
 ):
-    extra = 'max_alerts = 50' if kind == "webhook" else ""
+    extra = "max_alerts = 50" if kind == "webhook" else ""
     settings = one_channel(workspace, monkeypatch, receiver, kind, extra)
     long_summary = "error rate drifted from 0.10% to 0.40% over 7 days; " + "x" * 400
     add_findings(settings, "crm-orders-to-erp", 120, summary=long_summary)
@@ -98,7 +104,9 @@ def test_a_large_group_is_cut_to_the_service_limits_and_says_how_many_were_left_
     assert len(rows) == 120 and {r["status"] for r in rows} == {"sent"}
 
 
-def test_webhook_body_is_signed_with_hmac_sha256_and_carries_an_idempotency_key(workspace, monkeypatch, receiver):  # noqa: F811
+def test_webhook_body_is_signed_with_hmac_sha256_and_carries_an_idempotency_key(
+    workspace, monkeypatch, receiver
+):
     monkeypatch.setenv("HOOK_SECRET", "s3cr3t-hmac-key")
     settings = one_channel(workspace, monkeypatch, receiver, "webhook", 'secret = "${HOOK_SECRET}"')
     add_finding(settings, "crm-orders-to-erp")
@@ -112,7 +120,7 @@ def test_webhook_body_is_signed_with_hmac_sha256_and_carries_an_idempotency_key(
     assert got.body["commonLabels"]["severity"] == "warning"
 
 
-def test_google_chat_threads_every_message_about_one_finding(workspace, monkeypatch, receiver):  # noqa: F811
+def test_google_chat_threads_every_message_about_one_finding(workspace, monkeypatch, receiver):
     settings = one_channel(workspace, monkeypatch, receiver, "google_chat")
     fid = add_finding(settings, "crm-orders-to-erp")
     n = notifier(settings)
@@ -121,10 +129,13 @@ def test_google_chat_threads_every_message_about_one_finding(workspace, monkeypa
     n.run(T0 + minutes(31))
     keys = {r.body["thread"]["threadKey"] for r in receiver.for_service("google_chat")}
     assert keys == {f"seamwatch-{fid}"}
-    assert all(r.query["messageReplyOption"] == ["REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"] for r in receiver.received)
+    assert all(
+        r.query["messageReplyOption"] == ["REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"]
+        for r in receiver.received
+    )
 
 
-def test_slack_escapes_markup_in_summaries(workspace, monkeypatch, receiver):  # noqa: F811
+def test_slack_escapes_markup_in_summaries(workspace, monkeypatch, receiver):
     settings = one_channel(workspace, monkeypatch, receiver, "slack")
     add_finding(settings, "crm-orders-to-erp", summary="queue <orders> & retries > 3")
     notifier(settings).run(T0 + minutes(1))
@@ -133,7 +144,7 @@ def test_slack_escapes_markup_in_summaries(workspace, monkeypatch, receiver):  #
     assert "queue &lt;orders&gt; &amp; retries &gt; 3" in got.text()
 
 
-def test_channels_test_sends_and_records_a_test_message(workspace, monkeypatch, receiver, cli):  # noqa: F811
+def test_channels_test_sends_and_records_a_test_message(workspace, monkeypatch, receiver, cli):
     one_channel(workspace, monkeypatch, receiver, "teams")
     result = cli("channels", "test", "team")
     assert result.code == 0 and "sent a test message to team" in result.out

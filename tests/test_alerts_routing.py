@@ -16,7 +16,6 @@ from tests.alerts_support import (
     notifier,
     resolve,
 )
-from tests.servers_chat import receiver  # noqa: F401  (fixture)
 
 ROUTED = """
 [alerts]
@@ -59,11 +58,11 @@ channels = ["platform"]
 """
 
 
-def routed(workspace, receiver, extra="", fast=FAST, top=""):  # noqa: F811
+def routed(workspace, receiver, extra="", fast=FAST, top=""):
     return configure(workspace, ROUTED.format(fast=fast + top, base=receiver.base, extra=extra))
 
 
-def sent_to(receiver, channel):  # noqa: F811
+def sent_to(receiver, channel):
     return [r for r in receiver.received if r.path == f"/webhook/{channel}"]
 
 
@@ -71,21 +70,25 @@ def integrations_in(received) -> list[list[str]]:
     return [sorted(a["labels"]["integration"] for a in r.body["alerts"]) for r in received]
 
 
-def test_chat_route_and_matching_routes_choose_the_channels(workspace, receiver):  # noqa: F811
+def test_chat_route_and_matching_routes_choose_the_channels(workspace, receiver):
     settings = routed(workspace, receiver, top="shared_system_grouping = false")
-    add_finding(settings, "crm-orders-to-erp", severity="critical")  # chat_route payments + oncall (continue)
+    add_finding(
+        settings, "crm-orders-to-erp", severity="critical"
+    )  # chat_route payments + oncall (continue)
     add_finding(settings, "payments-webhook", severity="warning")  # chat_route payments only
     add_finding(settings, "wms-stock-to-erp", detector="dlq")  # tag nightly: first match wins
     add_finding(settings, "hr-people-to-ad")  # owner it -> platform
     notifier(settings).run(T0 + minutes(1))
     assert integrations_in(sent_to(receiver, "oncall")) == [["crm-orders-to-erp"]]
-    assert integrations_in(sent_to(receiver, "payments")) == [["crm-orders-to-erp", "payments-webhook"]]
+    assert integrations_in(sent_to(receiver, "payments")) == [
+        ["crm-orders-to-erp", "payments-webhook"]
+    ]
     assert integrations_in(sent_to(receiver, "nightly")) == [["wms-stock-to-erp"]]
     assert integrations_in(sent_to(receiver, "platform")) == [["hr-people-to-ad"]]
     assert all(r.errors == [] for r in receiver.received)
 
 
-def test_findings_no_route_matches_go_to_the_default_route(workspace, receiver):  # noqa: F811
+def test_findings_no_route_matches_go_to_the_default_route(workspace, receiver):
     settings = routed(workspace, receiver, top='chat_route = "ignore"')
     add_finding(settings, "payments-webhook")
     notifier(settings).run(T0 + minutes(1))
@@ -93,21 +96,29 @@ def test_findings_no_route_matches_go_to_the_default_route(workspace, receiver):
     assert sent_to(receiver, "payments") == []
 
 
-def test_group_wait_collects_findings_into_one_message(workspace, receiver):  # noqa: F811
-    settings = routed(workspace, receiver, fast=FAST.replace('group_wait = "0s"', 'group_wait = "2m"'))
+def test_group_wait_collects_findings_into_one_message(workspace, receiver):
+    settings = routed(
+        workspace, receiver, fast=FAST.replace('group_wait = "0s"', 'group_wait = "2m"')
+    )
     add_finding(settings, "crm-orders-to-erp", first_seen=T0)
     n = notifier(settings)
     early = n.run(T0 + minutes(1))
     assert early.reports == [] and early.waiting == 1 and receiver.received == []
     add_finding(settings, "payments-webhook", first_seen=T0 + minutes(1.5))
     n.run(T0 + minutes(2))
-    assert integrations_in(sent_to(receiver, "payments")) == [["crm-orders-to-erp", "payments-webhook"]]
+    assert integrations_in(sent_to(receiver, "payments")) == [
+        ["crm-orders-to-erp", "payments-webhook"]
+    ]
     assert "2 findings for payments" in sent_to(receiver, "payments")[0].body["title"]
 
 
-def test_findings_on_integrations_sharing_a_system_go_out_as_one_message_naming_it(workspace, receiver):  # noqa: F811
+def test_findings_on_integrations_sharing_a_system_go_out_as_one_message_naming_it(
+    workspace, receiver
+):
     settings = routed(workspace, receiver)
-    workspace.write("config.toml", workspace.config.read_text().replace('continue = true', 'continue = false'))
+    workspace.write(
+        "config.toml", workspace.config.read_text().replace("continue = true", "continue = false")
+    )
     from seamwatch.config import load_settings
 
     settings = load_settings(workspace.config)
@@ -119,9 +130,15 @@ def test_findings_on_integrations_sharing_a_system_go_out_as_one_message_naming_
     payments = sent_to(receiver, "payments")
     assert len(payments) == 2
     system = next(r for r in payments if "SAP ERP" in r.body["title"])
-    assert system.body["title"] == "[WARNING] New: 3 integrations affected by SAP ERP (likely cause: SAP ERP)"
+    assert (
+        system.body["title"]
+        == "[WARNING] New: 3 integrations affected by SAP ERP (likely cause: SAP ERP)"
+    )
     assert system.body["groupLabels"]["system"] == "SAP ERP"
-    assert "Shop invoices to ERP (finance)" in system.body["message"] and "WMS stock to ERP (logistics)" in system.body["message"]
+    assert (
+        "Shop invoices to ERP (finance)" in system.body["message"]
+        and "WMS stock to ERP (logistics)" in system.body["message"]
+    )
     assert "Owners: finance, logistics, payments" in system.body["message"]
     other = next(r for r in payments if r is not system)
     assert integrations_in([other]) == [["payments-webhook"]]
@@ -129,7 +146,7 @@ def test_findings_on_integrations_sharing_a_system_go_out_as_one_message_naming_
     assert "SAP ERP" in sent_to(receiver, "finance")[0].body["title"]
 
 
-def test_an_open_finding_is_repeated_at_the_interval_and_resolved_once(workspace, receiver):  # noqa: F811
+def test_an_open_finding_is_repeated_at_the_interval_and_resolved_once(workspace, receiver):
     settings = routed(workspace, receiver)
     fid = add_finding(settings, "payments-webhook")
     n = notifier(settings)
@@ -148,8 +165,10 @@ def test_an_open_finding_is_repeated_at_the_interval_and_resolved_once(workspace
     assert len(sent_to(receiver, "payments")) == 3
 
 
-def test_a_finding_that_resolves_before_anyone_was_told_sends_nothing(workspace, receiver):  # noqa: F811
-    settings = routed(workspace, receiver, fast=FAST.replace('group_wait = "0s"', 'group_wait = "5m"'))
+def test_a_finding_that_resolves_before_anyone_was_told_sends_nothing(workspace, receiver):
+    settings = routed(
+        workspace, receiver, fast=FAST.replace('group_wait = "0s"', 'group_wait = "5m"')
+    )
     fid = add_finding(settings, "payments-webhook")
     n = notifier(settings)
     n.run(T0 + minutes(1))
@@ -157,10 +176,15 @@ def test_a_finding_that_resolves_before_anyone_was_told_sends_nothing(workspace,
     assert n.run(T0 + minutes(10)).reports == [] and receiver.received == []
 
 
-def test_send_resolved_false_skips_resolve_messages(workspace, receiver):  # noqa: F811
+def test_send_resolved_false_skips_resolve_messages(workspace, receiver):
     settings = routed(workspace, receiver)
-    workspace.write("config.toml", workspace.config.read_text().replace(
-        f'url = "{receiver.base}/webhook/payments"', f'url = "{receiver.base}/webhook/payments"\nsend_resolved = false'))
+    workspace.write(
+        "config.toml",
+        workspace.config.read_text().replace(
+            f'url = "{receiver.base}/webhook/payments"',
+            f'url = "{receiver.base}/webhook/payments"\nsend_resolved = false',
+        ),
+    )
     from seamwatch.config import load_settings
 
     settings = load_settings(workspace.config)
@@ -171,10 +195,26 @@ def test_send_resolved_false_skips_resolve_messages(workspace, receiver):  # noq
     assert n.run(T0 + minutes(21)).reports == []
 
 
-def test_a_silence_mutes_matching_findings_records_them_and_lets_them_through_when_expired(workspace, receiver, cli):  # noqa: F811
+def test_a_silence_mutes_matching_findings_records_them_and_lets_them_through_when_expired(
+    workspace, receiver, cli
+):
     settings = routed(workspace, receiver)
-    added = cli("silence", "add", "--match", "integration=payments-*", "--match", "severity=warning",
-                "--start", "2026-11-20T07:00Z", "--end", "2026-11-20T09:00Z", "--comment", "PSP upgrade", "--author", "ana")
+    added = cli(
+        "silence",
+        "add",
+        "--match",
+        "integration=payments-*",
+        "--match",
+        "severity=warning",
+        "--start",
+        "2026-11-20T07:00Z",
+        "--end",
+        "2026-11-20T09:00Z",
+        "--comment",
+        "PSP upgrade",
+        "--author",
+        "ana",
+    )
     assert added.code == 0, added.err
     silence_id = added.out.split()[1]
     add_finding(settings, "payments-webhook")
@@ -184,7 +224,10 @@ def test_a_silence_mutes_matching_findings_records_them_and_lets_them_through_wh
     assert result.silenced == 1
     assert integrations_in(sent_to(receiver, "payments")) == [["crm-orders-to-erp"]]
     (muted,) = notifications(settings, "status = 'silenced'")
-    assert muted["integration_id"] == "payments-webhook" and muted["silenced_by"] == f"silence:{silence_id}"
+    assert (
+        muted["integration_id"] == "payments-webhook"
+        and muted["silenced_by"] == f"silence:{silence_id}"
+    )
     assert n.run(T0 + minutes(2)).silenced == 0  # recorded once, not every cycle
     listing = cli("silence", "list", "--all")
     assert silence_id in listing.out and "PSP upgrade" in listing.out and "ana" in listing.out
@@ -193,7 +236,7 @@ def test_a_silence_mutes_matching_findings_records_them_and_lets_them_through_wh
     assert integrations_in(sent_to(receiver, "payments"))[-1] == ["payments-webhook"]
 
 
-def test_silence_expire_ends_it_early(workspace, receiver, cli):  # noqa: F811
+def test_silence_expire_ends_it_early(workspace, receiver, cli):
     routed(workspace, receiver)
     added = cli("silence", "add", "-m", "owner=payments", "--duration", "2h", "-c", "deploy")
     silence_id = added.out.split()[1]
@@ -206,18 +249,30 @@ def test_silence_expire_ends_it_early(workspace, receiver, cli):  # noqa: F811
     assert bad.code == 2 and "unknown field 'colour'" in bad.err
 
 
-@pytest.mark.parametrize(("at", "muted"), [(T0.replace(hour=1, minute=59), False), (T0.replace(hour=2, minute=30), True),
-                                           (T0.replace(hour=4, minute=0), False)])
-def test_a_recurring_maintenance_window_mutes_findings_while_it_is_open(workspace, receiver, at, muted):  # noqa: F811
+@pytest.mark.parametrize(
+    ("at", "muted"),
+    [
+        (T0.replace(hour=1, minute=59), False),
+        (T0.replace(hour=2, minute=30), True),
+        (T0.replace(hour=4, minute=0), False),
+    ],
+)
+def test_a_recurring_maintenance_window_mutes_findings_while_it_is_open(
+    workspace, receiver, at, muted
+):
     # 2026-11-20 is a Friday; the window opens Fridays 03:00 Europe/Berlin (02:00 UTC) for 2 hours.
-    settings = routed(workspace, receiver, extra="""
+    settings = routed(
+        workspace,
+        receiver,
+        extra="""
 [[alerts.maintenance]]
 name = "erp-patching"
 cron = "0 3 * * fri"
 duration = "2h"
 timezone = "Europe/Berlin"
 match = { system = "SAP ERP" }
-""")
+""",
+    )
     add_finding(settings, "crm-orders-to-erp", first_seen=at - minutes(5))
     add_finding(settings, "payments-webhook", first_seen=at - minutes(5))
     result = notifier(settings).run(at)
@@ -230,52 +285,74 @@ match = { system = "SAP ERP" }
 
 
 def test_check_names_bad_alert_config_in_one_line(workspace, cli):
-    configure(workspace, """
+    configure(
+        workspace,
+        """
         [alerts.channels.x]
         kind = "slack"
         url = "https://hooks.example.com/x"
         [[alerts.routes]]
         channels = ["nope"]
-        """, more_inventory=False)
+        """,
+        more_inventory=False,
+    )
     result = cli("check")
     assert result.code == 2 and "alerts.routes[0].channels" in result.out and "'nope'" in result.out
-    workspace.write("config.toml", workspace.config.read_text().replace('kind = "slack"', 'kind = "pager"'))
+    workspace.write(
+        "config.toml", workspace.config.read_text().replace('kind = "slack"', 'kind = "pager"')
+    )
     result = cli("check")
     assert "alerts.channels.x.kind" in result.out and "'pager'" in result.out
-    workspace.write("config.toml", workspace.config.read_text().replace('kind = "pager"', 'kind = "slack"\nurll = "x"'))
+    workspace.write(
+        "config.toml",
+        workspace.config.read_text().replace('kind = "pager"', 'kind = "slack"\nurll = "x"'),
+    )
     assert "alerts.channels.x.urll: unknown key" in cli("check").out
-    workspace.write("config.toml", workspace.config.read_text().replace('channels = ["nope"]', 'channels = ["x"]').replace('urll = "x"', ""))
+    workspace.write(
+        "config.toml",
+        workspace.config.read_text()
+        .replace('channels = ["nope"]', 'channels = ["x"]')
+        .replace('urll = "x"', ""),
+    )
     result = cli("check")
     assert "warning: " in result.out and "crm-orders-to-erp.chat_route" in result.out
     assert "'payments' names no channel" in result.out
     assert result.code == 0  # a warning: the findings follow the routes instead
 
 
-def test_check_reads_the_inventory_once_and_still_warns_about_a_chat_route(workspace, cli, monkeypatch):
+def test_check_reads_the_inventory_once_and_still_warns_about_a_chat_route(
+    workspace, cli, monkeypatch
+):
     import seamwatch.cli.common
     import seamwatch.inventory
 
-    configure(workspace, """
+    configure(
+        workspace,
+        """
         [alerts.channels.finance]
         kind = "slack"
         url = "https://hooks.example.com/x"
-        """)
+        """,
+    )
     loads: list[object] = []
 
     def counted(real):
         def load(*args, **kwargs):
             loads.append(args)
             return real(*args, **kwargs)
+
         return load
 
     for module in (seamwatch.cli.common, seamwatch.inventory):
         monkeypatch.setattr(module, "load_inventory", counted(module.load_inventory))
     result = cli("check")
-    assert "crm-orders-to-erp.chat_route" in result.out and "'payments' names no channel" in result.out
+    assert (
+        "crm-orders-to-erp.chat_route" in result.out and "'payments' names no channel" in result.out
+    )
     assert result.code == 0 and len(loads) == 1
 
 
-def test_notify_dry_run_prints_payloads_and_sends_and_records_nothing(workspace, receiver, cli):  # noqa: F811
+def test_notify_dry_run_prints_payloads_and_sends_and_records_nothing(workspace, receiver, cli):
     settings = routed(workspace, receiver)
     add_finding(settings, "payments-webhook", first_seen=T0.replace(year=2020))
     result = cli("notify", "--dry-run")

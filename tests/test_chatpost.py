@@ -27,7 +27,7 @@ def test_text_payload_per_service(httpserver: HTTPServer, fmt: str, expected: di
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     text = escape("a <b> &", fmt) + " " + link("https://x.example/r.html", "Full report", fmt)  # type: ignore[arg-type]
     post_text(httpserver.url_for("/hook"), text, fmt)  # type: ignore[arg-type]
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert json.loads(request.data) == expected
     assert request.headers["Content-Type"] == "application/json"
 
@@ -68,7 +68,9 @@ def test_permanent_refusal_is_not_retried_and_hides_the_url(httpserver: HTTPServ
     assert len(httpserver.log) == 1
 
 
-def test_unreachable_webhook_fails_after_retries_without_the_url(caplog: pytest.LogCaptureFixture) -> None:
+def test_unreachable_webhook_fails_after_retries_without_the_url(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     with caplog.at_level(logging.DEBUG), pytest.raises(ChatPostError) as caught:
         post_text("http://127.0.0.1:9/hooks/secret-token", "hello", "slack", attempts=2, max_wait=0)
     assert str(caught.value).startswith(
@@ -86,7 +88,9 @@ def test_server_errors_are_retried_and_the_last_status_is_reported(httpserver: H
     assert len(httpserver.log) == 3
 
 
-def test_a_redirect_is_refused_not_followed(httpserver: HTTPServer, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_redirect_is_refused_not_followed(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
     httpserver.expect_request("/hooks/secret-token").respond_with_data(
         "", 302, headers={"Location": "http://127.0.0.1:9/elsewhere"}
     )
@@ -95,4 +99,6 @@ def test_a_redirect_is_refused_not_followed(httpserver: HTTPServer, caplog: pyte
     assert caught.value.permanent and "(HTTP 302); check the URL" in str(caught.value)
     assert len(httpserver.log) == 1
     ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("werkzeug"))
-    assert "HTTP Request: POST" in ours and "secret-token" not in ours  # the test server logs it, we don't
+    assert (
+        "HTTP Request: POST" in ours and "secret-token" not in ours
+    )  # the test server logs it, we don't

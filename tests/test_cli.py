@@ -178,6 +178,7 @@ def test_run_daemon_collects_and_stops_cleanly_on_sigterm(workspace):
         stderr=subprocess.STDOUT,
         text=True,
     )
+
     def recorded_a_run() -> bool:
         con = duckdb.connect(str(workspace.store_path), read_only=True)
         try:
@@ -217,6 +218,7 @@ def test_up_seeds_the_demo_serves_the_dashboard_and_ctrl_c_stops_both(workspace)
         stderr=subprocess.STDOUT,
         text=True,
     )
+
     def healthy() -> bool:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
             return r.read() == b"ok"

@@ -1,5 +1,4 @@
 """`seamwatch collect --once [--backfill]`, `seamwatch sources`, and the daemon's own metrics."""
-# ruff: noqa: F811  (pytest fixtures imported from their modules)
 
 from __future__ import annotations
 
@@ -13,8 +12,7 @@ import pytest
 
 from seamwatch.config import load_settings
 from seamwatch.scheduler import build_scheduler
-from tests.servers_http import web  # noqa: F401 (fixtures)
-from tests.servers_prometheus import END, FLEET_QUERIES, free_port, prometheus_server  # noqa: F401
+from tests.servers_prometheus import END, FLEET_QUERIES, free_port
 
 INVENTORY_PATHS = '[inventory]\npaths = ["inventory/*.toml"]\n[store]\npath = "data/seamwatch.duckdb"\nlock_timeout = "3s"\n'
 

@@ -1,5 +1,4 @@
 """The http_json source against real HTTP servers on 127.0.0.1, good, slow, failing and malformed."""
-# ruff: noqa: F811  (pytest fixtures imported from their modules)
 
 from __future__ import annotations
 
@@ -8,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from collectors.runner import run_cycle
-from tests.collect_helpers import inventory, make_source, store, values  # noqa: F401 (fixtures)
-from tests.servers_http import slow, web  # noqa: F401 (fixtures)
+from tests.collect_helpers import make_source, values
+from tests.servers_http import slow
 from tests.servers_prometheus import free_port
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -1,5 +1,4 @@
 """The probe source against real endpoints on 127.0.0.1: up, down, slow and wrong."""
-# ruff: noqa: F811  (pytest fixtures imported from their modules)
 
 from __future__ import annotations
 
@@ -8,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from collectors.runner import run_cycle
-from tests.collect_helpers import inventory, make_source, store, values  # noqa: F401 (fixtures)
-from tests.servers_http import slow, web  # noqa: F401 (fixtures)
+from tests.collect_helpers import make_source, values
+from tests.servers_http import slow
 from tests.servers_prometheus import free_port
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -1,5 +1,4 @@
 """The prometheus source against a real Prometheus loaded with known history."""
-# ruff: noqa: F811  (pytest fixtures imported from their server modules)
 
 from __future__ import annotations
 
@@ -8,16 +7,8 @@ from datetime import timedelta
 import pytest
 
 from collectors.runner import run_backfill, run_cycle
-from tests.collect_helpers import inventory, make_source, store, values  # noqa: F401 (fixtures)
-from tests.servers_prometheus import (
-    END,
-    EXPECTED_MS,
-    FLEET_QUERIES,
-    RATES,
-    at,
-    free_port,
-    prometheus_server,  # noqa: F401
-)
+from tests.collect_helpers import make_source, values
+from tests.servers_prometheus import END, EXPECTED_MS, FLEET_QUERIES, RATES, at, free_port
 
 pytestmark = pytest.mark.server
 

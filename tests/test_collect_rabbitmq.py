@@ -1,5 +1,4 @@
 """The rabbitmq source against a real broker with a dead-letter queue that fills up."""
-# ruff: noqa: F811  (pytest fixtures imported from their modules)
 
 from __future__ import annotations
 
@@ -8,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from collectors.runner import run_cycle
-from tests.collect_helpers import inventory, make_source, store, values  # noqa: F401 (fixtures)
+from tests.collect_helpers import make_source, values
 from tests.servers_prometheus import free_port
-from tests.servers_rabbitmq import AUTH, rabbitmq_server  # noqa: F401 (fixtures)
+from tests.servers_rabbitmq import AUTH
 
 pytestmark = pytest.mark.server
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

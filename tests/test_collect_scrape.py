@@ -1,5 +1,4 @@
 """The scrape source against a live prometheus_client exporter on 127.0.0.1."""
-# ruff: noqa: F811  (pytest fixtures imported from their modules)
 
 from __future__ import annotations
 
@@ -10,8 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from collectors.runner import run_cycle
 from collectors.scrape import bucket_quantile
-from tests.collect_helpers import inventory, make_source, store, values  # noqa: F401 (fixtures)
-from tests.servers_http import web  # noqa: F401 (fixtures)
+from tests.collect_helpers import make_source, values
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

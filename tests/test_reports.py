@@ -14,7 +14,7 @@ import pytest
 
 from reports import Week, build_report, render_html, render_markdown, write_report
 from seamwatch.metrics import format_value
-from tests.reports_fixtures import BERLIN, NOW, W46, W47, DemoWorkspace, demo_fleet  # noqa: F401
+from tests.reports_fixtures import BERLIN, NOW, W46, W47, DemoWorkspace
 
 
 def sections(markdown: str) -> dict[str, str]:
@@ -73,7 +73,7 @@ def failed_share(ws: DemoWorkspace, iid: str, week: tuple[datetime, datetime]) -
 
 
 @pytest.fixture(scope="module")
-def written(demo_fleet: DemoWorkspace):  # noqa: F811
+def written(demo_fleet: DemoWorkspace):
     return write_report(demo_fleet.settings, now=NOW)
 
 
@@ -91,7 +91,8 @@ def test_default_week_is_the_last_complete_one_in_the_configured_zone(written) -
 
 
 def test_reports_go_to_data_reports_next_to_the_store_and_are_recorded(
-    demo_fleet: DemoWorkspace, written  # noqa: F811
+    demo_fleet: DemoWorkspace,
+    written,
 ) -> None:
     assert written.md_path.parent == demo_fleet.root / "data" / "reports"
     with demo_fleet.store.read() as con:
@@ -105,7 +106,8 @@ def test_reports_go_to_data_reports_next_to_the_store_and_are_recorded(
 
 
 def test_degraded_lists_new_findings_worst_first_with_their_numbers(
-    demo_fleet: DemoWorkspace, md  # noqa: F811
+    demo_fleet: DemoWorkspace,
+    md,
 ) -> None:
     degraded = [line for line in md["What degraded"].splitlines() if line.startswith("- ")]
     order = [re.search(r"\(([a-z0-9-]+)", line).group(1) for line in degraded[:5]]  # type: ignore[union-attr]
@@ -117,8 +119,9 @@ def test_degraded_lists_new_findings_worst_first_with_their_numbers(
 
     errors = line_with(md["What degraded"], "payments-webhook")
     assert "**critical**" in errors and "error rate stepped from 0.2% to 1.5%" in errors
-    before, after = failed_share(demo_fleet, "payments-webhook", W46), failed_share(
-        demo_fleet, "payments-webhook", W47
+    before, after = (
+        failed_share(demo_fleet, "payments-webhook", W46),
+        failed_share(demo_fleet, "payments-webhook", W47),
     )
     assert after > 3 * before
     assert (
@@ -140,7 +143,10 @@ def test_degraded_lists_new_findings_worst_first_with_their_numbers(
     thr_last = mean(demo_fleet, "inventory-sync", "throughput", W46)
     thr_this = mean(demo_fleet, "inventory-sync", "throughput", W47)
     assert thr_this < 0.85 * thr_last
-    assert f"throughput {format_value('throughput', thr_last)} → {format_value('throughput', thr_this)}" in halved
+    assert (
+        f"throughput {format_value('throughput', thr_last)} → {format_value('throughput', thr_this)}"
+        in halved
+    )
 
     assert "Still open from earlier weeks" in md["What degraded"]
     assert "fraud-score-api" in line_with(md["What degraded"], "creeping up 4%")
@@ -155,17 +161,24 @@ def test_recovered_lists_resolved_findings_with_how_long_they_lasted(md) -> None
 
 def test_summary_counts_findings_and_notifications_of_both_weeks(md) -> None:  # type: ignore[no-untyped-def]
     summary = md["Summary"]
-    assert "5 opened (last week 1), 1 resolved (last week 0), 6 still open at the end of the week (a week earlier 2)" in summary
+    assert (
+        "5 opened (last week 1), 1 resolved (last week 0), 6 still open at the end of the week (a week earlier 2)"
+        in summary
+    )
     # the test message is not an alert; failed and undelivered both count as undelivered
     assert "3 sent (last week 2), 2 undelivered (last week 0)" in summary
     assert "17 in the inventory, 1 more seen only in data" in summary
-    assert "Health at the end of the week: 1 failing, 1 no data, 3 degrading, 2 unmonitored, 11 ok" in summary
+    assert (
+        "Health at the end of the week: 1 failing, 1 no data, 3 degrading, 2 unmonitored, 11 ok"
+        in summary
+    )
     assert "| tier 1 | 1 | 0 | 2 | 0 | 2 | 5 |" in summary
     assert "| payments | 1 | 0 | 0 | 0 | 2 | 3 |" in summary
 
 
 def test_per_integration_table_shows_this_week_last_week_and_coverage(
-    demo_fleet: DemoWorkspace, md  # noqa: F811
+    demo_fleet: DemoWorkspace,
+    md,
 ) -> None:
     table = md["Per integration"]
     row = line_with(table, "(crm-orders-to-erp)")
@@ -184,7 +197,9 @@ def test_per_integration_table_shows_this_week_last_week_and_coverage(
     )
     assert hours < 168
     assert f"| {hours / 168:.0%} |" in stopped
-    assert f"Reported for only part of the week: pos-sales-stream ({hours / 168:.0%})." in md["_top"]
+    assert (
+        f"Reported for only part of the week: pos-sales-stream ({hours / 168:.0%})." in md["_top"]
+    )
     assert "no data" in stopped
 
     for planned_or_retired in ("(returns-portal-api)", "(legacy-edi-orders)"):
@@ -195,7 +210,8 @@ def test_per_integration_table_shows_this_week_last_week_and_coverage(
 
 
 def test_slo_compliance_shows_share_within_slo_and_error_budget(
-    demo_fleet: DemoWorkspace, md  # noqa: F811
+    demo_fleet: DemoWorkspace,
+    md,
 ) -> None:
     row = line_with(md["SLO compliance"], "(payments-webhook)")
     within = one(
@@ -250,14 +266,19 @@ def test_fleet_report_has_one_section_per_owner_team(md) -> None:  # type: ignor
     assert "prom-main" not in md["Team people"] or "failed" in md["Team people"]
 
 
-def test_team_report_holds_only_that_teams_integrations(demo_fleet: DemoWorkspace) -> None:  # noqa: F811
+def test_team_report_holds_only_that_teams_integrations(demo_fleet: DemoWorkspace) -> None:
     w = write_report(demo_fleet.settings, now=NOW, team="logistics")
     assert w.md_path.name == "2026-W47-logistics.md" and w.html_path.exists()
     text = w.md_path.read_text(encoding="utf-8")
     assert text.startswith("# Weekly review 2026-W47 (16–22 Nov 2026), team logistics")
     for iid in ("shipment-events", "inventory-sync", "carrier-rates-api"):
         assert f"({iid})" in text
-    for other in ("payments-webhook", "crm-orders-to-erp", "partner-shadow-feed", "hr-employee-sync"):
+    for other in (
+        "payments-webhook",
+        "crm-orders-to-erp",
+        "partner-shadow-feed",
+        "hr-employee-sync",
+    ):
         assert other not in text
     assert "## Team " not in text
     with demo_fleet.store.read() as con:
@@ -301,11 +322,10 @@ def test_html_parses_and_has_no_external_references(written) -> None:  # type: i
     assert parser.style.strip()  # the CSS is inline
 
 
-def test_report_for_a_named_week_and_its_week_before(demo_fleet: DemoWorkspace) -> None:  # noqa: F811
+def test_report_for_a_named_week_and_its_week_before(demo_fleet: DemoWorkspace) -> None:
     report = build_report(demo_fleet.store, Week.parse("2026-W46", BERLIN), now=NOW)
     text = render_markdown(report)
     assert "Weekly review 2026-W46 (9–15 Nov 2026)" in text
     # W45 started on 2 Nov 00:00 Berlin, the demo one hour later: a partly covered comparison
     assert "No samples for the week before" not in text
     assert render_html(report).count("<svg") > 0
-

@@ -58,9 +58,7 @@ def samples(ids: list[str], start: datetime, end: datetime) -> pd.DataFrame:
     return table
 
 
-def test_hostile_names_and_summaries_are_escaped_in_both_formats(
-    workspace: Workspace, cli
-) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_names_and_summaries_are_escaped_in_both_formats(workspace: Workspace, cli) -> None:  # type: ignore[no-untyped-def]
     store = prepare(workspace, 'timezone = "Europe/Berlin"', HOSTILE_INVENTORY)
     week = Week.parse("2026-W47", BERLIN)
     data = samples(["crm-orders-to-erp"], week.previous().start, week.end)
@@ -123,7 +121,10 @@ def test_team_without_integrations_gets_a_plain_report(workspace: Workspace, cli
     result = cli("report", "--week", "2026-W47", "--team", "Data & BI")
     assert result.code == 0, result.err
     md = (workspace.root / "data/reports/2026-W47-data-bi.md").read_text(encoding="utf-8")
-    assert "Team Data &amp; BI owns no integrations in the inventory (teams with integrations: payments)." in md
+    assert (
+        "Team Data &amp; BI owns no integrations in the inventory (teams with integrations: payments)."
+        in md
+    )
     assert "Team Data &amp; BI has no integrations: nothing to review." in md
     assert "crm-orders-to-erp" not in md
 
@@ -136,7 +137,10 @@ def test_out_dir_and_invalid_week_on_the_command_line(workspace: Workspace, cli,
     bad = cli("report", "--week", "week 47")
     assert bad.code == 2
     assert bad.err == "seamwatch: --week 'week 47' is not an ISO week (write e.g. 2026-W47)\n"
-    assert cli("report", "--week", "2027-W53").err == "seamwatch: --week '2027-W53': 2027 has no ISO week 53\n"
+    assert (
+        cli("report", "--week", "2027-W53").err
+        == "seamwatch: --week '2027-W53': 2027 has no ISO week 53\n"
+    )
     assert cli("report", "--week", "2031-W02").err == (
         "seamwatch: week 2031-W02 has not started yet (it starts Mon 06 Jan 2031 00:00 UTC)\n"
     )
@@ -149,8 +153,12 @@ def test_weeks_follow_local_midnight_across_daylight_saving() -> None:
     autumn = Week.parse("2026-W43", BERLIN)  # 25 Oct 2026: clocks go back
     assert autumn.hours == 169
     assert Week.parse("2027-W12", BERLIN).hours == 167  # 28 Mar 2027: clocks go forward
-    assert Week.last_complete(datetime(2026, 11, 22, 23, 30, tzinfo=UTC), BERLIN).label == "2026-W47"
-    assert Week.last_complete(datetime(2026, 11, 22, 22, 30, tzinfo=UTC), BERLIN).label == "2026-W46"
+    assert (
+        Week.last_complete(datetime(2026, 11, 22, 23, 30, tzinfo=UTC), BERLIN).label == "2026-W47"
+    )
+    assert (
+        Week.last_complete(datetime(2026, 11, 22, 22, 30, tzinfo=UTC), BERLIN).label == "2026-W46"
+    )
     assert Week.parse("2026-W01", BERLIN).previous().label == "2025-W52"
     with pytest.raises(WeekError):
         Week.parse("2026-47", BERLIN)
@@ -185,8 +193,7 @@ def test_scheduler_has_the_report_job_at_the_configured_time(workspace: Workspac
 def test_bad_reports_config_is_one_line_with_file_key_and_line(workspace: Workspace, cli) -> None:  # type: ignore[no-untyped-def]
     workspace.write(
         "config.toml",
-        workspace.config.read_text(encoding="utf-8")
-        + '\n[reports]\ntimezone = "Mars/Olympus"\n',
+        workspace.config.read_text(encoding="utf-8") + '\n[reports]\ntimezone = "Mars/Olympus"\n',
     )
     result = cli("check")
     assert result.code == 2
@@ -196,7 +203,9 @@ def test_bad_reports_config_is_one_line_with_file_key_and_line(workspace: Worksp
         f"error: {workspace.config}:{number}: reports.timezone: 'Mars/Olympus' is not a time zone "
         "(write an IANA name, e.g. 'Europe/Berlin' or 'UTC')"
     )
-    workspace.write("config.toml", workspace.config.read_text().replace("Mars/Olympus", "UTC") + "colour = 1\n")
+    workspace.write(
+        "config.toml", workspace.config.read_text().replace("Mars/Olympus", "UTC") + "colour = 1\n"
+    )
     assert "reports.colour: unknown key" in cli("check").out
     assert "reports.colour: unknown key" in cli("report").err
 
@@ -217,7 +226,7 @@ def test_post_sends_summary_with_link_and_records_it(
     result = cli("report", "--week", "2026-W47", "--post")
     assert result.code == 0, result.err
     assert "posted the summary to integration-review" in result.out
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     body = json.loads(request.data)
     assert set(body) == {"text"}
     text = body["text"]
@@ -225,7 +234,9 @@ def test_post_sends_summary_with_link_and_records_it(
     assert "<https://seamwatch.example.com/reports/2026-W47.html|Full report>" in text
     assert "1 integrations, health at the end of the week: 1 ok." in text
     with store.read() as con:
-        posted = con.execute("SELECT posted_at FROM v_reports WHERE report_id = '2026-W47'").fetchone()
+        posted = con.execute(
+            "SELECT posted_at FROM v_reports WHERE report_id = '2026-W47'"
+        ).fetchone()
         sent = con.execute(
             "SELECT channel, event, status FROM v_notifications WHERE event = 'report'"
         ).fetchall()
@@ -237,7 +248,9 @@ def test_refused_post_is_reported_without_the_secret_url(
     workspace: Workspace, cli, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("REPORT_WEBHOOK", httpserver.url_for("/hooks/secret-token"))
-    store = prepare(workspace, 'post_url = "${REPORT_WEBHOOK}"\npost_format = "discord"', HOSTILE_INVENTORY)
+    store = prepare(
+        workspace, 'post_url = "${REPORT_WEBHOOK}"\npost_format = "discord"', HOSTILE_INVENTORY
+    )
     httpserver.expect_request("/hooks/secret-token", method="POST").respond_with_data("gone", 404)
     result = cli("report", "--week", "2026-W47", "--post")
     assert result.code == 2
@@ -246,7 +259,7 @@ def test_refused_post_is_reported_without_the_secret_url(
         "message (HTTP 404); check the URL\n"
     )
     assert "secret-token" not in result.out + result.err
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     content = json.loads(request.data)["content"]
     assert "[Full report](file://" in content
     with store.read() as con:
@@ -269,11 +282,13 @@ def test_scheduled_run_writes_fleet_and_team_reports_and_posts(
     from reports import run_scheduled
 
     monkeypatch.setenv("REPORT_WEBHOOK", httpserver.url_for("/hook"))
-    prepare(workspace, 'post_url = "${REPORT_WEBHOOK}"\nper_team = true\npost_format = "mattermost"')
+    prepare(
+        workspace, 'post_url = "${REPORT_WEBHOOK}"\nper_team = true\npost_format = "mattermost"'
+    )
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     written = run_scheduled(load_settings(workspace.config), now=NOW)
     assert [w.md_path.name for w in written] == ["2026-W47.md", "2026-W47-payments.md"]
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert "[Full report](file://" in json.loads(request.data)["text"]
 
 

@@ -35,7 +35,9 @@ def run(ctx: Context) -> int:
         if not notifier.channels:
             say("no channels configured in [alerts.channels]")
         for name, channel in sorted(notifier.channels.items()):
-            say(f"{name:<24} {channel.kind:<13} every {channel.min_interval.total_seconds():g}s at most")
+            say(
+                f"{name:<24} {channel.kind:<13} every {channel.min_interval.total_seconds():g}s at most"
+            )
         return 0
     name = ctx.args.name
     if name not in notifier.channels:

@@ -25,8 +25,12 @@ def register(
         "  seamwatch notify --config /etc/seamwatch/config.toml",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--dry-run", action="store_true", help="print the payloads; send and record nothing")
-    parser.add_argument("--now", metavar="TIME", help=argparse.SUPPRESS)  # replaying a moment, for tests
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the payloads; send and record nothing"
+    )
+    parser.add_argument(
+        "--now", metavar="TIME", help=argparse.SUPPRESS
+    )  # replaying a moment, for tests
     return parser
 
 
@@ -39,7 +43,9 @@ def run(ctx: Context) -> int:
     if ctx.args.dry_run:
         plan = notifier.dry_run(now)
         for message in plan.messages:
-            say(f"--- {message.channel} ({notifier.channels[message.channel].kind}): {message.payload.title}")
+            say(
+                f"--- {message.channel} ({notifier.channels[message.channel].kind}): {message.payload.title}"
+            )
             say(json.dumps(message.payload.body, indent=2, ensure_ascii=False))
         say(
             f"dry run: {len(plan.messages)} message(s) would be sent, {len(plan.muted)} muted, "
@@ -53,7 +59,9 @@ def run(ctx: Context) -> int:
             line += f"  [{report.error}]"
         say(line)
     if result.unrouted:
-        say(f"warning: {len(result.unrouted)} finding(s) match no route and there is no default route")
+        say(
+            f"warning: {len(result.unrouted)} finding(s) match no route and there is no default route"
+        )
     say(
         f"notify: {result.count('sent')} sent, {result.count('failed')} to retry, "
         f"{result.count('undelivered')} undelivered, {result.silenced} silenced, "

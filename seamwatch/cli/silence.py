@@ -35,8 +35,12 @@ def register(
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
     add = actions.add_parser("add", parents=[common], help="add a silence")
-    add.add_argument("--match", "-m", action="append", default=[], metavar="FIELD=VALUE", help="repeatable")
-    add.add_argument("--duration", help='how long from the start, e.g. "2h" (default 1h unless --end)')
+    add.add_argument(
+        "--match", "-m", action="append", default=[], metavar="FIELD=VALUE", help="repeatable"
+    )
+    add.add_argument(
+        "--duration", help='how long from the start, e.g. "2h" (default 1h unless --end)'
+    )
     add.add_argument("--start", help="ISO 8601 start (default: now)")
     add.add_argument("--end", help="ISO 8601 end")
     add.add_argument("--comment", "-c", required=True, help="why (shown to everyone)")
@@ -58,7 +62,11 @@ def run(ctx: Context) -> int:
             start = parse_timestamp(ctx.args.start) if ctx.args.start else now
             if ctx.args.end and ctx.args.duration:
                 raise SeamwatchError("give --end or --duration, not both")
-            end = parse_timestamp(ctx.args.end) if ctx.args.end else start + parse_duration(ctx.args.duration or "1h")
+            end = (
+                parse_timestamp(ctx.args.end)
+                if ctx.args.end
+                else start + parse_duration(ctx.args.duration or "1h")
+            )
         except ValueError as exc:
             raise SeamwatchError(str(exc)) from None
         silence = add_silence(
