@@ -34,7 +34,16 @@ def register(
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
-    add = actions.add_parser("add", parents=[common], help="add a silence")
+    add = actions.add_parser(
+        "add",
+        parents=[common],
+        help="add a silence",
+        description="Add a silence: findings matching every --match are muted until it ends.",
+        epilog="examples:\n"
+        '  seamwatch silence add -m integration=crm-orders-to-erp --duration 2h -c "ERP upgrade"\n'
+        '  seamwatch silence add -m owner=payments -m severity=warning --end 2026-11-30T08:00Z -c "noisy week"',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add.add_argument(
         "--match", "-m", action="append", default=[], metavar="FIELD=VALUE", help="repeatable"
     )
@@ -45,10 +54,24 @@ def register(
     add.add_argument("--end", help="ISO 8601 end")
     add.add_argument("--comment", "-c", required=True, help="why (shown to everyone)")
     add.add_argument("--author", "-a", default=None, help="who (default: the current user)")
-    listing = actions.add_parser("list", parents=[common], help="list active and pending silences")
+    listing = actions.add_parser(
+        "list",
+        parents=[common],
+        help="list active and pending silences",
+        description="List active and pending silences (with --all, expired ones too).",
+        epilog="examples:\n  seamwatch silence list\n  seamwatch silence list --all --format csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     listing.add_argument("--all", action="store_true", help="include expired silences")
     add_format(listing)
-    expire = actions.add_parser("expire", parents=[common], help="end a silence now")
+    expire = actions.add_parser(
+        "expire",
+        parents=[common],
+        help="end a silence now",
+        description="End a silence now; matching findings alert again from the next detection.",
+        epilog="examples:\n  seamwatch silence expire 3f2a9c",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     expire.add_argument("silence_id", help="the id (or a unique prefix) from `silence list`")
     return parser
 
