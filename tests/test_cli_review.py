@@ -71,3 +71,15 @@ def test_common_options_work_at_either_level():
     plain = parser.parse_args(["channels", "list"])
     assert (outer.config, outer.debug) == (inner.config, inner.debug) == ("a.toml", True)
     assert (plain.config, plain.debug, plain.quiet) == (None, False, False)
+
+
+@pytest.mark.parametrize("where", ["existing-file", "/proc/nope"])
+def test_export_to_an_unusable_path_is_one_line_naming_it(cli, workspace, where):
+    if where == "existing-file":
+        target = workspace.write("history.parquet", "not a directory\n")
+    else:
+        target = where
+    result = cli("export", "--parquet", str(target))
+    assert result.code == 2
+    assert result.err.startswith("seamwatch: --parquet ") and str(target) in result.err
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
