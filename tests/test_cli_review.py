@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from seamwatch.inventory import load_inventory
+from seamwatch.store import Store
 from tests.conftest import Workspace
 
 
@@ -83,3 +87,54 @@ def test_export_to_an_unusable_path_is_one_line_naming_it(cli, workspace, where)
     assert result.code == 2
     assert result.err.startswith("seamwatch: --parquet ") and str(target) in result.err
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
+
+
+HTTP_SOURCE = """
+[[sources]]
+name = "stats"
+kind = "http_json"
+url = "http://127.0.0.1:9/stats"
+metrics = {{ throughput = "tps" }}
+ca_file = "{ca_file}"
+"""
+
+
+def test_check_names_a_missing_ca_file_with_its_key(cli, workspace):
+    workspace.write(
+        "config.toml", workspace.config.read_text() + HTTP_SOURCE.format(ca_file="nope.pem")
+    )
+    result = cli("check")
+    assert result.code == 2
+    assert "sources[1].ca_file" in result.out
+    assert f"the CA bundle {workspace.root / 'nope.pem'} does not exist" in result.out
+
+
+def test_a_relative_ca_file_is_found_next_to_the_config(cli, workspace):
+    workspace.write("certs/ca.pem", "not checked until a fetch\n")
+    workspace.write(
+        "config.toml", workspace.config.read_text() + HTTP_SOURCE.format(ca_file="certs/ca.pem")
+    )
+    result = cli("check")
+    assert result.code == 0, result.out
+    assert result.out.strip().endswith("ok")
+
+
+def test_a_ca_file_gone_after_check_fails_the_fetch_naming_it_without_a_traceback(
+    workspace, caplog
+):
+    from collectors.runner import run_cycle
+    from tests.collect_helpers import make_source
+
+    ca = workspace.write("ca.pem", "placeholder\n")
+    source = make_source(
+        "http_json", url="http://127.0.0.1:9/stats", metrics={"throughput": "tps"}, ca_file=str(ca)
+    )
+    ca.unlink()
+    store = Store(workspace.store_path, lock_timeout=3)
+    store.migrate()
+    inventory = load_inventory(["inventory/*.toml"], workspace.root)
+    result = run_cycle(source, store, inventory, now=datetime(2026, 11, 24, 12, tzinfo=UTC))
+    assert result.status == "failed" and result.samples == 0
+    messages = [result.error or ""] + [f.error for f in result.failures]
+    assert any(f"cannot load ca_file {ca}: No such file or directory" in m for m in messages)
+    assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)
