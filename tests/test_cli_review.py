@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -138,3 +138,20 @@ def test_a_ca_file_gone_after_check_fails_the_fetch_naming_it_without_a_tracebac
     messages = [result.error or ""] + [f.error for f in result.failures]
     assert any(f"cannot load ca_file {ca}: No such file or directory" in m for m in messages)
     assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)
+
+
+def test_detect_with_an_empty_as_of_is_refused_and_persists_nothing(cli, workspace):
+    result = cli("detect", "--as-of", "")
+    assert result.code == 2
+    assert result.err.startswith("seamwatch: --as-of: empty") and result.err.count("\n") == 1
+    assert not workspace.store_path.exists()
+
+
+def test_detect_as_of_in_the_future_is_refused_with_one_line(cli, workspace):
+    from seamwatch.timeutil import utcnow
+
+    later = (utcnow() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result = cli("detect", "--as-of", later)
+    assert result.code == 2
+    assert result.err.startswith(f"seamwatch: --as-of: '{later}' is in the future")
+    assert result.err.count("\n") == 1 and not workspace.store_path.exists()
