@@ -155,3 +155,36 @@ def test_detect_as_of_in_the_future_is_refused_with_one_line(cli, workspace):
     assert result.code == 2
     assert result.err.startswith(f"seamwatch: --as-of: '{later}' is in the future")
     assert result.err.count("\n") == 1 and not workspace.store_path.exists()
+
+
+@pytest.mark.parametrize(
+    ("block", "key"),
+    [
+        ('[[sources]]\nname = "demo"\nkind = "demo"\ninterval = "0s"\n', "sources[0].interval"),
+        ('[[sources]]\nname = "demo"\nkind = "demo"\ninterval = 0\n', "sources[0].interval"),
+        (
+            '[[sources]]\nname = "demo"\nkind = "demo"\n[scheduler]\nrollup_interval = "0m"\n',
+            "scheduler.rollup_interval",
+        ),
+    ],
+)
+def test_a_zero_interval_is_refused_naming_the_key(cli, workspace, block, key):
+    workspace.write("config.toml", '[inventory]\npaths = ["inventory/*.toml"]\n' + block)
+    result = cli("check")
+    assert result.code == 2
+    assert key in result.err + result.out and "is zero; a duration must be positive" in (
+        result.err + result.out
+    )
+
+
+def test_zero_is_a_valid_wait_but_not_a_duration():
+    from pydantic import TypeAdapter
+
+    from seamwatch.durations import Duration, Wait, parse_duration
+
+    with pytest.raises(ValueError, match="zero; a duration must be positive"):
+        parse_duration("0s")
+    with pytest.raises(ValueError, match="zero"):
+        TypeAdapter(Duration).validate_python(0)
+    assert TypeAdapter(Wait).validate_python("0s") == timedelta(0)
+    assert TypeAdapter(Wait).validate_python("2m") == timedelta(minutes=2)
