@@ -188,3 +188,26 @@ def test_zero_is_a_valid_wait_but_not_a_duration():
         TypeAdapter(Duration).validate_python(0)
     assert TypeAdapter(Wait).validate_python("0s") == timedelta(0)
     assert TypeAdapter(Wait).validate_python("2m") == timedelta(minutes=2)
+
+
+def test_report_post_without_post_url_is_refused_before_writing(cli, workspace, tmp_path):
+    out = tmp_path / "review"
+    result = cli("report", "--week", "2026-W47", "--out", str(out), "--post")
+    assert result.code == 2
+    assert result.err == (
+        'seamwatch: posting needs [reports] post_url (e.g. post_url = "${REPORT_WEBHOOK}") in '
+        f"{workspace.config}; nothing was written\n"
+    )
+    assert not out.exists()
+
+
+def test_report_for_an_unknown_team_lists_the_known_ones_and_writes_nothing(
+    cli, workspace, tmp_path
+):
+    out = tmp_path / "review"
+    result = cli("report", "--week", "2026-W47", "--out", str(out), "--team", "nobody")
+    assert result.code == 2
+    assert result.err == (
+        "seamwatch: --team 'nobody': no such owner in the inventory (known teams: payments)\n"
+    )
+    assert not out.exists()
