@@ -211,3 +211,68 @@ def test_report_for_an_unknown_team_lists_the_known_ones_and_writes_nothing(
         "seamwatch: --team 'nobody': no such owner in the inventory (known teams: payments)\n"
     )
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("matcher", "message"),
+    [
+        (
+            "severity=bogus",
+            "--match severity=bogus: no finding has that severity (one of: critical, warning, info)",
+        ),
+        ("tier=9", "--match tier=9: no finding has that tier (one of: 1, 2, 3, 4)"),
+    ],
+)
+def test_silence_with_an_impossible_severity_or_tier_is_refused(cli, workspace, matcher, message):
+    result = cli("silence", "add", "-m", matcher, "--duration", "1h", "-c", "typo")
+    assert result.code == 2
+    assert result.err == f"seamwatch: {message}\n"
+    assert "(no rows)" in cli("silence", "list", "--all").out
+
+
+def test_silence_severity_wildcards_and_valid_tiers_are_accepted(cli):
+    assert cli("silence", "add", "-m", "severity=crit*", "-m", "tier=2", "-c", "ok").code == 0
+
+
+def test_silence_that_has_already_ended_is_refused(cli):
+    result = cli(
+        "silence", "add", "-m", "integration=crm-orders-to-erp",
+        "--start", "2020-01-01T00:00Z", "--end", "2020-01-01T02:00Z", "-c", "too late",
+    )  # fmt: skip
+    assert result.code == 2
+    assert result.err.startswith(
+        "seamwatch: the silence would already have ended (2020-01-01 02:00 UTC, now is "
+    )
+    assert "(no rows)" in cli("silence", "list", "--all").out
+
+
+def test_silence_for_an_unknown_integration_warns_but_is_added(cli):
+    result = cli("silence", "add", "-m", "integration=crm-ordres-to-erp", "-c", "typo?")
+    assert result.code == 0
+    assert result.err == (
+        "seamwatch: warning: --match integration=crm-ordres-to-erp: no such integration in the "
+        "inventory or in the data (yet); the silence is added anyway\n"
+    )
+    assert "crm-ordres-to-erp" in result.out
+    known = cli("silence", "add", "-m", "integration=crm-*", "-c", "inventoried")
+    assert known.code == 0 and known.err == ""
+
+
+def test_silence_for_an_integration_seen_only_in_data_does_not_warn(cli, workspace):
+    import pandas as pd
+
+    store = Store(workspace.store_path, lock_timeout=3)
+    store.migrate()
+    store.write_samples(
+        pd.DataFrame(
+            {
+                "ts": [datetime(2026, 11, 24, 12, tzinfo=UTC)],
+                "integration_id": ["legacy-ftp"],
+                "metric": ["throughput"],
+                "value": [1.0],
+            }
+        ),
+        source="test",
+    )
+    result = cli("silence", "add", "-m", "integration=legacy-ftp", "-c", "being retired")
+    assert result.code == 0 and result.err == ""

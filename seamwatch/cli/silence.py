@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
 
 import pandas as pd
 
 from alerts.silences import add_silence, expire_silence, list_silences, parse_matchers
+from detectors.types import Severity
 from seamwatch.cli.common import Context, add_format, print_frame, say
 from seamwatch.durations import format_duration, parse_duration
 from seamwatch.errors import SeamwatchError
+from seamwatch.matching import value_matches
 from seamwatch.timeutil import parse_timestamp, utcnow
+
+# Values a finding can carry in the closed fields: a matcher outside them would never match.
+CLOSED_FIELDS: dict[str, tuple[str, ...]] = {
+    "severity": tuple(s.value for s in Severity),
+    "tier": ("1", "2", "3", "4"),  # the inventory's tier range
+}
 
 
 def register(
@@ -92,9 +101,17 @@ def run(ctx: Context) -> int:
             )
         except ValueError as exc:
             raise SeamwatchError(str(exc)) from None
+        if end <= now:
+            raise SeamwatchError(
+                f"the silence would already have ended ({end:%Y-%m-%d %H:%M} UTC, now is "
+                f"{now:%Y-%m-%d %H:%M} UTC); give a later --end or a --duration"
+            )
+        matchers = parse_matchers(ctx.args.match)
+        _check_closed_fields(matchers)
+        _warn_unknown_integrations(ctx, matchers.get("integration_id", []))
         silence = add_silence(
             store,
-            parse_matchers(ctx.args.match),
+            matchers,
             starts_at=start,
             ends_at=end,
             comment=ctx.args.comment,
@@ -125,6 +142,32 @@ def run(ctx: Context) -> int:
     silence = expire_silence(store, ctx.args.silence_id, now)
     say(f"silence {silence.silence_id} expired ({_matchers(silence.matchers)})")
     return 0
+
+
+def _check_closed_fields(matchers: dict[str, list[str]]) -> None:
+    """Refuse a severity or tier no finding can have (wildcards must match one of them)."""
+    for field, allowed in CLOSED_FIELDS.items():
+        for pattern in matchers.get(field, []):
+            if not any(value_matches(pattern, value) for value in allowed):
+                raise SeamwatchError(
+                    f"--match {field}={pattern}: no finding has that {field} "
+                    f"(one of: {', '.join(allowed)})"
+                )
+
+
+def _warn_unknown_integrations(ctx: Context, patterns: list[str]) -> None:
+    """A silence for an id nobody knows is kept (it may be about to appear) but is likely a typo."""
+    if not patterns:
+        return
+    known = {integration.id for integration in ctx.inventory}
+    if ctx.store.exists():
+        known |= set(ctx.store.query("SELECT integration_id FROM v_integrations")["integration_id"])
+    for pattern in patterns:
+        if not any(value_matches(pattern, str(value)) for value in known):
+            sys.stderr.write(
+                f"seamwatch: warning: --match integration={pattern}: no such integration in the "
+                "inventory or in the data (yet); the silence is added anyway\n"
+            )
 
 
 def _matchers(matchers: dict[str, list[str]]) -> str:
