@@ -17,9 +17,10 @@ def register(
     parser = sub.add_parser(
         "up",
         parents=[common],
-        help="seed the demo if empty, start the scheduler and the dashboard",
-        description="Everything at once: seed the demo history when the store has no samples, "
-        "then run the scheduler and the dashboard until Ctrl-C, which stops both.",
+        help="seed the demo (if configured and empty), start the scheduler and the dashboard",
+        description='Everything at once: when the config has a kind = "demo" source and the '
+        "store has no samples, seed the demo history; then run the scheduler and the dashboard "
+        "until Ctrl-C, which stops both.",
         epilog="example:\n  seamwatch up",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -32,8 +33,12 @@ def register(
 
 def run(ctx: Context) -> int:
     if not ctx.args.no_demo and ctx.store.sample_count() == 0:
-        ctx.args.weeks, ctx.args.seed, ctx.args.if_empty = 5, None, True
-        demo.run(ctx)
+        if demo.configured_demo(ctx) is not None:
+            ctx.args.weeks, ctx.args.seed, ctx.args.if_empty = 5, None, True
+            ctx.args.force = False
+            demo.run(ctx)
+        else:
+            say('the store is empty and the config has no kind = "demo" source: no demo seeded')
     scheduler = build_scheduler(ctx.settings)
     cmd, env = streamlit_command(ctx, ctx.args.port)
     app = subprocess.Popen(cmd, env=env)
