@@ -3,10 +3,17 @@ that cannot start stops `up`."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
 import duckdb
 
 from collectors.demo import emitting_ids
-from tests.conftest import CONFIG
+from seamwatch.cli.up import wait_for_app
+from tests.conftest import CONFIG, REPO, run_cli_process
 
 NO_DEMO_CONFIG = CONFIG.replace(
     '[[sources]]\nname = "demo"\nkind = "demo"\ninterval = "60s"\nseed = 7\n', ""
@@ -69,3 +76,64 @@ def test_demo_counts_the_integrations_it_wrote_not_the_inventory(cli):
     assert result.code == 0, result.err
     # the workspace inventory lists 2 integrations; the demo fleet emits for more
     assert f"for {len(emitting_ids())} integrations" in result.out
+
+
+def test_up_without_a_demo_source_seeds_nothing(workspace):
+    """Checked with a busy dashboard port, so `up` stops right after the seeding decision."""
+    workspace.write("config.toml", NO_DEMO_CONFIG)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        workspace.write(
+            "config.toml",
+            workspace.config.read_text() + f'\n[app]\naddress = "127.0.0.1"\nport = {port}\n',
+        )
+        result = run_cli_process("up", "--config", str(workspace.config), timeout=60)
+    assert 'no kind = "demo" source: no demo seeded' in result.stdout
+    assert sample_sources(workspace) == {}
+    assert result.returncode == 2
+
+
+def test_up_with_a_busy_dashboard_port_exits_2_naming_the_port(workspace):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = run_cli_process(
+            "up", "--no-demo", "--port", str(port), "--config", str(workspace.config), timeout=60
+        )
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"seamwatch: dashboard port {port} on localhost is already in use")
+    )
+    assert "dashboard: http" not in result.stdout
+
+
+def test_wait_for_app_notices_a_dashboard_that_exits_during_start_up():
+    died = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(1)"], cwd=REPO)
+    assert wait_for_app(died, "http://127.0.0.1:9/_stcore/health", timeout=30) is False
+
+
+def test_wait_for_app_returns_once_the_dashboard_answers():
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/_stcore/health"
+        assert wait_for_app(alive, url, timeout=30) is True
+    finally:
+        alive.kill()
+        alive.wait()
+        server.shutdown()
