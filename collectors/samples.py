@@ -61,7 +61,7 @@ class SampleBuilder:
         self._values: list[float] = []
         self._uninventoried: set[str] = set()
         self._slugs: set[str] = set()
-        self._bad_ids: dict[str, tuple[str, int]] = {}  # id -> (where first seen, samples)
+        self._bad_ids: dict[str, tuple[str, str, int]] = {}  # id -> (why, where first, samples)
 
     def add(
         self, ts: datetime, integration: str, metric: Metric, value: Any, *, where: str
@@ -70,9 +70,10 @@ class SampleBuilder:
         if integration not in self._slugs:
             try:
                 check_slug(integration)
-            except (ValueError, TypeError):
-                first, count = self._bad_ids.get(integration, (where, 0))
-                self._bad_ids[integration] = (first, count + 1)
+            except (ValueError, TypeError) as exc:
+                why = str(exc) if isinstance(exc, ValueError) else f"{integration!r} is not a slug"
+                why, first, count = self._bad_ids.get(integration, (why, where, 0))
+                self._bad_ids[integration] = (why, first, count + 1)
                 return False
             self._slugs.add(integration)
         number, problem = as_number(value)
@@ -107,13 +108,9 @@ class SampleBuilder:
     def batch(self) -> Batch:
         """The batch: an Arrow table in the store's schema plus the failures."""
         failures = list(self.failures)
-        for bad, (where, count) in self._bad_ids.items():
+        for why, where, count in self._bad_ids.values():
             failures.append(
-                Failure(
-                    error=f"integration id {bad!r} from {where} is not a slug (lower-case "
-                    f"letters, digits, '.', '_', '-'; at most 80 chars): {count} sample(s) "
-                    "not stored"
-                )
+                Failure(error=f"integration id {why}, from {where}: {count} sample(s) not stored")
             )
         if self._uninventoried:
             names = sorted(self._uninventoried)

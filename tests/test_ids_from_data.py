@@ -23,8 +23,8 @@ def test_sample_builder_refuses_a_non_slug_id_once_with_its_count_and_keeps_the_
     batch = builder.batch()
     assert batch.samples.column("integration_id").to_pylist() == ["crm-orders-to-erp"]
     assert [f.error for f in batch.failures] == [
-        "integration id 'Bad Id!' from tps in /stats is not a slug (lower-case letters, digits, "
-        "'.', '_', '-'; at most 80 chars): 2 sample(s) not stored"
+        "integration id 'Bad Id!' is not a slug (lower-case letters, digits, '.', '_', '-'; "
+        "at most 80 chars), from tps in /stats: 2 sample(s) not stored"
     ]
 
 
@@ -42,7 +42,8 @@ def test_http_json_with_a_bad_id_stores_the_good_items_and_reports_the_bad_one(
     }
     assert result.status == "partial"
     assert len(result.failures) == 1
-    assert result.failures[0].error.startswith("integration id 'Bad Id!' from tps in http://")
+    assert result.failures[0].error.startswith("integration id 'Bad Id!' is not a slug")
+    assert "from tps in http://127.0.0.1" in result.failures[0].error
     runs = store.query("SELECT status FROM v_runs")
     assert runs.status.tolist() == ["partial"]
 

@@ -65,25 +65,24 @@ def check_ids(path: Path, ids: pa.ChunkedArray) -> None:
 
     Refused whole rather than skipped: nothing is lost silently, and the user fixes the file.
     """
-    bad = []
+    bad: dict[str | None, str] = {}  # id -> why
     for value in pc.unique(ids).to_pylist():
         try:
             check_slug(value)
-        except (ValueError, TypeError):
-            bad.append(value)
+        except ValueError as exc:
+            bad[value] = str(exc)
+        except TypeError:
+            bad[value] = "an empty value is not a slug"
     if not bad:
         return
-    rows = pc.is_in(ids, value_set=pa.array(bad, pa.string()))
+    rows = pc.is_in(ids, value_set=pa.array(list(bad), pa.string()))
     if None in bad:
         rows = pc.or_(pc.fill_null(rows, False), pc.is_null(ids))
     first = pc.index(rows, True).as_py()
     count = pc.sum(rows).as_py()
-    value = ids[first].as_py()
-    shown = "an empty value" if value is None else repr(value)
     raise SeamwatchError(
-        f"{path}: row {first + 1}: column integration: {shown} is not a slug "
-        "(lower-case letters, digits, '.', '_', '-'; at most 80 chars); nothing imported "
-        f"({count:,} row(s) with {len(bad)} invalid id(s))"
+        f"{path}: row {first + 1}: column integration: {bad[ids[first].as_py()]}; nothing "
+        f"imported ({count:,} row(s) with {len(bad)} invalid id(s))"
     )
 
 
