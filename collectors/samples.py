@@ -2,7 +2,8 @@
 
 Every kind goes through `SampleBuilder`, so NaN, Inf and non-numeric values are refused with the
 same wording, and integrations nobody inventoried are kept (their samples are written; the
-store shows them as not inventoried).
+store shows them as not inventoried). An id read from data that is not a slug (the inventory's
+id rule) is refused: one Failure per bad id, naming it and counting its samples.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from collectors.base import Batch, Failure
+from seamwatch.config.sections import check_slug
 from seamwatch.inventory import Inventory
 from seamwatch.metrics import Metric
 from seamwatch.store import SAMPLE_SCHEMA
@@ -58,11 +60,22 @@ class SampleBuilder:
         self._metrics: list[str] = []
         self._values: list[float] = []
         self._uninventoried: set[str] = set()
+        self._slugs: set[str] = set()
+        self._bad_ids: dict[str, tuple[str, str, int]] = {}  # id -> (why, where first, samples)
 
     def add(
         self, ts: datetime, integration: str, metric: Metric, value: Any, *, where: str
     ) -> bool:
-        """Add one value; a NaN, Inf or non-numeric one becomes a Failure naming `where`."""
+        """Add one value; a NaN, Inf or non-numeric one, or a non-slug id, is a Failure."""
+        if integration not in self._slugs:
+            try:
+                check_slug(integration)
+            except (ValueError, TypeError) as exc:
+                why = str(exc) if isinstance(exc, ValueError) else f"{integration!r} is not a slug"
+                why, first, count = self._bad_ids.get(integration, (why, where, 0))
+                self._bad_ids[integration] = (why, first, count + 1)
+                return False
+            self._slugs.add(integration)
         number, problem = as_number(value)
         if problem is not None or number is None:
             self.fail(f"{problem} from {where}", integration, metric)
@@ -94,6 +107,11 @@ class SampleBuilder:
 
     def batch(self) -> Batch:
         """The batch: an Arrow table in the store's schema plus the failures."""
+        failures = list(self.failures)
+        for why, where, count in self._bad_ids.values():
+            failures.append(
+                Failure(error=f"integration id {why}, from {where}: {count} sample(s) not stored")
+            )
         if self._uninventoried:
             names = sorted(self._uninventoried)
             log.info(
@@ -112,4 +130,4 @@ class SampleBuilder:
             ],
             schema=SAMPLE_SCHEMA,
         )
-        return Batch(samples=table, failures=list(self.failures))
+        return Batch(samples=table, failures=failures)

@@ -3,9 +3,10 @@
 For services no Prometheus scrapes. The text is parsed with prometheus_client's exposition
 parser. What a metric becomes depends on its family's type:
 
-- counter: a rate per second between this scrape and the previous one (values kept across
-  cycles in the source state; a counter that went down was reset, and its new value is the
-  increase, as Prometheus' rate() counts it); with `per`, the ratio of two counters' rates
+- counter: a rate per second between this scrape and the previous one, over the real time
+  between the two fetches (values and fetch time kept across cycles in the source state; a
+  counter that went down was reset, and its new value is the increase, as Prometheus' rate()
+  counts it); with `per`, the ratio of two counters' rates
   (errors per request: an error rate);
 - histogram: p50/p95/p99 from the bucket increases between scrapes, interpolated within the
   bucket the way Prometheus' histogram_quantile does; a summary's matching quantile as it is;
@@ -13,7 +14,8 @@ parser. What a metric becomes depends on its family's type:
 
 Series are summed per integration; the integration is a label of the series
 (`integration_label`) or fixed per target. A first scrape of a counter or histogram only
-primes the state: a rate needs two points.
+primes the state: a rate needs two points. Samples are stamped with the aligned cycle time;
+rates divide by the wall time between the fetches, which drifts from the cycle spacing.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -123,6 +127,8 @@ class ScrapeSource(Source):
 
     kind: ClassVar[str] = "scrape"
     Options: ClassVar[type[StrictModel]] = ScrapeOptions
+    #: Wall time (epoch seconds) read around the fetches; tests replace it to fix elapsed time.
+    clock: Callable[[], float] = staticmethod(time.time)
 
     @property
     def opts(self) -> ScrapeOptions:
@@ -139,9 +145,13 @@ class ScrapeSource(Source):
         builder = SampleBuilder(self.name, ctx.inventory)
         timeout = self.settings.timeout.total_seconds()
         requests = [Request(t.url, key=str(i)) for i, t in enumerate(self.opts.targets)]
-        now = ctx.now.timestamp()
-        for fetched in fetch_all(requests, self.opts, timeout):
+        sent = self.clock()
+        answers = fetch_all(requests, self.opts, timeout)
+        done = self.clock()
+        for fetched in answers:
             target = self.opts.targets[int(fetched.request.key)]
+            # when this target answered: its counters' values are of that moment, not ctx.now
+            now = min(sent + fetched.elapsed_ms / 1000.0, done)
             body, error = fetched.ok_body()
             if error is not None:
                 builder.fail(error, target.integration)
@@ -156,7 +166,7 @@ class ScrapeSource(Source):
             key = STATE_PREFIX + target.url
             previous = _load_state(ctx.state.get(key))
             counters = self._target(builder, ctx, target, parsed, previous, now)
-            if previous is None or now > previous[0]:  # a replayed cycle keeps the newer state
+            if previous is None or now > previous[0]:  # a clock stepped back keeps the newer state
                 ctx.state[key] = json.dumps({"t": now, "v": counters}, separators=(",", ":"))
         return builder.batch()
 
@@ -169,7 +179,7 @@ class ScrapeSource(Source):
         previous: tuple[float, dict[str, float]] | None,
         now: float,
     ) -> dict[str, float]:
-        """Samples of one target; returns its counter values to keep for the next scrape."""
+        """Samples of one target fetched at `now` (epoch seconds); returns its counter values."""
         kept: dict[str, float] = {}
         elapsed = now - previous[0] if previous else 0.0
         before = previous[1] if previous and elapsed > 0 else None

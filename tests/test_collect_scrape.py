@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from collectors.base import Source
 from collectors.runner import run_cycle
 from collectors.scrape import bucket_quantile
 from tests.collect_helpers import make_source, values
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
+
+
+def fetched_at(source: Source, when: datetime) -> Source:
+    """The source with its fetch clock reading `when` (rates divide by fetch times)."""
+    source.clock = lambda: when.timestamp()  # type: ignore[attr-defined]
+    return source
 
 
 class Exporter:
@@ -58,7 +68,7 @@ def test_counters_become_rates_and_histograms_quantiles_between_scrapes(web, sto
     ex.dlq.labels("crm-orders-to-erp", "orders.retry.dlq").set(4)
     source = make_source("scrape", targets=[ex.url], metrics=RULES)
 
-    first = run_cycle(source, store, inventory, now=T0)
+    first = run_cycle(fetched_at(source, T0), store, inventory, now=T0)
     assert first.status == "ok"
     assert values(store) == {("crm-orders-to-erp", "dlq_depth"): 7.0}  # a rate needs two scrapes
 
@@ -68,9 +78,8 @@ def test_counters_become_rates_and_histograms_quantiles_between_scrapes(web, sto
         for _ in range(times):
             ex.duration.labels("crm-orders-to-erp").observe(seconds)
     # a fresh Source object: the counters survive in the store, as across daemon restarts
-    second = run_cycle(
-        make_source("scrape", targets=[ex.url], metrics=RULES), store, inventory, now=T0 + MINUTE
-    )
+    again = make_source("scrape", targets=[ex.url], metrics=RULES)
+    second = run_cycle(fetched_at(again, T0 + MINUTE), store, inventory, now=T0 + MINUTE)
     assert second.status == "ok"
     got = values(store)
     assert got[("crm-orders-to-erp", "throughput")] == pytest.approx(10.0)
@@ -87,13 +96,13 @@ def test_a_counter_reset_counts_the_new_value_as_the_increase(web, store, invent
     source = make_source(
         "scrape", targets=[web.url_for("/metrics")], metrics={"throughput": "jobs_total"}
     )
-    run_cycle(source, store, inventory, now=T0)
+    run_cycle(fetched_at(source, T0), store, inventory, now=T0)
     registry_text["v"] = 'jobs_total{integration="payments-webhook"} 120\n'  # the service restarted
-    run_cycle(source, store, inventory, now=T0 + MINUTE)
+    run_cycle(fetched_at(source, T0 + MINUTE), store, inventory, now=T0 + MINUTE)
     assert values(store) == {("payments-webhook", "throughput"): pytest.approx(2.0)}
 
 
-def test_a_replayed_cycle_keeps_the_state_of_the_newer_scrape(web, store, inventory):
+def test_a_clock_stepping_back_keeps_the_state_of_the_newer_scrape(web, store, inventory):
     text = {"v": "10"}
     web.expect_request("/metrics").respond_with_handler(
         lambda _r: __import__("werkzeug").Response(f'jobs_total{{integration="a"}} {text["v"]}\n')
@@ -101,13 +110,66 @@ def test_a_replayed_cycle_keeps_the_state_of_the_newer_scrape(web, store, invent
     source = make_source(
         "scrape", targets=[web.url_for("/metrics")], metrics={"throughput": "jobs_total"}
     )
-    run_cycle(source, store, inventory, now=T0 + MINUTE)
+    run_cycle(fetched_at(source, T0 + MINUTE), store, inventory, now=T0 + MINUTE)
     text["v"] = "70"
-    run_cycle(source, store, inventory, now=T0)  # an old cycle replayed: no rate, state kept
+    run_cycle(fetched_at(source, T0), store, inventory, now=T0)  # no rate, state kept
     text["v"] = "130"
-    run_cycle(source, store, inventory, now=T0 + 2 * MINUTE)
+    run_cycle(fetched_at(source, T0 + 2 * MINUTE), store, inventory, now=T0 + 2 * MINUTE)
     frame = store.query("SELECT ts, value FROM samples ORDER BY ts")
     assert frame.value.tolist() == pytest.approx([2.0])  # (130 - 10) / 60 s
+
+
+def test_counter_rate_divides_by_the_time_between_fetches_not_between_cycles(web, store, inventory):
+    """Cycles are stamped on the minute, but the fetches run 3 s and 10.66 s after theirs."""
+    text = {"v": "0"}
+    web.expect_request("/metrics").respond_with_handler(
+        lambda _r: __import__("werkzeug").Response(f'jobs_total{{integration="a"}} {text["v"]}\n')
+    )
+    source = make_source(
+        "scrape", targets=[web.url_for("/metrics")], metrics={"throughput": "jobs_total"}
+    )
+    run_cycle(fetched_at(source, T0 + timedelta(seconds=3)), store, inventory, now=T0)
+    text["v"] = str(10 * 67.66)  # 10/s for the 67.66 s between the two fetches
+    late = T0 + MINUTE + timedelta(seconds=10.66)
+    run_cycle(fetched_at(source, late), store, inventory, now=T0 + MINUTE)
+    frame = store.query("SELECT ts, value FROM samples")
+    assert frame.value.tolist() == pytest.approx([10.0])
+    assert frame.ts.tolist() == [T0 + MINUTE]  # the sample keeps the aligned cycle time
+
+
+class RisingCounter(BaseHTTPRequestHandler):
+    """/metrics of a counter rising at exactly 10 per second of real time."""
+
+    started = time.time()
+
+    def do_GET(self) -> None:
+        value = 10 * (time.time() - self.started)
+        body = f'# TYPE jobs counter\njobs_total{{integration="a"}} {value}\n'.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_counter_rising_10_per_second_is_stored_as_10_per_second(store, inventory):
+    """Real server, real clock: two scrapes 1.5 s apart, in cycles stamped a minute apart."""
+    server = HTTPServer(("127.0.0.1", 0), RisingCounter)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
+        source = make_source("scrape", targets=[url], metrics={"throughput": "jobs_total"})
+        run_cycle(source, store, inventory, now=T0)
+        time.sleep(1.5)
+        run_cycle(source, store, inventory, now=T0 + MINUTE)
+    finally:
+        server.shutdown()
+        server.server_close()
+    frame = store.query("SELECT ts, value FROM samples")
+    assert frame.ts.tolist() == [T0 + MINUTE]
+    assert frame.value.tolist() == pytest.approx([10.0], rel=0.05)
 
 
 def test_malformed_failing_and_unlabelled_targets_each_report_and_others_collect(

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from seamwatch.cli.common import Context, say
+from seamwatch.config.sections import check_slug
 from seamwatch.errors import SeamwatchError
 from seamwatch.metrics import METRIC_NAMES
 from seamwatch.timeutil import utcnow
@@ -25,7 +27,8 @@ def register(
         help="import history from a CSV or Parquet file",
         description="Import samples from a CSV or Parquet file with columns ts, integration, "
         "metric, value (and optionally source). ts is ISO 8601 (naive means UTC); metric is one "
-        f"of {', '.join(METRIC_NAMES)}. Re-importing the same file stores nothing twice.",
+        f"of {', '.join(METRIC_NAMES)}; integration is a slug (a file with any other id is "
+        "refused whole). Re-importing the same file stores nothing twice.",
         epilog="examples:\n  seamwatch import history.csv\n  seamwatch import export.parquet --source grafana",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -57,6 +60,32 @@ def read_history(path: Path) -> duckdb.DuckDBPyRelation:
     return rel
 
 
+def check_ids(path: Path, ids: pa.ChunkedArray) -> None:
+    """Refuse the file when an integration id is not a slug, naming the first such row.
+
+    Refused whole rather than skipped: nothing is lost silently, and the user fixes the file.
+    """
+    bad: dict[str | None, str] = {}  # id -> why
+    for value in pc.unique(ids).to_pylist():
+        try:
+            check_slug(value)
+        except ValueError as exc:
+            bad[value] = str(exc)
+        except TypeError:
+            bad[value] = "an empty value is not a slug"
+    if not bad:
+        return
+    rows = pc.is_in(ids, value_set=pa.array(list(bad), pa.string()))
+    if None in bad:
+        rows = pc.or_(pc.fill_null(rows, False), pc.is_null(ids))
+    first = pc.index(rows, True).as_py()
+    count = pc.sum(rows).as_py()
+    raise SeamwatchError(
+        f"{path}: row {first + 1}: column integration: {bad[ids[first].as_py()]}; nothing "
+        f"imported ({count:,} row(s) with {len(bad)} invalid id(s))"
+    )
+
+
 def run(ctx: Context) -> int:
     path: Path = ctx.args.file
     rel = read_history(path)
@@ -74,6 +103,7 @@ def run(ctx: Context) -> int:
         raise SeamwatchError(f"{path}: {str(exc).splitlines()[0]}") from None
     if hasattr(table, "read_all"):
         table = table.read_all()
+    check_ids(path, table.column("integration_id"))
     table = table.append_column("source", pa.array([label] * table.num_rows, pa.string()))
     metrics = set(table.column("metric").to_pylist())
     unknown = sorted(str(m) for m in metrics - set(METRIC_NAMES))

@@ -1,14 +1,22 @@
-"""`seamwatch up`: seed the demo if the store is empty, then run the scheduler and the dashboard."""
+"""`seamwatch up`: seed the demo if configured and the store is empty, then run the scheduler
+and the dashboard."""
 
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 import subprocess
+import time
+import urllib.request
 
 from seamwatch.cli import demo
 from seamwatch.cli.app_cmd import streamlit_command
 from seamwatch.cli.common import Context, say
+from seamwatch.errors import SeamwatchError
 from seamwatch.scheduler import build_scheduler, run_until_stopped
+
+START_TIMEOUT = 90.0  # a cold Streamlit start on a busy 2-core machine takes several seconds
 
 
 def register(
@@ -17,9 +25,10 @@ def register(
     parser = sub.add_parser(
         "up",
         parents=[common],
-        help="seed the demo if empty, start the scheduler and the dashboard",
-        description="Everything at once: seed the demo history when the store has no samples, "
-        "then run the scheduler and the dashboard until Ctrl-C, which stops both.",
+        help="seed the demo (if configured and empty), start the scheduler and the dashboard",
+        description='Everything at once: when the config has a kind = "demo" source and the '
+        "store has no samples, seed the demo history; then run the scheduler and the dashboard "
+        "until Ctrl-C, which stops both.",
         epilog="example:\n  seamwatch up",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -30,24 +39,77 @@ def register(
     return parser
 
 
+def port_in_use(address: str, port: int) -> bool:
+    """True when something already listens on address:port (the dashboard could not bind it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((address, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
+def wait_for_app(app: subprocess.Popen, url: str, timeout: float = START_TIMEOUT) -> bool:
+    """Poll until the dashboard answers at `url` (True) or its process exits (False).
+
+    After `timeout` with the process still starting, True: it is alive, just slow.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if app.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return app.poll() is None
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return app.poll() is None
+
+
+def stop(app: subprocess.Popen) -> None:
+    """Terminate the dashboard, killing it if it does not go within 10 s."""
+    if app.poll() is not None:
+        return
+    app.terminate()
+    try:
+        app.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        app.kill()
+
+
 def run(ctx: Context) -> int:
-    if not ctx.args.no_demo and ctx.store.sample_count() == 0:
-        ctx.args.weeks, ctx.args.seed, ctx.args.if_empty = 5, None, True
-        demo.run(ctx)
-    scheduler = build_scheduler(ctx.settings)
+    store = ctx.store
+    if not ctx.args.no_demo and store.sample_count() == 0:
+        if demo.configured_demo(ctx) is not None:
+            ctx.args.weeks, ctx.args.seed, ctx.args.if_empty = 5, None, True
+            ctx.args.force = False
+            demo.run(ctx)
+        else:
+            say('the store is empty and the config has no kind = "demo" source: no demo seeded')
+    store.migrate()
+    address = ctx.settings.app.address
+    port = ctx.args.port or ctx.settings.app.port
+    if port_in_use(address, port):
+        raise SeamwatchError(
+            f"dashboard port {port} on {address} is already in use (stop what holds it, "
+            "or pass --port / set [app] port)"
+        )
     cmd, env = streamlit_command(ctx, ctx.args.port)
     app = subprocess.Popen(cmd, env=env)
-    port = ctx.args.port or ctx.settings.app.port
-    say(
-        f"dashboard: http://{ctx.settings.app.address}:{port}  (Ctrl-C stops the scheduler and the dashboard)"
-    )
-
-    def stop_app() -> None:
-        app.terminate()
-        try:
-            app.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            app.kill()
-
-    run_until_stopped(scheduler, on_stop=stop_app)
+    probe = "127.0.0.1" if address in ("0.0.0.0", "") else address
+    try:
+        if not wait_for_app(app, f"http://{probe}:{port}/_stcore/health"):
+            raise SeamwatchError(
+                f"the dashboard exited during start-up (code {app.returncode}) on port {port}; "
+                "the scheduler was not started"
+            )
+        say(f"dashboard: http://{address}:{port}  (Ctrl-C stops the scheduler and the dashboard)")
+        scheduler = build_scheduler(ctx.settings)
+    except BaseException:
+        stop(app)
+        raise
+    run_until_stopped(scheduler, on_stop=lambda: stop(app))
     return 0
