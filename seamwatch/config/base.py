@@ -87,7 +87,7 @@ def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
             + re.escape(str(part))
             + r"\"?)\s*=|^\s*\[+\s*"
             + re.escape(".".join(table))
-            + r"\s*\]+"
+            + r"\s*(\]|\.)"  # [alerts] or a sub-table header such as [alerts.channels.ops]
         )
         for i in range(start, len(lines)):
             if pattern.match(lines[i]):

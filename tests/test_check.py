@@ -1,0 +1,79 @@
+"""`seamwatch check`: every problem of config.toml and the inventory, one line each."""
+
+from __future__ import annotations
+
+from tests.conftest import CONFIG
+
+
+def write_config(workspace, extra: str) -> None:
+    workspace.write("config.toml", CONFIG + "\n" + extra)
+
+
+def second_team(workspace, chat_route: str) -> None:
+    workspace.write(
+        "inventory/billing.toml",
+        f"""
+        [[integration]]
+        id = "billing-export"
+        name = "Billing export"
+        chat_route = "{chat_route}"
+        source_system = "Billing"
+        target_system = "DWH"
+        pattern = "batch"
+        tier = 3
+        """,
+    )
+
+
+def test_check_warns_about_every_unknown_chat_route(cli, workspace):
+    write_config(
+        workspace,
+        """
+[alerts.channels.ops]
+kind = "slack"
+url = "https://hooks.example.com/ops"
+""",
+    )
+    second_team(workspace, "billing")
+    result = cli("check")
+    warnings = [line for line in result.out.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 3, result.out  # both payments integrations, and billing
+    assert any("billing-export.chat_route: chat_route 'billing'" in w for w in warnings)
+    assert any("payments-webhook.chat_route: chat_route 'payments'" in w for w in warnings)
+    assert result.code == 0 and result.out.strip().endswith("ok")
+
+
+def test_channel_url_must_be_http_and_is_never_echoed(cli, workspace, monkeypatch):
+    monkeypatch.setenv("SLACK_URL", "")
+    monkeypatch.setenv("TEAMS_URL", "hooks-secret-token-123")
+    write_config(
+        workspace,
+        """
+[alerts.channels.ops]
+kind = "slack"
+url = "${SLACK_URL}"
+
+[alerts.channels.finance]
+kind = "teams"
+url = "${TEAMS_URL}"
+
+[alerts.channels.audit]
+kind = "webhook"
+url = "ftp://files.example.com/x"
+""",
+    )
+    result = cli("check")
+    config = workspace.config
+    assert (
+        f"error: {config}:20: alerts.channels.ops.url: is empty "
+        "(after ${VAR} interpolation of ${SLACK_URL})" in result.out
+    )
+    assert (
+        f"error: {config}:24: alerts.channels.finance.url: is not an http(s) URL "
+        "(after ${VAR} interpolation of ${TEAMS_URL})" in result.out
+    )
+    assert f"error: {config}:28: alerts.channels.audit.url: is not an http(s) URL" in result.out
+    assert "hooks-secret-token-123" not in result.out + result.err
+    assert "3 problems found" in result.out and result.code == 2
+    # the notifier refuses it too, with the first line
+    assert cli("notify", "--dry-run").code == 2
