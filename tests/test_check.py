@@ -77,3 +77,61 @@ url = "ftp://files.example.com/x"
     assert "3 problems found" in result.out and result.code == 2
     # the notifier refuses it too, with the first line
     assert cli("notify", "--dry-run").code == 2
+
+
+def test_thresholds_for_an_integration_in_no_inventory_file_are_a_warning(cli, workspace):
+    write_config(
+        workspace,
+        """
+[detectors.integrations.crm-orders-to-erp.throughput]
+change = 0.5
+
+[detectors.integrations.no-such-thing.throughput]
+change = 0.5
+""",
+    )
+    result = cli("check")
+    assert (
+        f"warning: {workspace.config}:21: detectors.integrations.no-such-thing: "
+        "'no-such-thing' is in no inventory file" in result.out
+    )
+    assert "detectors.integrations.crm-orders-to-erp" not in result.out
+    assert result.code == 0 and result.out.strip().endswith("ok")
+
+
+def test_detectors_enabled_and_disabled_together_is_an_error(cli, workspace):
+    write_config(
+        workspace,
+        """
+[detectors]
+enabled = ["trend", "no_data"]
+disabled = ["no_data"]
+""",
+    )
+    result = cli("check")
+    assert (
+        f"error: {workspace.config}:18: detectors: set either enabled (only these detectors run) "
+        "or disabled (all but these), not both" in result.out
+    )
+    assert result.code == 2
+
+
+def test_a_source_naming_an_integration_in_no_inventory_file_is_a_warning(cli, workspace):
+    write_config(
+        workspace,
+        """
+[[sources]]
+name = "ipaas"
+kind = "http_json"
+url = "http://127.0.0.1:1/flows/{integration}"
+integrations = ["crm-orders-to-erp", "ghost-link"]
+metrics = { throughput = "rate" }
+""",
+    )
+    result = cli("check")
+    assert (
+        f"warning: {workspace.config}: sources[1]: names integration 'ghost-link', which is in "
+        "no inventory file (collected anyway and shown as not inventoried)" in result.out
+    )
+    assert "'crm-orders-to-erp'" not in result.out
+    assert result.code == 0 and result.out.strip().endswith("ok")
