@@ -9,7 +9,7 @@ import reports
 import seamwatch.inventory as inventory_module
 from alerts.settings import check_alerts
 from collectors import build_source
-from detectors.settings import load_detector_settings
+from detectors.settings import check_detectors
 from seamwatch.cli.common import Context, say
 from seamwatch.config import check_settings
 from seamwatch.config.base import problems_of
@@ -63,9 +63,10 @@ def validate(ctx: Context) -> list[ConfigError]:
         named = source.integrations()
         for integration_id in sorted(named or ()):
             if integration_id not in ctx.inventory:
-                problems.append(
-                    ConfigError(
-                        f"names integration {integration_id!r}, which is in no inventory file",
+                problems.append(  # collected anyway, shown as not inventoried: a warning
+                    ConfigWarning(
+                        f"names integration {integration_id!r}, which is in no inventory file "
+                        "(collected anyway and shown as not inventoried)",
                         path=settings.config_path,
                         key=f"sources[{index}]",
                     )
@@ -99,13 +100,13 @@ def _without_echoes(problems: list[ConfigError]) -> list[ConfigError]:
 
 
 SECTION_CHECKS: list = [  # stages register validators of their own config sections here
-    load_detector_settings,
     reports.check,
 ]
 # Validators that also hold a section against the inventory: called with (settings, inventory),
 # the inventory `check` loaded once for everything.
 INVENTORY_CHECKS: list = [
     check_alerts,
+    check_detectors,
 ]
 
 
