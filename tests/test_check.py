@@ -135,3 +135,34 @@ metrics = { throughput = "rate" }
     )
     assert "'crm-orders-to-erp'" not in result.out
     assert result.code == 0 and result.out.strip().endswith("ok")
+
+
+def test_an_unset_variable_is_one_line_with_its_line_and_other_commands_stop_at_the_first(
+    cli, workspace, monkeypatch
+):
+    monkeypatch.delenv("SEAMWATCH_TEST_UNSET_URL", raising=False)
+    write_config(
+        workspace,
+        """
+[alerts.channels.ops]
+kind = "slack"
+url = "${SEAMWATCH_TEST_UNSET_URL}"
+
+[app]
+port = 0
+refresh = "often"
+""",
+    )
+    result = cli("check")
+    errors = [line for line in result.out.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: {workspace.config}:20: alerts.channels.ops.url: "
+        "environment variable SEAMWATCH_TEST_UNSET_URL is not set",
+        f"error: {workspace.config}:23: app.port: 0: input should be greater than or equal to 1",
+        f"error: {workspace.config}:24: app.refresh: 'often' is not a duration "
+        '(write e.g. "30s", "5m", "1h30m", "7d", "2w")',
+    ]
+    monkeypatch.setenv("SEAMWATCH_TEST_UNSET_URL", "https://hooks.example.com/ops")
+    result = cli("sources")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "app.port" in result.err and result.err.strip().endswith("(and 1 more error)")

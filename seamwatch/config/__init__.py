@@ -151,8 +151,12 @@ def check_settings(path: str | Path | None = None) -> tuple[Settings, list[Confi
     """
     config_path = find_config(path).resolve()
     raw, text = read_toml(config_path)
-    problems: list[ConfigError] = []
-    data = interpolate_env(raw, path=config_path, errors=problems)
+    unset: list[ConfigError] = []
+    data = interpolate_env(raw, path=config_path, errors=unset)
+    problems = [  # with the line, which interpolation (working on parsed data) does not know
+        ConfigError(p.reason, path=p.path, key=p.key, line=line_of(text, _key_loc(p.key or "")))
+        for p in unset
+    ]
     kept: dict[str, Any] = {}
     for key, value in data.items():
         if key == "sources" and isinstance(value, list):
@@ -167,6 +171,11 @@ def check_settings(path: str | Path | None = None) -> tuple[Settings, list[Confi
         problems.extend(all_errors(exc, path=config_path, text=text))
         settings = Settings()
     return settings.model_copy(update={"config_path": config_path}), problems
+
+
+def _key_loc(key: str) -> tuple[str | int, ...]:
+    """A dotted key back to a location: sources[0].url -> ("sources", 0, "url")."""
+    return tuple(int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", key))
 
 
 def _valid_sources(
