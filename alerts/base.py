@@ -28,7 +28,7 @@ from seamwatch.delivery import (
     RateLimiter,
     RetryPolicy,
 )
-from seamwatch.durations import Duration
+from seamwatch.durations import Duration, Wait
 from seamwatch.secrets import install_log_redaction, reveal
 
 __all__ = [
@@ -51,7 +51,7 @@ class ChannelOptions(StrictModel):
     kind: str
     url: SecretStr
     timeout: Duration = timedelta(seconds=10)
-    min_interval: Duration | None = None  # between two messages; None: the kind's documented pace
+    min_interval: Wait | None = None  # between two messages; None: the kind's documented pace
     send_resolved: bool = True
 
 

@@ -16,7 +16,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from seamwatch.config import Settings, validate_section
 from seamwatch.config.base import StrictModel, line_of, problems_of, raise_all
 from seamwatch.config.sections import TimeZoneName
-from seamwatch.durations import Duration
+from seamwatch.durations import Duration, Wait
 from seamwatch.errors import ConfigError, ConfigWarning
 from seamwatch.inventory import Inventory
 
@@ -99,7 +99,7 @@ class Route(StrictModel):
     match: Match = Field(default_factory=Match)
     channels: StrList = Field(min_length=1)
     continue_: bool = Field(default=False, alias="continue")
-    group_wait: Duration | None = None
+    group_wait: Wait | None = None
     repeat_interval: Duration | None = None
     group_by: list[GroupField] | None = None
 
@@ -108,7 +108,7 @@ class DefaultRoute(StrictModel):
     """Where findings go that no route (and no inventory chat_route) sent anywhere."""
 
     channels: StrList = Field(default_factory=list)
-    group_wait: Duration | None = None
+    group_wait: Wait | None = None
     repeat_interval: Duration | None = None
     group_by: list[GroupField] | None = None
 
@@ -143,7 +143,7 @@ class AlertSettings(StrictModel):
 
     enabled: bool = True
     interval: Duration = timedelta(minutes=1)
-    group_wait: Duration = timedelta(seconds=30)
+    group_wait: Wait = timedelta(seconds=30)
     repeat_interval: Duration = timedelta(hours=4)
     group_by: list[GroupField] = Field(default_factory=lambda: ["owner"])
     shared_system_grouping: bool = True

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from seamwatch.config.base import StrictModel
 
@@ -45,6 +47,28 @@ class HttpOptions(StrictModel):
     verify_tls: bool = True
     ca_file: Path | None = None
     concurrency: int = Field(default=8, ge=1, le=256)
+
+    @field_validator("ca_file")
+    @classmethod
+    def _readable_ca_file(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        """A missing CA bundle is a config error at `check`, not a failure at the first fetch.
+
+        A relative path is resolved against the config's directory (passed as the validation
+        context `base_dir`), like every other path in the config.
+        """
+        if value is None:
+            return None
+        value = value.expanduser()
+        base = (info.context or {}).get("base_dir")
+        if not value.is_absolute() and base is not None:
+            value = Path(base) / value
+        if not value.exists():
+            raise ValueError(f"the CA bundle {value} does not exist")
+        if not value.is_file():
+            raise ValueError(f"the CA bundle {value} is not a file")
+        if not os.access(value, os.R_OK):
+            raise ValueError(f"the CA bundle {value} is not readable")
+        return value
 
     @model_validator(mode="after")
     def _one_auth(self) -> HttpOptions:
@@ -138,14 +162,21 @@ async def _fetch_all(
     limits = httpx.Limits(
         max_connections=options.concurrency, max_keepalive_connections=options.concurrency
     )
-    async with httpx.AsyncClient(
-        headers=options.request_headers(),
-        auth=options.basic_auth(),
-        verify=options.verify(),
-        timeout=httpx.Timeout(timeout),
-        limits=limits,
-        follow_redirects=False,
-    ) as client:
+    try:
+        client = httpx.AsyncClient(
+            headers=options.request_headers(),
+            auth=options.basic_auth(),
+            verify=options.verify(),
+            timeout=httpx.Timeout(timeout),
+            limits=limits,
+            follow_redirects=False,
+        )
+    except (OSError, ssl.SSLError) as exc:
+        # The CA bundle went missing or bad after `check`: every request fails, saying which file.
+        reason = getattr(exc, "strerror", None) or _first_line(str(exc))
+        message = f"cannot load ca_file {options.ca_file}: {reason}"
+        return [Fetched(r, None, b"", 0.0, message) for r in requests]
+    async with client:
 
         async def one(request: Request) -> Fetched:
             async with limit:

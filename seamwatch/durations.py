@@ -21,8 +21,12 @@ _UNITS = {
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|sec|min|s|m|h|d|w)")
 
 
-def parse_duration(value: Any) -> timedelta:
-    """Parse "5m", "1h30m", "14d", a number of seconds or a timedelta; raise ValueError otherwise."""
+def parse_duration(value: Any, *, allow_zero: bool = False) -> timedelta:
+    """Parse "5m", "1h30m", "14d", a number of seconds or a timedelta; raise ValueError otherwise.
+
+    Zero is refused unless allow_zero: an interval, window or retention of nothing is a typo
+    (a source polled in a busy loop), while a wait of nothing ("send at once") is meaningful.
+    """
     if isinstance(value, timedelta):
         result = value
     elif isinstance(value, bool):
@@ -46,7 +50,14 @@ def parse_duration(value: Any) -> timedelta:
         raise ValueError(f"{value!r} is not a duration")
     if result < timedelta(0):
         raise ValueError(f"{value!r} is negative; a duration must be positive")
+    if result == timedelta(0) and not allow_zero:
+        raise ValueError(f'{value!r} is zero; a duration must be positive (e.g. "30s", "5m")')
     return result
+
+
+def parse_wait(value: Any) -> timedelta:
+    """Parse a wait that may be zero ("0s": no wait at all), like group_wait or min_interval."""
+    return parse_duration(value, allow_zero=True)
 
 
 def format_duration(delta: timedelta) -> str:
@@ -67,4 +78,11 @@ Duration = Annotated[
     BeforeValidator(parse_duration),
     PlainSerializer(format_duration, return_type=str),
 ]
-"""A pydantic field type accepting "5m"-style strings or seconds."""
+"""A pydantic field type accepting "5m"-style strings or seconds; more than zero."""
+
+Wait = Annotated[
+    timedelta,
+    BeforeValidator(parse_wait),
+    PlainSerializer(format_duration, return_type=str),
+]
+"""A Duration that may also be zero: a pause or pace where "0s" means none."""

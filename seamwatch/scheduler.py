@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -126,14 +128,26 @@ def collection_jobs(
     return jobs
 
 
-def detection_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
+def detection_jobs(
+    settings: Settings,
+    store: Store,
+    inventory: InventoryWatch,
+    metrics: SelfMetrics | None = None,
+) -> list[JobSpec]:
     """Detection every `[detectors] interval`; the first run shortly after start, once the
     first collection cycle has landed, so a fresh `make up` shows findings within a minute."""
     every = load_detector_settings(settings).interval
+
+    def detect() -> object:
+        evaluation, changes = run_detection(store, inventory.get(), settings)
+        if metrics is not None:
+            metrics.findings(Counter(f.severity.value for f in evaluation.findings))
+        return changes
+
     return [
         JobSpec(
             "detect",
-            lambda: run_detection(store, inventory.get(), settings),
+            detect,
             every,
             run_now=False,
             first_run_after=min(every, timedelta(seconds=20)),
@@ -165,14 +179,23 @@ def report_jobs(settings: Settings) -> list[JobSpec]:
     ]
 
 
-def alert_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
+def alert_jobs(
+    settings: Settings, store: Store, metrics: SelfMetrics | None = None
+) -> list[JobSpec]:
     """The notify cycle, when [alerts] has channels (reconciles unfinished claims at start)."""
     from alerts.engine import Notifier
 
     notifier = Notifier(settings, store=store)
     if not notifier.channels or not notifier.alerts.enabled:
         return []
-    return [JobSpec("notify", lambda: notifier.run(utcnow()), notifier.alerts.interval)]
+
+    def notify() -> object:
+        result = notifier.run(utcnow())
+        if metrics is not None:
+            metrics.notified(result.count("sent"), result.count("undelivered"))
+        return result
+
+    return [JobSpec("notify", notify, notifier.alerts.interval)]
 
 
 def build_scheduler(settings: Settings, *, now: datetime | None = None) -> BackgroundScheduler:
@@ -197,16 +220,16 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
     start = now or datetime.now().astimezone()
     jobs = collection_jobs(settings, store, inventory, metrics)
     jobs += housekeeping_jobs(settings, store, inventory)
-    jobs += alert_jobs(settings, store, inventory)
+    jobs += alert_jobs(settings, store, metrics)
     jobs += report_jobs(settings)
-    jobs += detection_jobs(settings, store, inventory)
+    jobs += detection_jobs(settings, store, inventory, metrics)
     for job in jobs:
         # Without next_run_time the trigger schedules the first run one interval from now.
         extra = {"next_run_time": start} if job.run_now else {}
         if job.first_run_after is not None:
             extra = {"next_run_time": start + job.first_run_after}
         scheduler.add_job(
-            job.func,
+            _timed(job.id, job.func, metrics),
             job.trigger or IntervalTrigger(seconds=max(1, int(job.every.total_seconds()))),
             id=job.id,
             name=job.id,
@@ -223,6 +246,22 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
         scheduler.add_listener(lambda _event: metrics.close(), EVENT_SCHEDULER_SHUTDOWN)
     scheduler.seamwatch_metrics = metrics  # type: ignore[attr-defined]  # for `run` and tests
     return scheduler
+
+
+def _timed(job_id: str, func: Callable[[], object], metrics: SelfMetrics) -> Callable[[], object]:
+    """The job, counted in the daemon's own metrics (runs by outcome, duration, last success)."""
+
+    def run() -> object:
+        clock = time.perf_counter()
+        ok = False
+        try:
+            result = func()
+            ok = True
+            return result
+        finally:
+            metrics.job_finished(job_id, time.perf_counter() - clock, ok)
+
+    return run
 
 
 def _log_failure(event: JobExecutionEvent) -> None:

@@ -3,7 +3,9 @@
 `seamwatch run` serves them on `[scheduler] metrics_address:metrics_port` at /metrics (0 turns
 it off): collection runs by source and status, failures, durations, samples collected and
 written, batches spooled, spool depth, last run and last success per source, and housekeeping
-job errors. Fed from the scheduler's job wrapper with each cycle's result.
+job errors; for every scheduled job (detection, notify, report, rollup, ...) its runs by outcome,
+duration and last success; the open findings by severity after each detection; messages sent
+and undelivered by each notify cycle. Fed from the scheduler's job wrappers.
 """
 
 from __future__ import annotations
@@ -94,6 +96,37 @@ class SelfMetrics:
         )
         if spool_depth is not None:
             self.spool_depth.set_function(spool_depth)
+        self.job_runs = Counter(
+            "seamwatch_job_runs",
+            "Scheduled job runs by job and outcome (ok, error).",
+            ["job", "outcome"],
+            registry=r,
+        )
+        self.job_duration = Histogram(
+            "seamwatch_job_duration_seconds",
+            "Duration of one scheduled job run.",
+            ["job"],
+            buckets=DURATION_BUCKETS,
+            registry=r,
+        )
+        self.job_last_success = Gauge(
+            "seamwatch_job_last_success_timestamp_seconds",
+            "When the job last finished without raising.",
+            ["job"],
+            registry=r,
+        )
+        self.findings_open = Gauge(
+            "seamwatch_findings_open",
+            "Open findings after the last detection, by severity.",
+            ["severity"],
+            registry=r,
+        )
+        self.messages = Counter(
+            "seamwatch_alert_messages",
+            "Chat messages finished by notify cycles, by status (sent, undelivered).",
+            ["status"],
+            registry=r,
+        )
         self._server: WSGIServer | None = None
 
     def observe(self, result: CycleLike) -> None:
@@ -110,6 +143,23 @@ class SelfMetrics:
         self.last_run.labels(source).set(now)
         if result.status == "ok":
             self.last_success.labels(source).set(now)
+
+    def job_finished(self, job_id: str, seconds: float, ok: bool) -> None:
+        """Count one run of a scheduled job."""
+        self.job_runs.labels(job_id, "ok" if ok else "error").inc()
+        self.job_duration.labels(job_id).observe(seconds)
+        if ok:
+            self.job_last_success.labels(job_id).set(utcnow().timestamp())
+
+    def findings(self, by_severity: dict[str, int]) -> None:
+        """The open findings after a detection run (every severity, zero when none)."""
+        for severity in ("critical", "warning", "info"):
+            self.findings_open.labels(severity).set(by_severity.get(severity, 0))
+
+    def notified(self, sent: int, undelivered: int) -> None:
+        """Messages a notify cycle finished."""
+        self.messages.labels("sent").inc(sent)
+        self.messages.labels("undelivered").inc(undelivered)
 
     def job_failed(self, job_id: str) -> None:
         """Count a scheduled job that raised."""

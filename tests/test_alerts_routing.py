@@ -196,8 +196,9 @@ def test_send_resolved_false_skips_resolve_messages(workspace, receiver):
 
 
 def test_a_silence_mutes_matching_findings_records_them_and_lets_them_through_when_expired(
-    workspace, receiver, cli
+    workspace, receiver, cli, monkeypatch
 ):
+    monkeypatch.setattr("seamwatch.cli.silence.utcnow", lambda: T0)  # the scenario's now
     settings = routed(workspace, receiver)
     added = cli(
         "silence",

@@ -204,6 +204,10 @@ def test_every_command_has_help_with_an_example():
     for name, command in sub.choices.items():
         text = command.format_help()
         assert "example" in text, name
+        for nested in command._actions:
+            if nested.dest == "action":  # sub-actions such as `silence add`, `channels test`
+                for action_name, action in nested.choices.items():
+                    assert "example" in action.format_help(), f"{name} {action_name}"
     assert len(sub.choices) == len(COMMANDS)
 
 

@@ -158,10 +158,37 @@ metrics = {{ throughput = "rate" }}
         assert 'seamwatch_collect_duration_seconds_count{source="ipaas"} 1.0' in text
         assert "seamwatch_spool_batches 0.0" in text
         assert 'seamwatch_collect_last_run_timestamp_seconds{source="ipaas"}' in text
+        assert 'seamwatch_job_runs_total{job="collect:ipaas",outcome="ok"} 1.0' in text
+        assert 'seamwatch_job_last_success_timestamp_seconds{job="collect:ipaas"}' in text
     finally:
         scheduler.shutdown(wait=True)
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1)
+
+
+def test_every_job_is_counted_and_detection_reports_the_open_findings(workspace):
+    from prometheus_client import generate_latest
+
+    from seamwatch.scheduler import InventoryWatch, _timed, detection_jobs
+    from seamwatch.selfmetrics import SelfMetrics
+    from seamwatch.store import Store
+
+    config(workspace, "")
+    settings = load_settings(workspace.config)
+    store = Store.from_settings(settings)
+    store.migrate()
+    metrics = SelfMetrics()
+    [detect] = detection_jobs(settings, store, InventoryWatch(settings, store), metrics)
+    _timed("detect", detect.func, metrics)()
+    with pytest.raises(ZeroDivisionError):
+        _timed("broken", lambda: 1 / 0, metrics)()
+    text = generate_latest(metrics.registry).decode()
+    assert 'seamwatch_job_runs_total{job="detect",outcome="ok"} 1.0' in text
+    assert 'seamwatch_job_duration_seconds_count{job="detect"} 1.0' in text
+    assert 'seamwatch_job_runs_total{job="broken",outcome="error"} 1.0' in text
+    assert 'seamwatch_job_last_success_timestamp_seconds{job="broken"}' not in text
+    for severity in ("critical", "warning", "info"):
+        assert f'seamwatch_findings_open{{severity="{severity}"}}' in text
 
 
 def test_metrics_port_in_use_is_a_one_line_error(cli, workspace):

@@ -58,7 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Seamwatch: inventory, health and slow-degradation alerts for integrations.",
     )
     parser.add_argument("--version", action="version", version=f"seamwatch {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
+    # The common options are accepted at every level (`silence --config X add` and
+    # `silence add --config X`): their defaults live on the top parser only, so a nested
+    # parser that did not see an option leaves the value given at an outer level alone.
+    parser.set_defaults(config=None, debug=False, quiet=False)
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument(
         "--config",
         metavar="PATH",

@@ -23,8 +23,22 @@ def register(
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
-    actions.add_parser("list", parents=[common], help="list the configured channels")
-    test = actions.add_parser("test", parents=[common], help="send a test message to a channel")
+    actions.add_parser(
+        "list",
+        parents=[common],
+        help="list the configured channels",
+        description="List the channels of [alerts.channels] with their kind and rate limit.",
+        epilog="examples:\n  seamwatch channels list\n  seamwatch channels --config prod.toml list",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    test = actions.add_parser(
+        "test",
+        parents=[common],
+        help="send a test message to a channel",
+        description="Send a test message to one channel and record the delivery.",
+        epilog="examples:\n  seamwatch channels test payments-slack",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     test.add_argument("name", help="the channel's name in [alerts.channels]")
     return parser
 

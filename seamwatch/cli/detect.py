@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime, timedelta
 
 import pandas as pd
 
@@ -71,17 +72,38 @@ def _iso(ts: object) -> str | None:
     return stamp.isoformat().replace("+00:00", "Z")
 
 
+FUTURE_SLACK = timedelta(minutes=1)
+
+
+def _as_of(text: str | None, now: datetime) -> datetime | None:
+    """The --as-of time: None when not given; an empty or future one is refused, since running
+    the persisting detection (or evaluating samples that cannot exist yet) is not what was asked."""
+    if text is None:
+        return None
+    if not text.strip():
+        raise SeamwatchError(
+            "--as-of: empty; give a time (ISO 8601, e.g. 2026-11-20T08:00:00Z) or leave it out"
+        )
+    try:
+        as_of = parse_timestamp(text)
+    except ValueError as exc:
+        raise SeamwatchError(f"--as-of: {exc}") from None
+    if as_of > now + FUTURE_SLACK:
+        raise SeamwatchError(
+            f"--as-of: {text!r} is in the future (now is {now:%Y-%m-%dT%H:%M:%SZ}); "
+            "give a past time, or leave it out to detect now"
+        )
+    return as_of
+
+
 def run(ctx: Context) -> int:
+    as_of = _as_of(ctx.args.as_of, utcnow())
     store = ctx.store
     if not store.exists():
         raise StoreMissing(
             f"no store at {store.path}; collect samples first (`seamwatch collect --once` or `seamwatch demo`)"
         )
-    if ctx.args.as_of:
-        try:
-            as_of = parse_timestamp(ctx.args.as_of)
-        except ValueError as exc:
-            raise SeamwatchError(f"--as-of: {exc}") from None
+    if as_of is not None:
         result = evaluate_as_of(store, ctx.inventory, ctx.settings, as_of)
         rows = [
             {

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import duckdb
+
 from seamwatch.cli.common import Context, say
+from seamwatch.errors import SeamwatchError
 
 
 def register(
@@ -29,16 +32,27 @@ def register(
 
 def run(ctx: Context) -> int:
     target: Path = ctx.args.parquet.resolve()
-    target.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not target.is_dir():
+        raise SeamwatchError(f"--parquet {target}: exists and is not a directory")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SeamwatchError(
+            f"--parquet {target}: cannot create the directory ({exc.strerror or exc})"
+        ) from None
     quoted = str(target).replace("'", "''")
     with ctx.store.read() as con:
         rows = con.execute("SELECT count(*) FROM v_samples").fetchone()[0]  # type: ignore[index]
-        con.execute(
-            f"""
-            COPY (SELECT *, CAST(ts AS DATE) AS day FROM v_samples ORDER BY ts)
-            TO '{quoted}' (FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE true)
-            """
-        )
+        try:
+            con.execute(
+                f"""
+                COPY (SELECT *, CAST(ts AS DATE) AS day FROM v_samples ORDER BY ts)
+                TO '{quoted}' (FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE true)
+                """
+            )
+        except duckdb.IOException as exc:
+            first = str(exc).splitlines()[0]
+            raise SeamwatchError(f"--parquet {target}: cannot write ({first})") from None
     days = len(list(target.glob("day=*")))
     say(f"exported {rows:,} samples in {days} daily partitions to {target}")
     return 0

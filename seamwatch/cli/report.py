@@ -7,6 +7,7 @@ from pathlib import Path
 
 from reports import Week, post_report, report_settings, write_report
 from seamwatch.cli.common import Context, say
+from seamwatch.errors import SeamwatchError
 from seamwatch.timeutil import utcnow
 
 
@@ -38,6 +39,19 @@ def run(ctx: Context) -> int:
     rs = report_settings(settings)
     now = utcnow()
     week = Week.parse(ctx.args.week, rs.zone) if ctx.args.week else None
+    # Refuse what cannot work before writing anything, so a failed run leaves no half-result.
+    if ctx.args.post and rs.post_url is None:
+        raise SeamwatchError(
+            'posting needs [reports] post_url (e.g. post_url = "${REPORT_WEBHOOK}") in '
+            f"{settings.config_path}; nothing was written"
+        )
+    if ctx.args.team is not None:
+        teams = sorted({i.owner for i in ctx.inventory if i.owner})
+        if ctx.args.team not in teams:
+            raise SeamwatchError(
+                f"--team {ctx.args.team!r}: no such owner in the inventory "
+                f"(known teams: {', '.join(teams) or 'none'})"
+            )
     written = write_report(settings, week=week, team=ctx.args.team, out_dir=ctx.args.out, now=now)
     for note in written.report.notes:
         say(f"note: {note}")

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
 
 import pandas as pd
 
 from alerts.silences import add_silence, expire_silence, list_silences, parse_matchers
+from detectors.types import Severity
 from seamwatch.cli.common import Context, add_format, print_frame, say
 from seamwatch.durations import format_duration, parse_duration
 from seamwatch.errors import SeamwatchError
+from seamwatch.matching import value_matches
 from seamwatch.timeutil import parse_timestamp, utcnow
+
+# Values a finding can carry in the closed fields: a matcher outside them would never match.
+CLOSED_FIELDS: dict[str, tuple[str, ...]] = {
+    "severity": tuple(s.value for s in Severity),
+    "tier": ("1", "2", "3", "4"),  # the inventory's tier range
+}
 
 
 def register(
@@ -34,7 +43,16 @@ def register(
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
-    add = actions.add_parser("add", parents=[common], help="add a silence")
+    add = actions.add_parser(
+        "add",
+        parents=[common],
+        help="add a silence",
+        description="Add a silence: findings matching every --match are muted until it ends.",
+        epilog="examples:\n"
+        '  seamwatch silence add -m integration=crm-orders-to-erp --duration 2h -c "ERP upgrade"\n'
+        '  seamwatch silence add -m owner=payments -m severity=warning --end 2026-11-30T08:00Z -c "noisy week"',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add.add_argument(
         "--match", "-m", action="append", default=[], metavar="FIELD=VALUE", help="repeatable"
     )
@@ -45,10 +63,24 @@ def register(
     add.add_argument("--end", help="ISO 8601 end")
     add.add_argument("--comment", "-c", required=True, help="why (shown to everyone)")
     add.add_argument("--author", "-a", default=None, help="who (default: the current user)")
-    listing = actions.add_parser("list", parents=[common], help="list active and pending silences")
+    listing = actions.add_parser(
+        "list",
+        parents=[common],
+        help="list active and pending silences",
+        description="List active and pending silences (with --all, expired ones too).",
+        epilog="examples:\n  seamwatch silence list\n  seamwatch silence list --all --format csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     listing.add_argument("--all", action="store_true", help="include expired silences")
     add_format(listing)
-    expire = actions.add_parser("expire", parents=[common], help="end a silence now")
+    expire = actions.add_parser(
+        "expire",
+        parents=[common],
+        help="end a silence now",
+        description="End a silence now; matching findings alert again from the next detection.",
+        epilog="examples:\n  seamwatch silence expire 3f2a9c",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     expire.add_argument("silence_id", help="the id (or a unique prefix) from `silence list`")
     return parser
 
@@ -69,9 +101,17 @@ def run(ctx: Context) -> int:
             )
         except ValueError as exc:
             raise SeamwatchError(str(exc)) from None
+        if end <= now:
+            raise SeamwatchError(
+                f"the silence would already have ended ({end:%Y-%m-%d %H:%M} UTC, now is "
+                f"{now:%Y-%m-%d %H:%M} UTC); give a later --end or a --duration"
+            )
+        matchers = parse_matchers(ctx.args.match)
+        _check_closed_fields(matchers)
+        _warn_unknown_integrations(ctx, matchers.get("integration_id", []))
         silence = add_silence(
             store,
-            parse_matchers(ctx.args.match),
+            matchers,
             starts_at=start,
             ends_at=end,
             comment=ctx.args.comment,
@@ -102,6 +142,32 @@ def run(ctx: Context) -> int:
     silence = expire_silence(store, ctx.args.silence_id, now)
     say(f"silence {silence.silence_id} expired ({_matchers(silence.matchers)})")
     return 0
+
+
+def _check_closed_fields(matchers: dict[str, list[str]]) -> None:
+    """Refuse a severity or tier no finding can have (wildcards must match one of them)."""
+    for field, allowed in CLOSED_FIELDS.items():
+        for pattern in matchers.get(field, []):
+            if not any(value_matches(pattern, value) for value in allowed):
+                raise SeamwatchError(
+                    f"--match {field}={pattern}: no finding has that {field} "
+                    f"(one of: {', '.join(allowed)})"
+                )
+
+
+def _warn_unknown_integrations(ctx: Context, patterns: list[str]) -> None:
+    """A silence for an id nobody knows is kept (it may be about to appear) but is likely a typo."""
+    if not patterns:
+        return
+    known = {integration.id for integration in ctx.inventory}
+    if ctx.store.exists():
+        known |= set(ctx.store.query("SELECT integration_id FROM v_integrations")["integration_id"])
+    for pattern in patterns:
+        if not any(value_matches(pattern, str(value)) for value in known):
+            sys.stderr.write(
+                f"seamwatch: warning: --match integration={pattern}: no such integration in the "
+                "inventory or in the data (yet); the silence is added anyway\n"
+            )
 
 
 def _matchers(matchers: dict[str, list[str]]) -> str:

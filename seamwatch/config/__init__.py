@@ -253,7 +253,7 @@ def validate_block(model: type[M], data: Any, settings: Settings, root: tuple[st
     Errors name the config file, the full key (e.g. sources[2].query) and its line.
     """
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context={"base_dir": settings.base_dir})
     except ValidationError as exc:
         path = settings.config_path or Path("config.toml")
         text = path.read_text(encoding="utf-8") if path.exists() else ""
