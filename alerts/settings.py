@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from seamwatch.config import Settings, validate_section
-from seamwatch.config.base import StrictModel
+from seamwatch.config.base import StrictModel, line_of, problems_of, raise_all
 from seamwatch.config.sections import TimeZoneName
 from seamwatch.durations import Duration, Wait
 from seamwatch.errors import ConfigError, ConfigWarning
@@ -39,6 +40,7 @@ MATCH_FIELDS = (
     "system",
     "finding_id",
 )
+_ENV_NAME = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 
@@ -184,46 +186,97 @@ class AlertSettings(StrictModel):
 
 
 def load_alert_settings(settings: Settings) -> AlertSettings:
-    """Validate `[alerts]` (channels' own keys and cross-references included)."""
-    from alerts import build_channels
+    """Validate `[alerts]` (channels' own keys and cross-references included).
 
+    Raises a ConfigError carrying every problem found (`ConfigProblems` when several).
+    """
     alert_settings = validate_section(AlertSettings, settings, "alerts")
-    channels = build_channels(alert_settings, settings)
-    _check_references(alert_settings, set(channels), settings)
+    raise_all(_problems(alert_settings, settings))
     return alert_settings
 
 
-def _check_references(alerts: AlertSettings, known: set[str], settings: Settings) -> None:
+def _problems(alerts: AlertSettings, settings: Settings) -> list[ConfigError]:
+    """Each channel's url and own keys, then the routes' channel names: every problem found."""
+    from alerts import build_channels
+
+    problems: list[ConfigError] = []
+    for name, block in alerts.channels.items():
+        bad_url = _url_problem(block.get("url"), ("alerts", "channels", name, "url"), settings)
+        if bad_url is not None:
+            problems.append(bad_url)
+            continue
+        try:
+            build_channels(alerts.model_copy(update={"channels": {name: block}}), settings)
+        except ConfigError as exc:
+            problems += problems_of(exc)
+    problems += _reference_problems(alerts, set(alerts.channels), settings)
+    return problems
+
+
+def _url_problem(value: Any, loc: tuple[str, ...], settings: Settings) -> ConfigError | None:
+    """A channel url must be http(s) once ${VAR}s are filled in; the value is never shown."""
+    if not isinstance(value, str):
+        return None  # missing or not a string: the channel's Options model says so
+    parts = urlsplit(value.strip())
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return None
+    path = settings.config_path
+    text = path.read_text(encoding="utf-8") if path and path.exists() else ""
+    line = line_of(text, loc)
+    written = text.splitlines()[line - 1] if line else ""
+    source = ", ".join(f"${{{v}}}" for v in _ENV_NAME.findall(written))
+    what = "is empty" if not value.strip() else "is not an http(s) URL"
+    reason = f"{what} (after ${{VAR}} interpolation"
+    reason += f" of {source})" if source else ")"
+    if value.strip():
+        reason += "; the value is not shown, it may be a secret"
+    return ConfigError(reason, path=path, key=".".join(loc), line=line)
+
+
+def _reference_problems(
+    alerts: AlertSettings, known: set[str], settings: Settings
+) -> list[ConfigError]:
     names = ", ".join(sorted(known)) or "none configured"
+    problems: list[ConfigError] = []
     for index, route in enumerate(alerts.routes):
         for name in route.channels:
             if name not in known:
-                raise ConfigError(
-                    f"route sends to channel {name!r}, which [alerts.channels] does not define (known: {names})",
-                    path=settings.config_path,
-                    key=f"alerts.routes[{index}].channels",
+                problems.append(
+                    ConfigError(
+                        f"route sends to channel {name!r}, which [alerts.channels] does not define (known: {names})",
+                        path=settings.config_path,
+                        key=f"alerts.routes[{index}].channels",
+                    )
                 )
     for name in alerts.default.channels:
         if name not in known:
-            raise ConfigError(
-                f"default route sends to channel {name!r}, which [alerts.channels] does not define (known: {names})",
-                path=settings.config_path,
-                key="alerts.default.channels",
+            problems.append(
+                ConfigError(
+                    f"default route sends to channel {name!r}, which [alerts.channels] does not define (known: {names})",
+                    path=settings.config_path,
+                    key="alerts.default.channels",
+                )
             )
+    return problems
 
 
 def check_alerts(settings: Settings, inventory: Inventory) -> None:
     """`seamwatch check` hook: the alerts section, and the chat routes of the inventory that
-    `check` already loaded (loading it again would read and validate every file twice)."""
-    alerts = load_alert_settings(settings)
-    if not alerts.channels or alerts.chat_route == "ignore":
-        return
-    for integration in inventory:
-        route = integration.chat_route
-        if route and route not in alerts.channels:
-            raise ConfigWarning(
-                f"chat_route {route!r} names no channel in [alerts.channels] "
-                f"(known: {', '.join(sorted(alerts.channels))}); its findings follow the routes instead",
-                path=inventory.origin[integration.id],
-                key=f"{integration.id}.chat_route",
-            )
+    `check` already loaded (loading it again would read and validate every file twice).
+
+    Raises every problem and every warning at once (a `ConfigProblems` when several)."""
+    alerts = validate_section(AlertSettings, settings, "alerts")
+    problems = _problems(alerts, settings)
+    if alerts.channels and alerts.chat_route != "ignore":
+        for integration in inventory:
+            route = integration.chat_route
+            if route and route not in alerts.channels:
+                problems.append(
+                    ConfigWarning(
+                        f"chat_route {route!r} names no channel in [alerts.channels] "
+                        f"(known: {', '.join(sorted(alerts.channels))}); its findings follow the routes instead",
+                        path=inventory.origin[integration.id],
+                        key=f"{integration.id}.chat_route",
+                    )
+                )
+    raise_all(problems)

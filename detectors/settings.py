@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from seamwatch.config import Settings, validate_section
-from seamwatch.config.base import StrictModel
+from seamwatch.config.base import StrictModel, line_of, raise_all
 from seamwatch.durations import Duration
+from seamwatch.errors import ConfigWarning
+from seamwatch.inventory import Inventory
 from seamwatch.metrics import Metric
 
 
@@ -131,7 +133,13 @@ class HygieneOptions(StrictModel):
 
 
 class DetectorSettings(StrictModel):
-    """Everything under `[detectors]` in config.toml."""
+    """Everything under `[detectors]` in config.toml.
+
+    `enabled` (only these run) and `disabled` (all but these run) are alternatives: set together
+    they are an error, since a name in both contradicts itself and a name only in `disabled` does
+    nothing. `integrations` keys are integration ids; one in no inventory file is probably a typo
+    (`seamwatch check` warns) but stays valid, for an integration collected before it is inventoried.
+    """
 
     interval: Duration = timedelta(minutes=5)
     lookback: Duration = timedelta(days=28)
@@ -158,6 +166,14 @@ class DetectorSettings(StrictModel):
             if name not in DETECTORS:
                 raise ValueError(f"unknown detector {name!r} (known: {', '.join(DETECTORS)})")
         return names
+
+    @model_validator(mode="after")
+    def _enabled_or_disabled(self) -> DetectorSettings:
+        if self.enabled is not None and self.disabled:
+            raise ValueError(
+                "set either enabled (only these detectors run) or disabled (all but these), not both"
+            )
+        return self
 
     @field_validator("tiers")
     @classmethod
@@ -195,3 +211,24 @@ class DetectorSettings(StrictModel):
 def load_detector_settings(settings: Settings) -> DetectorSettings:
     """Validate `[detectors]`; errors name the file, key and line."""
     return validate_section(DetectorSettings, settings, "detectors")
+
+
+def check_detectors(settings: Settings, inventory: Inventory) -> None:
+    """`seamwatch check` hook: the section, and a warning for each `[detectors.integrations.ID]`
+    whose id is in no inventory file (the thresholds apply only to a series of that id)."""
+    detectors = load_detector_settings(settings)
+    path = settings.config_path
+    text = path.read_text(encoding="utf-8") if path and path.exists() else ""
+    raise_all(
+        [
+            ConfigWarning(
+                f"{integration_id!r} is in no inventory file; these thresholds apply only to "
+                "series collected under that id",
+                path=path,
+                key=f"detectors.integrations.{integration_id}",
+                line=line_of(text, ("detectors", "integrations", integration_id)),
+            )
+            for integration_id in detectors.integrations
+            if integration_id not in inventory
+        ]
+    )

@@ -6,7 +6,6 @@ A broken file is reported (path, key, line, what is wrong) and skipped; the rest
 from __future__ import annotations
 
 import glob
-import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -15,13 +14,19 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from seamwatch.config.base import StrictModel, first_error
+from seamwatch.config.base import (
+    StrictModel,
+    error_at,
+    error_loc,
+    first_error,
+    line_of,
+    problems_of,
+    raise_all,
+)
 from seamwatch.config.sections import Slug
 from seamwatch.durations import Duration
 from seamwatch.errors import ConfigError
 from seamwatch.metrics import Metric
-
-log = logging.getLogger(__name__)
 
 
 class Pattern(StrEnum):
@@ -158,9 +163,8 @@ def load_inventory(patterns: list[str], base_dir: Path) -> Inventory:
         inventory.files.append(path)
         try:
             integrations = load_file(path)
-        except ConfigError as exc:
-            log.warning("skipping inventory file: %s", exc)
-            inventory.errors.append(exc)
+        except ConfigError as exc:  # reported by whoever loads it (logged, or printed by check)
+            inventory.errors.extend(problems_of(exc))
             continue
         for integration in integrations:
             if integration.id in inventory.integrations:
@@ -179,7 +183,10 @@ def load_inventory(patterns: list[str], base_dir: Path) -> Inventory:
 
 
 def load_file(path: Path) -> list[Integration]:
-    """Parse and validate one inventory file; the first problem raises a ConfigError."""
+    """Parse and validate one inventory file; its problems (all of them) raise a ConfigError.
+
+    A value that comes from `[defaults]` is reported there, once, not on each integration.
+    """
     from seamwatch.config import read_toml
 
     data, text = read_toml(path)
@@ -188,19 +195,31 @@ def load_file(path: Path) -> list[Integration]:
     except ValidationError as exc:
         raise first_error(exc, path=path, text=text) from None
     result: list[Integration] = []
+    problems: list[ConfigError] = []
     seen: set[str] = set()
     for index, raw in enumerate(doc.integration):
         merged = {**doc.defaults, **raw}
         try:
             integration = Integration.model_validate(merged)
         except ValidationError as exc:
-            raise first_error(exc, path=path, text=text, root=("integration", index)) from None
+            for err in exc.errors(include_url=False):
+                loc = error_loc(err)
+                inherited = bool(loc) and loc[0] in doc.defaults and loc[0] not in raw
+                root = ("defaults",) if inherited else ("integration", index)
+                problem = error_at(err, path=path, text=text, root=root)
+                if str(problem) not in {str(p) for p in problems}:
+                    problems.append(problem)
+            continue
         if integration.id in seen:
-            raise ConfigError(
-                f"duplicate integration id {integration.id!r} in the same file",
-                path=path,
-                key=f"integration[{index}].id",
+            problems.append(
+                ConfigError(
+                    f"duplicate integration id {integration.id!r} in the same file",
+                    path=path,
+                    key=f"integration[{index}].id",
+                    line=line_of(text, ("integration", index, "id")),
+                )
             )
         seen.add(integration.id)
         result.append(integration)
+    raise_all(problems)
     return result

@@ -32,14 +32,51 @@ def test_check_reports_every_problem_and_exits_2(cli, workspace):
     assert result.code == 2
     assert "broken.toml" in result.out and "required key is missing" in result.out
     assert "crm-orders-to-erp.collect.latency_p95_ms" in result.out and "'prom'" in result.out
-    assert "2 problems found" in result.out
+    assert result.out.count("broken.toml: integration[0].") == 5  # name, systems, pattern, tier
+    assert "6 problems found" in result.out
+
+
+def test_check_reports_every_config_error_and_still_checks_the_inventory(cli, workspace):
+    workspace.write(
+        "config.toml",
+        (workspace.root / "config.toml")
+        .read_text()
+        .replace('lock_timeout = "3s"', 'lock_timeout = "3s"\nraw_retention = "soon"\nfoo = 1')
+        .replace('interval = "60s"', 'interval = "5 parsecs"')
+        .replace("metrics_port = 0", "metrics_port = -4")
+        + "\n[reports]\ncolour = 'red'\n\n[detectors]\nlookback = '1d'\n",
+    )
+    workspace.write("inventory/broken.toml", "[[integration]]\nid = 'x'\nname = 'X'\n")
+    result = cli("check")
+    config = workspace.config
+    lines = [line for line in result.out.splitlines() if line.startswith("error: ")]
+    assert f"error: {config}:4: store.raw_retention: 'soon' is not a duration" in result.out
+    assert f"error: {config}:5: store.foo: unknown key" in result.out
+    assert f"error: {config}:13: sources[0].interval: '5 parsecs'" in result.out
+    assert f"error: {config}:17: scheduler.metrics_port:" in result.out
+    assert f"error: {config}:20: reports.colour: unknown key" in result.out
+    assert f"error: {config}:23: detectors.lookback:" in result.out
+    assert sum("broken.toml:" in line for line in lines) == 4  # inventory checked too
+    assert "more error" not in result.out
+    assert len(lines) == 10 and result.out.strip().endswith("10 problems found")
+    assert "inventory: 2 integrations in 2 files" in result.out  # the good file still loads
+    assert result.code == 2
+
+
+def test_check_prints_each_inventory_error_once(workspace):
+    workspace.write("inventory/broken.toml", "[[integration]]\nid = 'x'\npattern = 'pigeon'\n")
+    result = run_cli_process("check", "--config", str(workspace.config))
+    output = result.stdout + result.stderr
+    assert output.count("integration[0].pattern") == 1, output
+    assert "skipping inventory file" not in output and "WARNING" not in output
+    assert result.returncode == 2
 
 
 def test_bad_config_is_one_line_on_stderr_with_exit_2(cli, workspace):
     workspace.write(
         "config.toml", "[[sources]]\nname = 'demo'\nkind = 'demo'\ninterval = '5 parsecs'\n"
     )
-    result = cli("check")
+    result = cli("sources")  # commands other than check stop at the first problem
     assert result.code == 2
     assert result.err.count("\n") == 1
     assert result.err.startswith("seamwatch: ") and "sources[0].interval" in result.err

@@ -122,3 +122,39 @@ def test_glob_matching_nothing_is_reported(tmp_path):
     inventory = load_inventory(["nowhere/*.toml"], tmp_path)
     assert len(inventory) == 0
     assert "matches no file" in str(inventory.errors[0])
+
+
+def test_a_bad_default_is_reported_once_at_its_line_in_defaults(workspace):
+    path = workspace.write(
+        "inventory/bad.toml",
+        """
+        [defaults]
+        ownr = "x"
+        review_cadence = "fortnightly"
+
+        [[integration]]
+        id = "one"
+        name = "One"
+        source_system = "A"
+        target_system = "B"
+        pattern = "event"
+        tier = 2
+
+        [[integration]]
+        id = "two"
+        name = "Two"
+        source_system = "A"
+        target_system = "B"
+        pattern = "event"
+        tier = 9
+        review_cadence = "1w"
+        """,
+    )
+    inventory = load(workspace)
+    assert [str(e) for e in sorted(inventory.errors, key=lambda e: e.line)] == [
+        f"{path}:2: defaults.ownr: unknown key",
+        f"{path}:3: defaults.review_cadence: 'fortnightly' is not a duration "
+        '(write e.g. "30s", "5m", "1h30m", "7d", "2w")',
+        f"{path}:19: integration[1].tier: 9: input should be less than or equal to 4",
+    ]
+    assert "one" not in inventory and "crm-orders-to-erp" in inventory

@@ -6,10 +6,13 @@ import argparse
 from collections import Counter
 
 import reports
+import seamwatch.inventory as inventory_module
 from alerts.settings import check_alerts
-from collectors import build_sources
-from detectors.settings import load_detector_settings
+from collectors import build_source
+from detectors.settings import check_detectors
 from seamwatch.cli.common import Context, say
+from seamwatch.config import check_settings
+from seamwatch.config.base import problems_of
 from seamwatch.durations import format_duration
 from seamwatch.errors import ConfigError, ConfigWarning
 from seamwatch.timeutil import utcnow
@@ -31,13 +34,19 @@ def register(
 
 def validate(ctx: Context) -> list[ConfigError]:
     """Every problem in config, sources and inventory, without stopping at the first."""
-    settings = ctx.settings  # a broken config file raises: nothing else can be checked
-    problems: list[ConfigError] = list(ctx.inventory.errors)
-    try:
-        sources = build_sources(settings)
-    except ConfigError as exc:
-        problems.append(exc)
-        sources = []
+    settings, problems = check_settings(ctx.args.config)  # unreadable or not TOML: raises
+    ctx._settings = settings  # the config with its broken keys at their defaults
+    # Loaded here, not by ctx.inventory (which logs each error): check prints them, once each.
+    ctx.__dict__["inventory"] = inventory_module.load_inventory(
+        settings.inventory.paths, settings.base_dir
+    )
+    problems += ctx.inventory.errors
+    sources = []
+    for index in range(len(settings.sources)):
+        try:
+            sources.append(build_source(settings, index))
+        except ConfigError as exc:
+            problems += problems_of(exc)
     names = {s.name for s in settings.sources}
     for integration in ctx.inventory:
         for metric, source in integration.collect.items():
@@ -54,9 +63,10 @@ def validate(ctx: Context) -> list[ConfigError]:
         named = source.integrations()
         for integration_id in sorted(named or ()):
             if integration_id not in ctx.inventory:
-                problems.append(
-                    ConfigError(
-                        f"names integration {integration_id!r}, which is in no inventory file",
+                problems.append(  # collected anyway, shown as not inventoried: a warning
+                    ConfigWarning(
+                        f"names integration {integration_id!r}, which is in no inventory file "
+                        "(collected anyway and shown as not inventoried)",
                         path=settings.config_path,
                         key=f"sources[{index}]",
                     )
@@ -67,18 +77,36 @@ def validate(ctx: Context) -> list[ConfigError]:
         try:
             check(*args)
         except ConfigError as exc:
-            problems.append(exc)
-    return problems
+            problems += problems_of(exc)
+    return _without_echoes(problems)
+
+
+def _without_echoes(problems: list[ConfigError]) -> list[ConfigError]:
+    """Drop what only repeats an earlier problem: the same line, or a key whose environment
+    variable is unset (its value is still the `${VAR}` text, so it fails validation too)."""
+    unset = [p.key for p in problems if p.key and p.reason.startswith("environment variable ")]
+    seen: set[str] = set()
+    result = []
+    for problem in problems:
+        text = str(problem)
+        echo = not problem.reason.startswith("environment variable ") and any(
+            problem.key == key or (problem.key or "").startswith((f"{key}.", f"{key}["))
+            for key in unset
+        )
+        if text not in seen and not echo:
+            seen.add(text)
+            result.append(problem)
+    return result
 
 
 SECTION_CHECKS: list = [  # stages register validators of their own config sections here
-    load_detector_settings,
     reports.check,
 ]
 # Validators that also hold a section against the inventory: called with (settings, inventory),
 # the inventory `check` loaded once for everything.
 INVENTORY_CHECKS: list = [
     check_alerts,
+    check_detectors,
 ]
 
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import tomllib
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from seamwatch.config.base import StrictModel, first_error, interpolate_env
+from seamwatch.config.base import (
+    StrictModel,
+    all_errors,
+    first_error,
+    interpolate_env,
+    line_of,
+)
 from seamwatch.config.sections import (
     AppSettings,
     InventorySettings,
@@ -27,6 +34,7 @@ __all__ = [
     "Settings",
     "SourceSettings",
     "StoreSettings",
+    "check_settings",
     "find_config",
     "load_settings",
     "read_toml",
@@ -132,6 +140,111 @@ def load_settings(path: str | Path | None = None) -> Settings:
     except ValidationError as exc:
         raise first_error(exc, path=config_path, text=text) from None
     return settings.model_copy(update={"config_path": config_path})
+
+
+def check_settings(path: str | Path | None = None) -> tuple[Settings, list[ConfigError]]:
+    """Every problem in config.toml, and the settings with the broken keys left at their defaults.
+
+    For `seamwatch check`, which goes on to check the inventory and the stages' sections: each
+    top-level section and each source is validated on its own, a bad key is dropped (its default
+    applies) and a source that still fails is left out. Unreadable files still raise.
+    """
+    config_path = find_config(path).resolve()
+    raw, text = read_toml(config_path)
+    unset: list[ConfigError] = []
+    data = interpolate_env(raw, path=config_path, errors=unset)
+    problems = [  # with the line, which interpolation (working on parsed data) does not know
+        ConfigError(p.reason, path=p.path, key=p.key, line=line_of(text, _key_loc(p.key or "")))
+        for p in unset
+    ]
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "sources" and isinstance(value, list):
+            kept[key] = _valid_sources(value, config_path, text, problems)
+            continue
+        block = _pruned({key: value}, Settings, config_path, text, problems)
+        if block is not None:
+            kept.update(block)
+    try:
+        settings = Settings.model_validate(kept)
+    except ValidationError as exc:  # a check across sections: report it, go on with defaults
+        problems.extend(all_errors(exc, path=config_path, text=text))
+        settings = Settings()
+    return settings.model_copy(update={"config_path": config_path}), problems
+
+
+def _key_loc(key: str) -> tuple[str | int, ...]:
+    """A dotted key back to a location: sources[0].url -> ("sources", 0, "url")."""
+    return tuple(int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", key))
+
+
+def _valid_sources(
+    items: list[Any], path: Path, text: str, problems: list[ConfigError]
+) -> list[dict[str, Any]]:
+    """The source blocks that validate (bad keys dropped), each name once."""
+    result: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        block = _pruned(item, SourceSettings, path, text, problems, root=("sources", index))
+        if block is None:
+            continue
+        if block["name"] in seen:
+            problems.append(
+                ConfigError(
+                    f"source name {block['name']!r} is used twice",
+                    path=path,
+                    key=f"sources[{index}].name",
+                    line=line_of(text, ("sources", index, "name")),
+                )
+            )
+            continue
+        seen.add(block["name"])
+        result.append(block)
+    return result
+
+
+def _pruned(
+    data: Any,
+    model: type[BaseModel],
+    path: Path,
+    text: str,
+    problems: list[ConfigError],
+    root: tuple[str | int, ...] = (),
+) -> Any:
+    """`data` if it validates; else its problems recorded, the bad keys dropped and tried once
+    more; None when it still fails."""
+    for attempt in range(2):
+        try:
+            model.model_validate(data)
+            return data
+        except ValidationError as exc:
+            known = {(p.key, p.reason) for p in problems}
+            found = all_errors(exc, path=path, text=text, root=root)
+            problems.extend(p for p in found if (p.key, p.reason) not in known)
+            if attempt or not isinstance(data, dict):
+                return None
+            data = copy.deepcopy(data)
+            for err in exc.errors(include_url=False):
+                _drop(data, [p for p in err["loc"] if not str(p).startswith("function-")])
+    return None
+
+
+def _drop(data: Any, loc: list[Any]) -> None:
+    """Delete the deepest existing key on the path `loc` below the top level."""
+    parents: list[tuple[Any, Any]] = []
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
+            parents.append((node, part))
+            node = node[part]
+        else:
+            break
+    if len(parents) > 1 or (parents and len(loc) == 1):
+        container, part = parents[-1]
+        if isinstance(container, dict):
+            del container[part]
 
 
 def validate_block(model: type[M], data: Any, settings: Settings, root: tuple[str | int, ...]) -> M:
