@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import signal
 import socket
 import subprocess
 import time
@@ -97,6 +98,8 @@ def run(ctx: Context) -> int:
             f"dashboard port {port} on {address} is already in use (stop what holds it, "
             "or pass --port / set [app] port)"
         )
+    # Ctrl-C or SIGTERM while the dashboard starts is a clean stop too, not a traceback.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     cmd, env = streamlit_command(ctx, ctx.args.port)
     app = subprocess.Popen(cmd, env=env)
     probe = "127.0.0.1" if address in ("0.0.0.0", "") else address
@@ -108,8 +111,18 @@ def run(ctx: Context) -> int:
             )
         say(f"dashboard: http://{address}:{port}  (Ctrl-C stops the scheduler and the dashboard)")
         scheduler = build_scheduler(ctx.settings)
+        run_until_stopped(scheduler, on_stop=lambda: stop(app))
+    except KeyboardInterrupt:
+        stop(app)
+        say("stopped before the scheduler started")
     except BaseException:
         stop(app)
         raise
-    run_until_stopped(scheduler, on_stop=lambda: stop(app))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    """SIGTERM during start-up: unwind like Ctrl-C."""
+    raise KeyboardInterrupt
