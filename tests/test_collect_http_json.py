@@ -228,6 +228,9 @@ def test_check_reports_a_source_that_names_an_integration_not_in_the_inventory(c
         """,
     )
     result = cli("check")
-    assert result.code == 2
-    assert "sources[0]: names integration 'ghost-link', which is in no inventory file" in result.out
+    ghost = [line for line in result.out.splitlines() if "'ghost-link'" in line]
+    assert len(ghost) == 1, result.out
+    # a warning: not-inventoried integrations are collected and shown, never a failed check
+    assert ghost[0].startswith("warning: ")
+    assert "sources[0]: names integration 'ghost-link', which is in no inventory file" in ghost[0]
     assert "names integration 'crm-orders-to-erp'" not in result.out
