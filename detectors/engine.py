@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,19 +58,7 @@ def run_detectors(frame: DetectionFrame, settings: DetectorSettings, as_of: date
             continue
         seconds[name] = time.perf_counter() - clock
         ran.append(name)
-        findings.extend(
-            Finding(
-                f.integration_id,
-                f.metric,
-                f.detector,
-                f.severity,
-                f.summary,
-                f.evidence,
-                as_of,
-                as_of,
-            )
-            for f in found
-        )
+        findings.extend(replace(f, first_seen=as_of, last_seen=as_of) for f in found)
     findings.sort(key=lambda f: (-f.severity.rank, f.integration_id, f.metric, f.detector))
     unique: dict[tuple[str, str, str], Finding] = {}
     for finding in findings:  # one finding per fingerprint: the most severe speaks
@@ -128,19 +116,7 @@ def evaluate_as_of(
         store, inventory, settings, as_of, source_intervals=source_intervals(app_settings)
     )
     firsts = history_first_seen(store, [f.key for f in result.findings], result.as_of)
-    findings = [
-        Finding(
-            f.integration_id,
-            f.metric,
-            f.detector,
-            f.severity,
-            f.summary,
-            f.evidence,
-            firsts.get(f.key, f.first_seen),
-            f.last_seen,
-        )
-        for f in result.findings
-    ]
+    findings = [replace(f, first_seen=firsts.get(f.key, f.first_seen)) for f in result.findings]
     return Evaluation(
         result.as_of, findings, result.series, result.ran, result.errors, result.seconds
     )
