@@ -11,7 +11,8 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -271,10 +272,9 @@ def _log_failure(event: JobExecutionEvent) -> None:
         log.warning("job %s missed its run time", event.job_id)
 
 
-def run_until_stopped(
-    scheduler: BackgroundScheduler, on_stop: Callable[[], None] | None = None
-) -> None:
-    """Start the scheduler and block until SIGINT or SIGTERM, then shut down cleanly."""
+@contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM while the block runs (previous handlers restored)."""
     stop = threading.Event()
 
     def handle(signum: int, _frame: Any) -> None:
@@ -282,6 +282,24 @@ def run_until_stopped(
         stop.set()
 
     previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_until_stopped(
+    scheduler: BackgroundScheduler,
+    on_stop: Callable[[], None] | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Start the scheduler and block until SIGINT or SIGTERM (or `stop`, from a caller's own
+    `stop_on_signals`, possibly set already), then shut down cleanly."""
+    if stop is None:
+        with stop_on_signals() as stop:
+            run_until_stopped(scheduler, on_stop, stop)
+        return
     scheduler.start()
     try:
         while not stop.wait(0.5):
@@ -290,6 +308,4 @@ def run_until_stopped(
         if on_stop:
             on_stop()
         scheduler.shutdown(wait=True)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         log.info("scheduler stopped")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import signal
 import socket
 import subprocess
 import time
@@ -15,7 +14,7 @@ from seamwatch.cli import demo
 from seamwatch.cli.app_cmd import streamlit_command
 from seamwatch.cli.common import Context, say
 from seamwatch.errors import SeamwatchError
-from seamwatch.scheduler import build_scheduler, run_until_stopped
+from seamwatch.scheduler import build_scheduler, run_until_stopped, stop_on_signals
 
 START_TIMEOUT = 90.0  # a cold Streamlit start on a busy 2-core machine takes several seconds
 
@@ -98,31 +97,23 @@ def run(ctx: Context) -> int:
             f"dashboard port {port} on {address} is already in use (stop what holds it, "
             "or pass --port / set [app] port)"
         )
-    # Ctrl-C or SIGTERM while the dashboard starts is a clean stop too, not a traceback.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    cmd, env = streamlit_command(ctx, ctx.args.port)
-    app = subprocess.Popen(cmd, env=env)
-    probe = "127.0.0.1" if address in ("0.0.0.0", "") else address
-    try:
-        if not wait_for_app(app, f"http://{probe}:{port}/_stcore/health"):
-            raise SeamwatchError(
-                f"the dashboard exited during start-up (code {app.returncode}) on port {port}; "
-                "the scheduler was not started"
+    # Ctrl-C or SIGTERM from here on, even while the dashboard starts, is one clean stop.
+    with stop_on_signals() as stopping:
+        cmd, env = streamlit_command(ctx, ctx.args.port)
+        app = subprocess.Popen(cmd, env=env)
+        probe = "127.0.0.1" if address in ("0.0.0.0", "") else address
+        try:
+            if not wait_for_app(app, f"http://{probe}:{port}/_stcore/health"):
+                raise SeamwatchError(
+                    f"the dashboard exited during start-up (code {app.returncode}) on port "
+                    f"{port}; the scheduler was not started"
+                )
+            say(
+                f"dashboard: http://{address}:{port}  (Ctrl-C stops the scheduler and the dashboard)"
             )
-        say(f"dashboard: http://{address}:{port}  (Ctrl-C stops the scheduler and the dashboard)")
-        scheduler = build_scheduler(ctx.settings)
-        run_until_stopped(scheduler, on_stop=lambda: stop(app))
-    except KeyboardInterrupt:
-        stop(app)
-        say("stopped before the scheduler started")
-    except BaseException:
-        stop(app)
-        raise
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+            scheduler = build_scheduler(ctx.settings)
+        except BaseException:
+            stop(app)
+            raise
+        run_until_stopped(scheduler, on_stop=lambda: stop(app), stop=stopping)
     return 0
-
-
-def _interrupt(signum: int, _frame: object) -> None:
-    """SIGTERM during start-up: unwind like Ctrl-C."""
-    raise KeyboardInterrupt
