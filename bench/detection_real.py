@@ -31,8 +31,8 @@ medians for latency, means for rates): naive WoW (last 24 h / the same 24 h a we
 1.2) and plain Mann-Kendall (last 7 days of hourly levels, p < 0.05, no autocorrelation
 correction).
 
-Series are split deterministically (sha256 of the series name; JumpStarter by service, so a
-service's metrics and its Dataset2/3 copies stay on one side): tune on `--split tune`, report on
+Series are split deterministically (sha256 of the series name; JumpStarter by service number,
+so a service's metrics in Dataset2 and 3 stay on one side): tune on `--split tune`, report on
 `--split holdout`.
 Run: .venv/bin/python bench/detection_real.py [--data DIR] [--split all|tune|holdout]
      [--corpus all|aiops|jumpstarter] [--limit N] [--json OUT] [--config config.toml]
