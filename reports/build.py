@@ -47,6 +47,7 @@ def build_report(
         "prev_start": week.previous().start,
         "team": team,
         "as_of": _as_of(week, now),
+        "now": now,
     }
     with store.read() as con:
         run = _runner(con, params)
