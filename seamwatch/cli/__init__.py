@@ -24,6 +24,7 @@ from seamwatch.cli import (
     notify,
     report,
     run,
+    scorecard_cmd,
     silence,
     sources,
     sql,
@@ -48,6 +49,7 @@ COMMANDS: list[ModuleType] = [
     channels,
     silence,
     report,
+    scorecard_cmd,
 ]
 
 
