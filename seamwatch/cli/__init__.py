@@ -21,6 +21,7 @@ from seamwatch.cli import (
     detect,
     export,
     import_cmd,
+    inventory_cmd,
     notify,
     report,
     run,
@@ -50,6 +51,7 @@ COMMANDS: list[ModuleType] = [
     silence,
     report,
     scorecard_cmd,
+    inventory_cmd,
 ]
 
 
