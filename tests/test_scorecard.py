@@ -354,3 +354,26 @@ def test_inventory_new_asks_for_what_flags_do_not_give(workspace: Workspace, cap
     out = capsys.readouterr().out
     assert 'id = "asked-one"' in out and 'pattern = "file"' in out and "tier = 3" in out
     assert textwrap.dedent(out).count("[[integration]]") == 1
+
+
+def test_weekly_review_has_a_scorecard_section_with_the_change_since_last_week(
+    governed: Workspace,
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from reports.weeks import Week
+    from reports.writer import write_report
+    from seamwatch.config import load_settings
+
+    _checks(governed)  # samples on Fri 20 Nov only: week 47 has them, week 46 did not
+    settings = load_settings(governed.config)
+    week = Week.parse("2026-W47", ZoneInfo("UTC"))
+    written = write_report(settings, week=week, now=T + timedelta(days=5))
+    text = written.md_path.read_text()
+    section = text.split("## Scorecard", 1)[1].split("\n## ", 1)[0]
+    assert "since last week, when it was" in section
+    assert "| orders |" in section
+    assert "**Now yes** (2): orders-events samples (samples flowing" in section
+    assert "orders-events dlq\\_watched" in section or "orders-events dlq_watched" in section
+    html = written.html_path.read_text()
+    assert "<h2>Scorecard</h2>" in html and "Now yes" in html
