@@ -143,6 +143,12 @@ class HygieneOptions(StrictModel):
         return sorted(set(value), reverse=True)
 
 
+class ContractOptions(StrictModel):
+    """Contract findings (detectors/contracts.py): how long a breaking change stays open."""
+
+    breaking_open_for: Duration = timedelta(days=14)
+
+
 class DetectorSettings(StrictModel):
     """Everything under `[detectors]` in config.toml.
 
@@ -167,6 +173,7 @@ class DetectorSettings(StrictModel):
     no_data: NoDataOptions = Field(default_factory=NoDataOptions)
     slo_burn: SloBurnOptions = Field(default_factory=SloBurnOptions)
     hygiene: HygieneOptions = Field(default_factory=HygieneOptions)
+    contracts: ContractOptions = Field(default_factory=ContractOptions)
 
     @field_validator("enabled", "disabled")
     @classmethod

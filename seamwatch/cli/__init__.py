@@ -17,6 +17,7 @@ from seamwatch.cli import (
     channels,
     check,
     collect,
+    contracts_cmd,
     demo,
     detect,
     export,
@@ -52,6 +53,7 @@ COMMANDS: list[ModuleType] = [
     report,
     scorecard_cmd,
     inventory_cmd,
+    contracts_cmd,
 ]
 
 

@@ -9,6 +9,7 @@ import reports
 import seamwatch.inventory as inventory_module
 from alerts.settings import check_alerts
 from collectors import build_source
+from collectors.contracts import check_contracts_section
 from detectors.settings import check_detectors
 from seamwatch.cli.common import Context, say
 from seamwatch.config import check_settings
@@ -129,6 +130,7 @@ def strict_problems(ctx: Context) -> list[ConfigError]:
 SECTION_CHECKS: list = [  # stages register validators of their own config sections here
     reports.check,
     check_scorecard,
+    check_contracts_section,
 ]
 # Validators that also hold a section against the inventory: called with (settings, inventory),
 # the inventory `check` loaded once for everything.
