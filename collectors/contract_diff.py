@@ -60,10 +60,10 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     changes: list[Change] = []
     for label, kind in before.elements.items():
         if label not in after.elements:
-            changes.append(Change(True, f"removed_{kind}", label, f"removed {kind} {label}"))
+            changes.append(Change(True, f"removed_{kind}", label, f"removed {_named(kind, label)}"))
     for label, kind in after.elements.items():
         if label not in before.elements:
-            changes.append(Change(False, f"added_{kind}", label, f"added {kind} {label}"))
+            changes.append(Change(False, f"added_{kind}", label, f"added {_named(kind, label)}"))
     for key, old_fields in before.schemas.items():
         new_fields = after.schemas.get(key)
         if new_fields is not None:
@@ -73,6 +73,11 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             changes.extend(_fields(key, {}, new_fields))
     changes.sort(key=lambda c: (not c.breaking, c.location, c.kind))
     return changes
+
+
+def _named(kind: str, label: str) -> str:
+    """`path /pets`, `channel lights.on`: the kind once, whether or not the label carries it."""
+    return label if label.startswith(f"{kind} ") else f"{kind} {label}"
 
 
 def _fields(key: tuple[str, str], old: dict[str, Field], new: dict[str, Field]) -> list[Change]:
