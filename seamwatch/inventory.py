@@ -192,8 +192,11 @@ class Inventory:
         return self.integrations.get(integration_id)
 
 
-def load_inventory(patterns: list[str], base_dir: Path) -> Inventory:
-    """Load every file matched by the globs; report broken files and duplicates, keep the rest."""
+def load_inventory(
+    patterns: list[str], base_dir: Path, *, backstage: list[str] | None = None
+) -> Inventory:
+    """Load every file matched by the globs (and the Backstage catalogs named); report broken
+    files, entities and duplicates, keep the rest."""
     inventory = Inventory()
     paths: list[Path] = []
     for pattern in patterns:
@@ -224,8 +227,36 @@ def load_inventory(patterns: list[str], base_dir: Path) -> Inventory:
                 continue
             inventory.integrations[integration.id] = integration
             inventory.origin[integration.id] = path
+    if backstage:
+        _add_backstage(inventory, backstage, base_dir)
     check_successors(inventory)
     return inventory
+
+
+def _add_backstage(inventory: Inventory, locations: list[str], base_dir: Path) -> None:
+    """Integrations from Backstage catalogs; an id the TOML files already declare is skipped."""
+    from seamwatch.backstage import integrations, read_catalog
+
+    catalog = read_catalog(locations, base_dir)
+    imported, errors = integrations(catalog)
+    inventory.errors.extend(catalog.errors + errors)
+    for item in imported:
+        integration = Integration.model_validate(item.values)
+        origin = Path(item.origin)
+        if integration.id in inventory.integrations:
+            inventory.errors.append(
+                ConfigError(
+                    f"integration id {integration.id!r} is already declared in "
+                    f"{inventory.origin[integration.id]}; the catalog's is skipped",
+                    path=origin,
+                    key=f"{item.entity.where}.metadata.name",
+                )
+            )
+            continue
+        inventory.integrations[integration.id] = integration
+        inventory.origin[integration.id] = origin
+        if origin not in inventory.files:
+            inventory.files.append(origin)
 
 
 def load_file(path: Path) -> list[Integration]:

@@ -57,7 +57,8 @@ class InventoryWatch:
         import glob
 
         files = []
-        for pattern in self.settings.inventory.paths:
+        inv = self.settings.inventory
+        for pattern in [*inv.paths, *(b for b in inv.backstage if "://" not in b)]:
             full = pattern if Path(pattern).is_absolute() else str(self.settings.base_dir / pattern)
             for name in sorted(glob.glob(full, recursive=True)):
                 try:
@@ -72,7 +73,9 @@ class InventoryWatch:
             signature = self._current_signature()
             if signature != self._signature:
                 self._inventory = load_inventory(
-                    self.settings.inventory.paths, self.settings.base_dir
+                    self.settings.inventory.paths,
+                    self.settings.base_dir,
+                    backstage=self.settings.inventory.backstage,
                 )
                 for error in self._inventory.errors:
                     log.warning("inventory: %s", error)

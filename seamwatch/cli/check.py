@@ -48,7 +48,7 @@ def validate(ctx: Context) -> list[ConfigError]:
     ctx._settings = settings  # the config with its broken keys at their defaults
     # Loaded here, not by ctx.inventory (which logs each error): check prints them, once each.
     ctx.__dict__["inventory"] = inventory_module.load_inventory(
-        settings.inventory.paths, settings.base_dir
+        settings.inventory.paths, settings.base_dir, backstage=settings.inventory.backstage
     )
     problems += ctx.inventory.errors
     sources = []

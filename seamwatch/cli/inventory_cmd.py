@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from seamwatch.cli import inventory_import
 from seamwatch.cli.common import Context, say
 from seamwatch.errors import ConfigError, SeamwatchError
 from seamwatch.inventory import Lifecycle, Pattern
@@ -90,6 +91,7 @@ def register(
     new.add_argument("--out", metavar="FILE", help="append to this inventory file (default: print)")
     new.add_argument("--no-input", action="store_true", help="never prompt")
     new.set_defaults(inventory_action=run_new)
+    inventory_import.register(actions, common)
     return parser
 
 
