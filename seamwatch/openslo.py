@@ -141,7 +141,7 @@ def openslo_from_slo(integration: Integration) -> list[dict[str, Any]]:
                     "value": slo.latency_p95_ms,
                     "target": 0.95,
                 },
-            )  # fmt: skip
+            )
         )
     if slo.error_rate is not None:
         docs.append(
@@ -152,7 +152,7 @@ def openslo_from_slo(integration: Integration) -> list[dict[str, Any]]:
                 {"ratioMetric": {"good": metric("throughput_ok"), "total": metric("throughput")}},
                 window,
                 {"displayName": "share without error", "target": round(1 - slo.error_rate, 10)},
-            )  # fmt: skip
+            )
         )
     return docs
 

@@ -83,11 +83,10 @@ def run_backstage(ctx: Context) -> int:
     specs: dict[Path, str] = {}
     for item in imported:
         values = dict(item.values)
-        if item.inline_spec is not None:
-            if out is not None:
-                relative = Path("specs") / f"{values['id']}.yaml"
-                specs[out.parent / relative] = item.inline_spec
-                values["contract"] = {**values.get("contract", {}), "spec": str(relative)}
+        if item.inline_spec is not None and out is not None:
+            relative = Path("specs") / f"{values['id']}.yaml"
+            specs[out.parent / relative] = item.inline_spec
+            values["contract"] = {**values.get("contract", {}), "spec": str(relative)}
         heading = f"from Backstage {item.entity.kind} {item.entity.name} ({item.origin})"
         text = render_entry(values, heading=heading)
         validate_entry(text, where=str(out or "<import>"))
