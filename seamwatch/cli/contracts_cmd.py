@@ -23,6 +23,7 @@ def register(
         "validated (OpenAPI 2.0/3.0/3.1, AsyncAPI 2.x/3.x), kept when it is a new version, "
         "and compared with the version before. Breaking changes, unreachable and invalid "
         "specs become findings (contract_breaking, contract_unreachable, contract_invalid).",
+        epilog="example:\n  seamwatch contracts check",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")

@@ -46,6 +46,10 @@ def register(
         help="scaffold an entry, import Backstage catalogs, import/export OpenSLO",
         description="Write inventory TOML for review: a new commented entry, entries from "
         "Backstage catalog files, or an integration's SLOs from/to OpenSLO documents.",
+        epilog="examples:\n"
+        "  seamwatch inventory new --out data/inventory/sales.toml\n"
+        "  seamwatch inventory import-backstage catalog-info.yaml --out data/inventory/backstage.toml\n"
+        "  seamwatch inventory slo-export payments-webhook",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
