@@ -17,13 +17,16 @@ from seamwatch.cli import (
     channels,
     check,
     collect,
+    contracts_cmd,
     demo,
     detect,
     export,
     import_cmd,
+    inventory_cmd,
     notify,
     report,
     run,
+    scorecard_cmd,
     silence,
     sources,
     sql,
@@ -48,6 +51,9 @@ COMMANDS: list[ModuleType] = [
     channels,
     silence,
     report,
+    scorecard_cmd,
+    inventory_cmd,
+    contracts_cmd,
 ]
 
 
