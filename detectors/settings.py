@@ -61,6 +61,9 @@ class TrendOptions(StrictModel):
     A young drift is caught earlier by the `early` path: a matched filter for a ramp that began
     up to `early_window` ago, in `bucket` means, calibrated on the series' own weeks before
     (their spread and autocorrelation); it fires at `early_z` sigmas and the configured rate.
+    Either way the drift must also have accrued: the level of the last `accrued_window` at least
+    `min_accrued` beyond the level of the 14 days before it (real series wander for days; a
+    slope alone is no degradation while the last days sit where they usually do).
     """
 
     window: Duration = timedelta(days=10)
@@ -69,6 +72,8 @@ class TrendOptions(StrictModel):
     early: bool = True
     early_z: float = Field(default=4.1, gt=0)
     early_window: Duration = timedelta(days=7)
+    min_accrued: float = Field(default=0.10, ge=0)
+    accrued_window: Duration = timedelta(hours=72)
 
 
 class LevelShiftOptions(StrictModel):

@@ -359,26 +359,27 @@ def ramp_test(
     return RampTest(np.where(np.isfinite(best.z), best.z, np.nan), best.age, best.slope)
 
 
-def accrued(y: np.ndarray, recent: int, skip_days: int = 3, days: int = 14) -> np.ndarray:
-    """The change that has actually accrued: the median over the last `recent` hours of y minus
-    the median of the same hours of day over `days` days ending `skip_days` days ago, per row.
+def recent_change(x: np.ndarray, recent: int, days: int = 14, *, robust: bool = True) -> np.ndarray:
+    """The change that has actually accrued: the level of the last `recent` hours against the
+    level of the `days` days before them, as a ratio minus one, per row.
 
-    y is a log level (so the result is a log ratio) on an hourly grid. Each recent hour is
-    compared with the median of its own hour of day over the baseline days, so the daily cycle
-    cancels; the skip keeps a change that began in the last days out of its own baseline (with
-    the defaults this is the baseline of the "quiet day" rule: the 14 days before the last 72 h).
-    NaN where fewer than half the recent hours or a third of the baseline hours have data.
+    A level is the median of the hourly values (`robust`, for latency) or their mean (rates
+    and counts, where a median of mostly-zero hours says nothing). The baseline spans whole
+    days, so every hour of the day weighs the same on both sides. NaN where either side has
+    under half its hours; +inf when the baseline is zero and the recent level is not.
     """
-    rows, m = y.shape
-    if recent < 1 or m < recent + 24 * (skip_days + days):
+    rows, m = x.shape
+    if recent < 1 or m < recent + 24 * days:
         return np.full(rows, np.nan)
-    lagged = np.stack(
-        [y[:, m - recent - 24 * k : m - 24 * k] for k in range(skip_days, skip_days + days)]
-    )
-    with warnings.catch_warnings():
+    now, before = x[:, m - recent :], x[:, m - recent - 24 * days : m - recent]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        base = nanmedian(lagged, axis=0)
-        base_ok = np.isfinite(lagged).sum(axis=0) >= days / 3
-        diff = np.where(base_ok, y[:, m - recent :] - base, np.nan)
-        enough = np.isfinite(diff).sum(axis=1) >= recent / 2
-        return np.where(enough, nanmedian(diff, axis=1), np.nan)
+        if robust:
+            a, b = nanmedian(now, axis=1), nanmedian(before, axis=1)
+        else:
+            a, b = np.nanmean(now, axis=1), np.nanmean(before, axis=1)
+        ratio = np.where(b > 0, a / b - 1.0, np.where(a > 0, np.inf, 0.0))
+    enough = (np.isfinite(now).sum(axis=1) >= recent / 2) & (
+        np.isfinite(before).sum(axis=1) >= 12 * days
+    )
+    return np.where(enough, ratio, np.nan)

@@ -37,6 +37,7 @@ from detectors.stats import (
     mann_kendall,
     nanmedian,
     ramp_test,
+    recent_change,
     seasonal_slots,
 )
 from detectors.types import Finding, Severity
@@ -92,6 +93,10 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
             ages = np.where(late, ramp.age, np.nan)
             z = ramp.z
             fire = fire | early
+        accrued_h = int(options.accrued_window.total_seconds() // 3600)
+        accrued = recent_change(x, accrued_h, robust=metric in LATENCY_METRICS)
+        practical = (sign * accrued >= options.min_accrued) if options.min_accrued > 0 else True
+        fire = fire & practical
         rate = np.expm1(test.slope)
         if not fire.any():
             continue
@@ -108,6 +113,11 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                 f"{label(metric)} {value(metric, current[row])} {verb} "
                 f"{abs(rate[row]) * 100:.0f}%/week over the last {format_duration(span)}"
             )
+            if np.isfinite(accrued[row]):
+                summary += (
+                    f" ({'up' if accrued[row] > 0 else 'down'} {abs(accrued[row]) * 100:.0f}% "
+                    f"in the last {format_duration(options.accrued_window)} against the 2 weeks before)"
+                )
             breach = _breach(
                 current[row], slo, test.slope[row], test.slope_lo[row], test.slope_hi[row], sign
             )
@@ -148,6 +158,8 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                         ),
                         "path": path[row],
                         "ramp_z": num(z[row], 2),
+                        "accrued_change": num(accrued[row]),
+                        "accrued_window": format_duration(options.accrued_window),
                         "slo": slo,
                         "breach": breach,
                     },
