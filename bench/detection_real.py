@@ -590,6 +590,8 @@ def main(argv: list[str] | None = None) -> int:
             raise SeamwatchError(
                 f"{args.data}: no such directory (fetch the data: bench/fetch_real_data.md)"
             )
+        if args.keep is not None and args.keep.exists():
+            raise SeamwatchError(f"--keep: {args.keep} exists (give a new file for the store)")
         if args.limit is not None and args.limit < 1:
             raise SeamwatchError(f"--limit: {args.limit} (give at least 1)")
         settings = load_settings(args.config) if args.config else Settings()
