@@ -39,8 +39,15 @@ def samples_table(
     )
 
 
-def write_batches(store: Store, batches: Iterable[list[pa.Table]]) -> int:
-    """Write batches of series (keys unique by construction), then roll up once; returns rows."""
+def write_batches(
+    store: Store, batches: Iterable[list[pa.Table]], *, rollup_each: bool = False
+) -> int:
+    """Write batches of series (keys unique by construction) and roll them up; returns rows.
+
+    As the scheduler does, so evaluations read completed hours from the rollups. With
+    `rollup_each`, after every batch: for batches that are consecutive slices of time (a day of
+    every series), which bounds the rollup's memory to one slice instead of the whole corpus.
+    """
     rows = 0
     for batch in batches:
         if not batch:
@@ -48,7 +55,10 @@ def write_batches(store: Store, batches: Iterable[list[pa.Table]]) -> int:
         table = pa.concat_tables(batch)
         store.write_samples(table, dedupe=False)
         rows += table.num_rows
-    store.rollup()  # as the scheduler does: evaluations read completed hours from the rollups
+        if rollup_each:
+            store.rollup()
+    if not rollup_each:
+        store.rollup()
     return rows
 
 

@@ -133,3 +133,32 @@ def test_plain_mann_kendall_matches_scipy_on_ties() -> None:
     tau = kendalltau(np.arange(168), x)
     fired = mann_kendall_alerts(x[None, :], 168, falling_is_bad=False, alpha=0.5)[0]
     assert fired == (tau.pvalue < 0.5 and tau.statistic > 0)
+
+
+def test_bench_runs_end_to_end_on_a_small_aiops_style_directory(tmp_path, capsys) -> None:
+    """The whole bench (store, daily detect --as-of, baselines, report, JSON) on one series."""
+    import json
+
+    from bench import detection_real
+
+    folder = tmp_path / "aiops" / "dataset1_split"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    ts = 1_500_000_000 - 1_500_000_000 % 86_400 + 300 * np.arange(36 * 288)
+    hour = (ts % 86_400) / 3_600
+    values = 1_000 * (1.5 + np.sin(hour / 24 * 2 * np.pi)) * np.exp(rng.normal(0, 0.05, ts.size))
+    rows = np.column_stack([ts, values, np.zeros(ts.size)])
+    np.savetxt(folder / "kpi.csv", rows, delimiter=",", fmt=["%d", "%.3f", "%d"])
+    np.savetxt(folder / "zscored.csv", rows - [0, 2_000, 0], delimiter=",", fmt="%.3f")
+    out = tmp_path / "out.json"
+    code = detection_real.main(["--data", str(tmp_path), "--corpus", "aiops", "--json", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "aiops: 1 series (1 z-scored ones skipped)" in printed
+    assert "2 of 2 windows kept" in printed
+    assert "latency ramp +50%/week" in printed and "error rate clean" in printed
+    results = json.loads(out.read_text())
+    assert {r["case"] for r in results} >= {"latency clean", "throughput halved"}
+    assert len(results) == 2 * len(detection_real.CASES)
+    assert all(len(r["days"]) == 14 for r in results)
+    assert detection_real.main(["--data", str(tmp_path / "missing")]) == 2
