@@ -85,22 +85,27 @@ def findings(integration_id: str | None = None, *, since: datetime | None = None
 
 
 NOTIFICATIONS = """
-SELECT created_at, event, channel, status, attempts, sent_at, last_error, finding_id
+SELECT created_at, event, channel, status, attempts, sent_at, last_error, finding_id, silenced_by
 FROM v_notifications WHERE integration_id = ?
 ORDER BY created_at DESC LIMIT ?
+"""
+LATEST = "SELECT metric, value, ts, age_seconds FROM v_latest WHERE integration_id = ?"
+ACTIVE_SILENCES = """
+SELECT silence_id, matchers, starts_at, ends_at, comment, author, created_at, expired_at, active
+FROM v_silences WHERE active ORDER BY created_at DESC
 """
 
 
 def silences(active_only: bool = False) -> pd.DataFrame:
     """Silences, active first then newest."""
+    if active_only:
+        return query(ACTIVE_SILENCES)
     return query(
         """
         SELECT silence_id, matchers, starts_at, ends_at, comment, author, created_at, expired_at,
                active
-        FROM v_silences WHERE NOT ? OR active
-        ORDER BY active DESC, created_at DESC
-        """,
-        (active_only,),
+        FROM v_silences ORDER BY active DESC, created_at DESC
+        """
     )
 
 
@@ -211,6 +216,8 @@ def _integration_data(
         "last_week": last_week,
         "findings": con.execute(FINDINGS, [integration_id, integration_id, None, None]).df(),
         "notifications": con.execute(NOTIFICATIONS, [integration_id, 200]).df(),
+        "latest": con.execute(LATEST, [integration_id]).df(),
+        "silences": con.execute(ACTIVE_SILENCES).df(),
     }
 
 

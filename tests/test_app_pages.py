@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -44,6 +46,18 @@ def open_page(
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def chart_spec(at: AppTest) -> dict[str, Any]:
+    """The Integration page's chart spec, with the datasets Streamlit sends beside it put back."""
+    import pyarrow as pa
+
+    chart = at.get("vega_lite_chart")[0]
+    spec = json.loads(chart.proto.spec)
+    spec["datasets"] = {
+        d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in chart.proto.datasets
+    }
+    return spec
 
 
 def texts(at: AppTest) -> str:
@@ -207,7 +221,8 @@ def test_integration_page_shows_the_integration_named_in_the_link(
     assert "https://runbooks.example.com/logistics/inventory-sync" in shown
     assert "p95 ≤ 250 ms, errors ≤ 1.00%" in shown
     charts = at.get("vega_lite_chart")
-    assert len(charts) == 6  # a stream has all six metrics
+    assert len(charts) == 1  # one spec, so the panels share a crosshair
+    assert len(json.loads(charts[0].proto.spec)["concat"]) == 6  # a stream has all six metrics
     findings = table(at)
     assert "p95 latency up 64% week over week, 180 ms → 295 ms" in set(findings["summary"])
     notes = table(at, 1)
@@ -218,12 +233,13 @@ def test_integration_chart_has_baseline_slo_and_findings(
     demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = open_page(demo, monkeypatch, PAGES[2], integration="inventory-sync")
-    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    spec = chart_spec(at)
+    specs = spec["concat"]
     p95 = next(s for s in specs if "p95 latency (ms)" in json.dumps(s))
     marks = [layer["mark"]["type"] for layer in p95["layer"]]
-    assert marks[0] == "rect"  # the finding, shaded from where it opened
+    assert marks[0] == "rect"  # the finding, shaded from when the change began
     assert "line" in marks  # this period and, dashed grey, the same hours last week
-    assert "same hours last week" in json.dumps(p95)
+    assert "same hours last week" in json.dumps(spec["datasets"])
     slo = [layer for layer in p95["layer"] if layer["encoding"].get("y", {}).get("field") == "slo"]
     assert slo, "the SLO is drawn as a line"
     error_rate = next(s for s in specs if '"error rate"' in json.dumps(s))
@@ -234,6 +250,40 @@ def test_integration_chart_has_baseline_slo_and_findings(
     assert all(
         layer["encoding"].get("y", {}).get("field") != "slo" for layer in throughput["layer"]
     )
+
+
+def test_integration_chart_draws_the_trend_its_projection_and_the_breach_date(
+    demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page(demo, monkeypatch, PAGES[2], integration="inventory-sync")
+    spec = chart_spec(at)
+    trend = next(v for k, v in spec["datasets"].items() if k.endswith("_trend"))
+    kinds = {row["kind"]: row for row in trend}
+    assert kinds["fit"]["label"] == "fitted: +20%/week"
+    projection = kinds["projection"]
+    assert projection["y1"] == pytest.approx(250.0, rel=0.01)  # it ends on the SLO line
+    breach = demo.now + timedelta(days=3.2)
+    day = breach.astimezone(ZoneInfo("Europe/Berlin")).strftime("%a %d %b")
+    assert projection["breach_text"] == f"SLO breach ~{day}"
+    # the x axis reaches the breach date
+    assert spec["concat"][0]["layer"][0]["encoding"]["x"]["scale"]["domain"][1] >= projection["t2"]
+    # one nearest-point selection over every panel: the shared crosshair
+    assert spec["params"][0]["select"]["nearest"] is True
+    assert len(spec["params"][0]["views"]) == 6
+
+
+def test_integration_chart_marks_the_change_point_with_levels_before_and_after(
+    demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page(demo, monkeypatch, PAGES[2], integration="crm-orders-to-erp", range="14d")
+    spec = chart_spec(at)
+    levels = next(v for k, v in spec["datasets"].items() if k.endswith("_levels"))
+    assert [(r["kind"], r["label"]) for r in levels] == [
+        ("before", "before 40.0/s"),
+        ("after", "after 35.2/s"),
+    ]
+    change = next(v for k, v in spec["datasets"].items() if k.endswith("_changes"))
+    assert change[0]["label"].startswith("40.0/s → 35.2/s at ")
 
 
 def test_integration_range_picks_a_resolution_that_stays_fast(
