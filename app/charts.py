@@ -49,9 +49,11 @@ def _value_axis(metric: str) -> tuple[str, str]:
     return f"{info.label} ({info.unit})", ",.4~g"
 
 
-PANEL_WIDTH = 560
+PANEL_WIDTH = 400
 """Pixels per metric panel; two panels side by side fill a wide page."""
 STALE_MARK = "#8e44ad"
+MAX_AHEAD = 0.2
+"""How far past now (a share of the range) the time axis grows to show a projected breach."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def metric_panels(
     for panel in panels:
         for f in _evidence_rows(panel, start, end):
             if f.get("kind") == "projection" and f.get("until"):
-                end_shown = max(end_shown, f["until"])
+                end_shown = max(end_shown, min(f["until"], end + (end - start) * MAX_AHEAD))
     x_scale = {"domain": [_wall_iso(start), _wall_iso(end_shown)]}
     for index, panel in enumerate(panels):
         view, data = _panel(panel, index, start, end, x_scale, height)
@@ -107,13 +109,14 @@ def metric_panels(
             "views": hover_views,
         }
     ]
+    # Rows of two as vconcat of hconcat: Streamlit 1.67 draws nothing for a wrapped `concat`.
+    rows = [{"hconcat": views[i : i + 2], "spacing": 24} for i in range(0, len(views), 2)]
     return {
         "datasets": datasets,
         "params": params,
-        "concat": views,
-        "columns": 2,
-        "spacing": 24,
-        "resolve": {"scale": {"color": "independent"}},
+        "vconcat": rows,
+        "spacing": 16,
+        "autosize": {"type": "pad"},
         "config": {"view": {"stroke": None}},
     }
 
@@ -137,7 +140,7 @@ def _panel(
                 "data": {"name": f"{key}_spans"},
                 "mark": {"type": "rect", "opacity": 0.14, "clip": True},
                 "encoding": {
-                    "x": {"field": "t", "type": "temporal", "scale": x_scale},
+                    "x": {"field": "t", "type": "temporal"},
                     "x2": {"field": "t2"},
                     "color": {
                         "field": "severity",
@@ -168,7 +171,7 @@ def _panel(
                 "data": {"name": f"{key}_levels"},
                 "mark": {"type": "rule", "strokeWidth": 2.5, "color": "#444", "clip": True},
                 "encoding": {
-                    "x": {"field": "t", "type": "temporal", "scale": x_scale},
+                    "x": {"field": "t", "type": "temporal"},
                     "x2": {"field": "t2"},
                     "y": {"field": "value", "type": "quantitative"},
                     "strokeDash": {
@@ -186,7 +189,7 @@ def _panel(
                 "data": {"name": f"{key}_changes"},
                 "mark": {"type": "rule", "strokeWidth": 2, "color": "#d62728", "clip": True},
                 "encoding": {
-                    "x": {"field": "t", "type": "temporal", "scale": x_scale},
+                    "x": {"field": "t", "type": "temporal"},
                     "tooltip": [{"field": "label", "type": "nominal", "title": "change point"}],
                 },
             }
@@ -205,7 +208,7 @@ def _panel(
                     "clip": True,
                 },
                 "encoding": {
-                    "x": {"field": "t", "type": "temporal", "scale": x_scale},
+                    "x": {"field": "t", "type": "temporal"},
                     "y": {"value": 0},
                     "text": {"field": "label"},
                 },
@@ -213,21 +216,18 @@ def _panel(
         )
     if trend:
         data[f"{key}_trend"] = [
-            {**{k: v for k, v in e.items() if k != "until"}, "t": e["t_iso"], "t2": e["t2_iso"]}
+            {"kind": e["kind"], "t": t, "y": y, "label": e["label"]}
             for e in trend
+            for t, y in ((e["t_iso"], e["y0"]), (e["t2_iso"], e["y1"]))
         ]
         layers.append(
             {
                 "data": {"name": f"{key}_trend"},
-                "transform": [
-                    {"fold": ["t", "t2"], "as": ["end", "at"]},
-                    {"calculate": "datum.end == 't' ? datum.y0 : datum.y1", "as": "y"},
-                ],
                 "mark": {"type": "line", "strokeWidth": 2, "color": "#ff7f0e", "clip": True},
                 "encoding": {
-                    "x": {"field": "at", "type": "temporal", "scale": x_scale},
+                    "x": {"field": "t", "type": "temporal"},
                     "y": {"field": "y", "type": "quantitative"},
-                    "detail": {"field": "kind"},
+                    "detail": {"field": "kind", "type": "nominal"},
                     "strokeDash": {
                         "condition": {"test": "datum.kind == 'projection'", "value": [4, 4]},
                         "value": [1, 0],
@@ -252,7 +252,7 @@ def _panel(
                         "clip": True,
                     },
                     "encoding": {
-                        "x": {"field": "t", "type": "temporal", "scale": x_scale},
+                        "x": {"field": "t", "type": "temporal"},
                         "y": {"field": "y", "type": "quantitative"},
                         "tooltip": [{"field": "label", "type": "nominal", "title": " "}],
                     },
@@ -270,7 +270,7 @@ def _panel(
                         "color": "#d62728",
                     },
                     "encoding": {
-                        "x": {"field": "t", "type": "temporal", "scale": x_scale},
+                        "x": {"field": "t", "type": "temporal"},
                         "y": {"field": "y", "type": "quantitative"},
                         "text": {"field": "label"},
                     },
@@ -320,7 +320,7 @@ def _panel(
             "data": {"name": f"{key}_hover"},
             "mark": {"type": "point", "opacity": 0, "size": 4},
             "encoding": {
-                "x": {"field": "t", "type": "temporal", "scale": x_scale},
+                "x": {"field": "t", "type": "temporal"},
                 "y": {"field": "value", "type": "quantitative"},
                 "tooltip": tooltip,
             },
@@ -331,7 +331,8 @@ def _panel(
             "data": {"name": f"{key}_hover"},
             "transform": [{"filter": {"param": "hover", "empty": False}}],
             "mark": {"type": "rule", "color": "#555", "strokeWidth": 1},
-            "encoding": {"x": {"field": "t", "type": "temporal", "scale": x_scale}},
+            # the same tooltip: the rule sits under the pointer, above the Voronoi cells
+            "encoding": {"x": {"field": "t", "type": "temporal"}, "tooltip": tooltip},
         }
     )
     layers.append(
@@ -340,8 +341,9 @@ def _panel(
             "transform": [{"filter": {"param": "hover", "empty": False}}],
             "mark": {"type": "point", "filled": True, "color": "#1f77b4", "size": 40},
             "encoding": {
-                "x": {"field": "t", "type": "temporal", "scale": x_scale},
+                "x": {"field": "t", "type": "temporal"},
                 "y": {"field": "value", "type": "quantitative"},
+                "tooltip": tooltip,
             },
         }
     )
@@ -363,7 +365,7 @@ def _panel(
                     "color": STALE_MARK,
                 },
                 "encoding": {
-                    "x": {"field": "t", "type": "temporal", "scale": x_scale},
+                    "x": {"field": "t", "type": "temporal"},
                     "y": {"field": "value", "type": "quantitative"},
                     "tooltip": [{"field": "label", "type": "nominal", "title": " "}],
                 },
@@ -405,6 +407,7 @@ def _panel(
         "width": PANEL_WIDTH,
         "height": height,
         "layer": layers,
+        "resolve": {"scale": {"color": "independent"}},
     }
     return view, data
 
@@ -490,7 +493,7 @@ def _trend_rows(
     slo = _num(evidence.get("slo"))
     if days is not None and days > 0 and slo is not None:
         when = anchor + pd.Timedelta(days=days)
-        shown = min(when, hi + (hi - lo) / 2)  # the x axis grows by at most half its span
+        shown = min(when, hi + (hi - lo) * MAX_AHEAD)
         rows.append({"kind": "projection", "t_iso": _wall_iso(anchor), "t2_iso": _wall_iso(shown),
                      "y0": current, "y1": at(shown), "until": shown.to_pydatetime(),
                      "label": f"projected to the {value_text(metric, slo)} SLO on {_wall_text(when)}",
@@ -564,7 +567,7 @@ def _slo_text(metric: str, value: float) -> str:
 
 def _wall_iso(ts: datetime) -> str:
     """A UTC instant as ISO wall time of the display zone, without offset (as the data is)."""
-    return pd.Timestamp(ts).tz_convert(timezone()).tz_localize(None).isoformat()
+    return pd.Timestamp(ts).tz_convert(timezone()).tz_localize(None).isoformat(timespec="seconds")
 
 
 def _finding_spans(findings: pd.DataFrame, start: datetime, end: datetime) -> pd.DataFrame:

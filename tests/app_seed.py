@@ -158,9 +158,9 @@ def seed_demo_story(store: Store, root: Path, now: datetime) -> list[Finding]:
             now - timedelta(hours=30),
             evidence={
                 "current": 230.0,
-                "change_per_week": 0.2,
+                "change_per_week": 0.6,
                 "slo": 250.0,
-                "breach": {"days": 3.2, "days_low": 2.0, "days_high": 6.0},
+                "breach": {"days": 1.2, "days_low": 0.8, "days_high": 2.0},
             },
         ),
         Finding(

@@ -60,6 +60,11 @@ def chart_spec(at: AppTest) -> dict[str, Any]:
     return spec
 
 
+def panels(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metric panels of the Integration page's chart (rows of two)."""
+    return [panel for row in spec["vconcat"] for panel in row["hconcat"]]
+
+
 def texts(at: AppTest) -> str:
     """Everything readable on the page, in one string."""
     parts: list[str] = []
@@ -222,7 +227,7 @@ def test_integration_page_shows_the_integration_named_in_the_link(
     assert "p95 ≤ 250 ms, errors ≤ 1.00%" in shown
     charts = at.get("vega_lite_chart")
     assert len(charts) == 1  # one spec, so the panels share a crosshair
-    assert len(json.loads(charts[0].proto.spec)["concat"]) == 6  # a stream has all six metrics
+    assert len(panels(json.loads(charts[0].proto.spec))) == 6  # a stream has all six metrics
     findings = table(at)
     assert "p95 latency up 64% week over week, 180 ms → 295 ms" in set(findings["summary"])
     notes = table(at, 1)
@@ -234,7 +239,7 @@ def test_integration_chart_has_baseline_slo_and_findings(
 ) -> None:
     at = open_page(demo, monkeypatch, PAGES[2], integration="inventory-sync")
     spec = chart_spec(at)
-    specs = spec["concat"]
+    specs = panels(spec)
     p95 = next(s for s in specs if "p95 latency (ms)" in json.dumps(s))
     marks = [layer["mark"]["type"] for layer in p95["layer"]]
     assert marks[0] == "rect"  # the finding, shaded from when the change began
@@ -258,15 +263,17 @@ def test_integration_chart_draws_the_trend_its_projection_and_the_breach_date(
     at = open_page(demo, monkeypatch, PAGES[2], integration="inventory-sync")
     spec = chart_spec(at)
     trend = next(v for k, v in spec["datasets"].items() if k.endswith("_trend"))
-    kinds = {row["kind"]: row for row in trend}
-    assert kinds["fit"]["label"] == "fitted: +20%/week"
-    projection = kinds["projection"]
-    assert projection["y1"] == pytest.approx(250.0, rel=0.01)  # it ends on the SLO line
-    breach = demo.now + timedelta(days=3.2)
+    fit = [row for row in trend if row["kind"] == "fit"]
+    assert fit[0]["label"] == "fitted: +60%/week"
+    projection = [row for row in trend if row["kind"] == "projection"]
+    assert projection[-1]["y"] == pytest.approx(250.0, rel=0.01)  # it ends on the SLO line
+    breach = demo.now + timedelta(days=1.2)
     day = breach.astimezone(ZoneInfo("Europe/Berlin")).strftime("%a %d %b")
-    assert projection["breach_text"] == f"SLO breach ~{day}"
+    marker = next(v for k, v in spec["datasets"].items() if k.endswith("_breach"))
+    assert marker[0]["label"] == f"SLO breach ~{day}"
     # the x axis reaches the breach date
-    assert spec["concat"][0]["layer"][0]["encoding"]["x"]["scale"]["domain"][1] >= projection["t2"]
+    line = next(layer for layer in panels(spec)[0]["layer"] if "scale" in layer["encoding"]["x"])
+    assert line["encoding"]["x"]["scale"]["domain"][1] >= projection[-1]["t"]
     # one nearest-point selection over every panel: the shared crosshair
     assert spec["params"][0]["select"]["nearest"] is True
     assert len(spec["params"][0]["views"]) == 6
