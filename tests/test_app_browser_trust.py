@@ -6,7 +6,6 @@ chrome."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
