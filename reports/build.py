@@ -82,14 +82,14 @@ def build_report(
     ]
     rows = _findings(findings, by_id)
     degraded = sorted(
-        (f for f in rows if week.start <= f.first_seen < week.end), key=lambda f: f.sort_key
+        (f for f in rows if week.start <= f.onset < week.end), key=lambda f: f.sort_key
     )
     recovered = sorted(
         (f for f in rows if f.resolved_at is not None and week.start <= f.resolved_at < week.end),
         key=lambda f: f.sort_key,
     )
     still_open = sorted(
-        (f for f in rows if _open_at(f, week.end) and f.first_seen < week.start),
+        (f for f in rows if _open_at(f, week.end) and f.onset < week.start),
         key=lambda f: f.sort_key,
     )
     sources = _failed_sources(failed_sources)
@@ -326,6 +326,7 @@ def _findings(frame: pd.DataFrame, by_id: dict[str, IntegrationWeek]) -> list[Fi
                 severity=r["severity"],
                 summary=r["summary"],
                 status=r["status"],
+                onset=_ts(r["onset"]),  # type: ignore[arg-type]
                 first_seen=_ts(r["first_seen"]),  # type: ignore[arg-type]
                 last_seen=_ts(r["last_seen"]),  # type: ignore[arg-type]
                 resolved_at=_ts(r["resolved_at"]),
@@ -337,12 +338,12 @@ def _findings(frame: pd.DataFrame, by_id: dict[str, IntegrationWeek]) -> list[Fi
 
 
 def _open_at(f: FindingRow, moment: datetime) -> bool:
-    return f.first_seen < moment and (f.resolved_at is None or f.resolved_at >= moment)
+    return f.onset < moment and (f.resolved_at is None or f.resolved_at >= moment)
 
 
 def _counts(rows: list[FindingRow], notifications: pd.DataFrame, week: Week, which: str) -> Counts:
     counts = Counts(
-        opened=sum(week.start <= f.first_seen < week.end for f in rows),
+        opened=sum(week.start <= f.onset < week.end for f in rows),
         resolved=sum(
             f.resolved_at is not None and week.start <= f.resolved_at < week.end for f in rows
         ),

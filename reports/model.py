@@ -138,7 +138,8 @@ class FindingRow:
     severity: str
     summary: str
     status: str
-    first_seen: datetime
+    onset: datetime  # when the problem began: the week it belongs to
+    first_seen: datetime  # when it was detected
     last_seen: datetime
     resolved_at: datetime | None
     runbook: str | None
@@ -147,7 +148,7 @@ class FindingRow:
     @property
     def sort_key(self) -> tuple[int, int, datetime]:
         """Worst first: severity, then tier (1 is most critical), then the oldest."""
-        return (SEVERITY_RANK.get(self.severity, 3), self.tier or 9, self.first_seen)
+        return (SEVERITY_RANK.get(self.severity, 3), self.tier or 9, self.onset)
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ def test_past_week_review_does_not_know_resolves_that_came_after_it(
     report = build_report(story, W47, now=NOW)
     md = sections(render_markdown(report))
     degraded = line_with(md["What degraded"], "crm-orders-to-erp")
-    assert "Opened Wed 18 Nov 10:00." in degraded  # not "resolved Tue 24 Nov": unknown then
+    assert "Began Wed 18 Nov 10:00." in degraded  # not "resolved Tue 24 Nov": unknown then
     assert "Nothing recovered this week" in md["What recovered"]
     assert report.counts.open_at_end == 1
     assert "error rate stepped" not in render_markdown(report)  # opened after the week
