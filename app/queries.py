@@ -54,6 +54,12 @@ def fleet() -> pd.DataFrame:
 HEALTH = "SELECT health, reason, open_findings, last_sample FROM v_health WHERE integration_id = ?"
 
 
+def detection_has_run() -> bool:
+    """Whether the detectors finished a pass over this store yet (a fresh start has not)."""
+    frame = query("SELECT count(*) AS n FROM detector_runs WHERE finished_at IS NOT NULL")
+    return bool(frame["n"].iloc[0])
+
+
 def integration(integration_id: str) -> pd.DataFrame:
     """One integration's inventory row (empty when unknown)."""
     return query("SELECT * FROM v_integrations WHERE integration_id = ?", (integration_id,))

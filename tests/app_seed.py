@@ -57,6 +57,16 @@ def insert_findings(store: Store, findings: list[Finding], now: datetime) -> Non
             )
 
 
+def insert_detector_run(store: Store, at: datetime) -> None:
+    """A finished detection pass, as the detectors record one."""
+    with store.write() as con:
+        con.execute(
+            "INSERT INTO detector_runs (run_id, as_of, started_at, finished_at, series, opened,"
+            " updated, resolved) VALUES (?, ?, ?, ?, 96, 4, 0, 0)",
+            [f"run-{at.isoformat()}", at, at, at + timedelta(seconds=3)],
+        )
+
+
 def insert_notification(
     store: Store,
     finding: Finding,
@@ -196,6 +206,7 @@ def seed_demo_story(store: Store, root: Path, now: datetime) -> list[Finding]:
         ),
     ]
     insert_findings(store, findings, now)
+    insert_detector_run(store, now - timedelta(minutes=1))
     insert_notification(
         store,
         findings[0],

@@ -498,3 +498,39 @@ def test_sign_in_guards_the_app_when_configured(
     shown = texts(at)
     assert "Fleet overview" not in shown
     assert "Authlib" in shown or "Sign in" in shown
+
+
+def test_overview_says_detection_is_still_running_before_the_first_pass(
+    demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fresh = clone(demo, tmp_path / "fresh")
+    with fresh.store.write() as con:
+        con.execute("DELETE FROM detector_runs")
+    shown = texts(open_page(fresh, monkeypatch))
+    assert "Detection is still running" in shown
+    assert "Detection is still running" not in texts(open_page(demo, monkeypatch))
+
+
+def test_a_silenced_finding_is_marked_muted_on_overview_and_integration(
+    demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from app.silences import create_silence
+
+    ws = clone(demo, tmp_path / "muted")
+    create_silence(
+        ws.store,
+        {"integration_id": "inventory-sync"},
+        ends_at=ws.now + timedelta(days=2),
+        comment="vendor fix deploying",
+        author="ana",
+        now=ws.now,
+    )
+    overview = texts(open_page(ws, monkeypatch))
+    assert "silenced by ana until" in overview and "vendor fix deploying" in overview
+    at = open_page(ws, monkeypatch, PAGES[2], integration="inventory-sync")
+    findings = table(at)
+    muted = findings.loc[findings["status"] == "open", "muted"].tolist()
+    assert muted and muted[0].startswith("silenced by ana until")
+    assert findings.loc[findings["status"] == "open", "told"].iloc[0].startswith(
+        "open sent to logistics-slack"
+    )
