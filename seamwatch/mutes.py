@@ -181,3 +181,22 @@ class Muter:
     def mutes(self, rows: Iterable[Mapping[str, Any]]) -> list[Mute | None]:
         """`mute` of each row."""
         return [self.mute(row) for row in rows]
+
+
+def open_mutes(store: Any, alerts: Mapping[str, Any], now: datetime) -> dict[str, Mute]:
+    """The open findings of a store that are muted at `now`, by finding id (for the CLI).
+
+    `store` is a `seamwatch.store.Store`; `alerts` the raw `[alerts]` section.
+    """
+    if not store.exists():
+        return {}
+    with store.read() as con:
+        findings = con.execute("SELECT * FROM v_findings WHERE status = 'open'").df()
+        silences = con.execute(
+            "SELECT silence_id, matchers, ends_at, author, comment FROM silences"
+            " WHERE expired_at IS NULL AND starts_at <= ? AND ends_at > ?",
+            [now, now],
+        ).df()
+    muter = Muter(silences_from_rows(silences.to_dict("records")), windows_from_config(alerts), now)
+    rows = findings.astype(object).where(findings.notna(), None).to_dict("records")
+    return {str(row["finding_id"]): mute for row in rows if (mute := muter.mute(row)) is not None}
