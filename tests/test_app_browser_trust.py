@@ -67,3 +67,41 @@ def test_tooltips_find_the_nearest_point_anywhere_in_a_panel(
     assert hits >= tries * 0.8, f"tooltip shown at {hits} of {tries} positions"
     tip = page.locator("#vg-tooltip-element").inner_text()
     assert "time" in tip and "same hour last week" in tip
+
+
+def test_no_deploy_button_and_the_icon_is_served_locally(
+    site: tuple[str, Page, AppWorkspace],
+) -> None:
+    base, page, _ = site
+    page.goto(f"{base}/")
+    settle(page)
+    assert page.get_by_role("button", name="Deploy").count() == 0
+    assert page.get_by_text("Deploy", exact=True).count() == 0
+    icon = page.locator("link[rel~='icon']").first.get_attribute("href") or ""
+    assert icon.startswith(("/", base, "./")) or "media" in icon, icon
+    assert "http" not in icon or icon.startswith(base)
+
+
+def test_selecting_a_finding_row_fills_the_silence_form(
+    site: tuple[str, Page, AppWorkspace],
+) -> None:
+    base, page, _ = site
+    page.goto(f"{base}/findings")
+    settle(page)
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    picks = []
+    for row in (1, 2):  # the row-selection markers sit left of each row; header is 35 px
+        page.mouse.click(box["x"] + 15, box["y"] + 35 * row + 17)
+        settle(page)
+        box_el = page.locator("[data-testid='stSelectbox']").filter(has_text="Finding")
+        shown = box_el.inner_text()
+        if box_el.locator("input").count():
+            shown += " " + box_el.locator("input").first.input_value()
+        picks.append(shown)
+    page.screenshot(path=str(ARTIFACTS / "app-findings-silence-form.png"), full_page=True)
+    assert "inventory-sync" in picks[0], picks
+    assert picks[1] != picks[0] and " — " in picks[1], picks
+    assert page.get_by_text("until (day").count() == 0  # only once "until…" is chosen
