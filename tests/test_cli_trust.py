@@ -153,3 +153,13 @@ def test_the_report_catch_up_waits_for_the_first_detection(workspace: Workspace)
     job()
     job()
     assert written == [1]  # once
+
+
+def test_biggest_changes_rank_a_real_latency_step_above_a_tiny_error_rate_wobble() -> None:
+    from reports.model import MetricWeek
+    from seamwatch.metrics import Metric
+
+    wobble = MetricWeek(Metric.ERROR_RATE, this=0.0007, last=0.0005)
+    step = MetricWeek(Metric.LATENCY_P95_MS, this=472.0, last=400.0)
+    assert wobble.score > step.score  # relative to the old floor the wobble looked bigger
+    assert step.impact > wobble.impact
