@@ -531,6 +531,8 @@ def test_a_silenced_finding_is_marked_muted_on_overview_and_integration(
     findings = table(at)
     muted = findings.loc[findings["status"] == "open", "muted"].tolist()
     assert muted and muted[0].startswith("silenced by ana until")
-    assert findings.loc[findings["status"] == "open", "told"].iloc[0].startswith(
-        "open sent to logistics-slack"
+    assert (
+        findings.loc[findings["status"] == "open", "told"]
+        .iloc[0]
+        .startswith("open sent to logistics-slack")
     )
