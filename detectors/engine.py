@@ -204,7 +204,7 @@ def _rollup_dirty(store: Store) -> None:
         log.info("rollup before detection skipped: %s", exc)
 
 
-HYGIENE_NAMES = ("no_owner", "review_overdue", "past_sunset", "not_inventoried")
+HYGIENE_NAMES = ("no_owner", "review_overdue", "past_sunset", "not_inventoried", "sunset_soon")
 
 
 def _detector_names(ran: list[str]) -> list[str]:

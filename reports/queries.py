@@ -133,13 +133,13 @@ SELECT DISTINCT owner FROM v_integrations WHERE inventoried AND owner IS NOT NUL
 # Findings whose problem was present at some point of either week, as they stood at $as_of
 # (NULL: now): a resolve after the end of a past week was not known then, so the finding is still
 # open in it. A degradation belongs to the week in which it began (its onset), even when it was
-# detected later; only what had been detected by $as_of is known. A resolved finding without a
-# resolve time counts as resolved when it was last seen.
+# detected after that week ended (by $now, when the review is written). A resolved finding without
+# a resolve time counts as resolved when it was last seen.
 FINDINGS = """
 WITH f AS (
     SELECT *, CASE WHEN status = 'resolved' THEN coalesce(resolved_at, last_seen) END AS resolved
     FROM v_findings
-    WHERE onset < $end AND first_seen <= coalesce($as_of, first_seen)
+    WHERE onset < $end AND first_seen <= $now
       AND ($team IS NULL OR owner = $team)
 ),
 known AS (

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from app import queries
+from app import governance, queries
 from app.charts import Panel, metric_panels, onsets, stale_threshold
 from app.data import guarded, local, local_text, notifications_off, timezone, tz_label
 from app.silences import mute_texts
@@ -292,3 +292,6 @@ else:
             "silenced_by": st.column_config.TextColumn("muted by"),
         },
     )
+
+# -- governance: scorecard checks and contract history (app/governance.py) -------------------
+governance.integration_panel(str(info["integration_id"]))
