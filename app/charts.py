@@ -495,7 +495,7 @@ def _trend_rows(
         when = anchor + pd.Timedelta(days=days)
         shown = min(when, hi + (hi - lo) * MAX_AHEAD)
         rows.append({"kind": "projection", "t_iso": _wall_iso(anchor), "t2_iso": _wall_iso(shown),
-                     "y0": current, "y1": at(shown), "until": shown.to_pydatetime(),
+                     "y0": current, "y1": at(shown), "until": shown.floor("s").to_pydatetime(),
                      "label": f"projected to the {value_text(metric, slo)} SLO on {_wall_text(when)}",
                      "breach_text": f"SLO breach ~{_wall_text(when, '%a %d %b')}"})  # fmt: skip
     elif anchor < hi:
