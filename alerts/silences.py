@@ -10,13 +10,11 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
-from apscheduler.triggers.cron import CronTrigger
+from datetime import datetime
 
 from alerts.message import Finding
 from alerts.settings import MATCH_FIELDS, MaintenanceWindow
+from seamwatch import mutes
 from seamwatch.errors import SeamwatchError
 from seamwatch.matching import matches, normalise
 from seamwatch.store import Store
@@ -165,12 +163,7 @@ def _silence(row: tuple) -> Silence:
 
 def window_start(window: MaintenanceWindow, now: datetime) -> datetime | None:
     """The start of the occurrence of `window` that covers `now`, or None when outside it."""
-    trigger = CronTrigger.from_crontab(window.cron, timezone=ZoneInfo(window.timezone))
-    earliest = now - window.duration + timedelta(microseconds=1)
-    start = trigger.get_next_fire_time(None, earliest)
-    if start is None or start > now:
-        return None
-    return ensure_utc(start)
+    return mutes.window_start(window.cron, window.timezone, window.duration, now)
 
 
 class Muter:

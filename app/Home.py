@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from app.auth import require_login
 from app.data import guarded, settings
 
-st.set_page_config(page_title="Seamwatch", page_icon=":material/hub:", layout="wide")
+# A product, not a dev server: no Deploy button or developer menu whoever starts the app
+# (`seamwatch app` passes the same flag), and the icon is served from here, not fetched.
+st.set_option("client.toolbarMode", "viewer")
+ICON = Path(__file__).parent / "assets" / "favicon.png"
+st.set_page_config(page_title="Seamwatch", page_icon=str(ICON), layout="wide")
 
 require_login(guarded(settings).app)
 

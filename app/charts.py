@@ -7,18 +7,30 @@ as they are), so every viewer sees the same clock whatever their browser's zone.
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from app.data import timezone
+from app.data import settings, timezone
 from app.ui import HEALTH_COLOR, SEVERITY_COLOR, integration_url
-from seamwatch.metrics import METRIC_INFO, Metric
+from seamwatch.metrics import METRIC_INFO, Metric, format_value
 
 TIME_FORMAT = "%a %d %b %H:%M"
+AXIS_FORMAT = "%a %d %b %H:%M"
+"""24-hour clock on every time axis (Vega's default multi-format switches to "01 PM")."""
+
+
+def value_text(metric: str, value: float) -> str:
+    """A metric value as people read it ("295 ms", "0.42%")."""
+    try:
+        return format_value(metric, value)
+    except ValueError:
+        return f"{value:,.4g}"
 
 
 def wall_time(values: pd.Series) -> pd.Series:
@@ -37,46 +49,98 @@ def _value_axis(metric: str) -> tuple[str, str]:
     return f"{info.label} ({info.unit})", ",.4~g"
 
 
-def metric_chart(
-    metric: str,
-    series: pd.DataFrame,
-    baseline: pd.DataFrame,
-    findings: pd.DataFrame,
-    *,
-    start: datetime,
-    end: datetime,
-    slo: float | None = None,
-    height: int = 220,
-) -> dict[str, Any]:
-    """One metric as a Vega-Lite spec: the series, last week's same hours behind it (grey,
-    dashed), an SLO line, and findings shaded from where they opened to where they resolved
-    (or now), with a rule at each open (red) and resolve (green).
+PANEL_WIDTH = 400
+"""Pixels per metric panel; two panels side by side fill a wide page."""
+STALE_MARK = "#8e44ad"
+MAX_AHEAD = 0.2
+"""How far past now (a share of the range) the time axis grows to show a projected breach."""
 
-    A plain spec rather than Altair objects: building six of these with Altair's schema
-    validation cost ~250 ms per page; as dicts it is a few milliseconds.
+
+@dataclass(frozen=True)
+class Panel:
+    """One metric's panel: its points, last week's, findings, SLO and the latest sample."""
+
+    metric: str
+    series: pd.DataFrame
+    baseline: pd.DataFrame
+    findings: pd.DataFrame
+    slo: float | None = None
+    stale_since: datetime | None = None  # the latest sample's time when it is stale
+
+
+def metric_panels(
+    panels: list[Panel], *, start: datetime, end: datetime, height: int = 200
+) -> dict[str, Any]:
+    """Every metric of one integration as one Vega-Lite spec, two panels a row, sharing a
+    crosshair: pointing anywhere in a panel picks the nearest time, draws a rule there in every
+    panel and shows that time's values as a tooltip.
+
+    Each panel: the series, last week's same hours (grey, dashed), the SLO line, findings
+    shaded from their onset to their resolve (or now), a change point with the levels before
+    and after, a trend's fitted line projected to the SLO with the breach date, and a stale
+    latest value marked as such. One spec rather than one chart per metric, because Vega-Lite
+    shares a selection only within a spec. Plain dicts: Altair's schema validation of six
+    layered panels costs ~250 ms per page.
     """
+    datasets: dict[str, list[dict[str, Any]]] = {}
+    views: list[dict[str, Any]] = []
+    hover_views = []
+    end_shown = end
+    for panel in panels:
+        for f in _evidence_rows(panel, start, end):
+            if f.get("kind") == "projection" and f.get("until"):
+                end_shown = max(end_shown, min(f["until"], end + (end - start) * MAX_AHEAD))
+    x_scale = {"domain": [_wall_iso(start), _wall_iso(end_shown)]}
+    for index, panel in enumerate(panels):
+        view, data = _panel(panel, index, start, end, x_scale, height)
+        datasets.update(data)
+        views.append(view)
+        hover_views.append(f"hover_{index}")
+    params = [
+        {
+            "name": "hover",
+            "select": {
+                "type": "point",
+                "fields": ["t"],
+                "nearest": True,
+                "on": "pointerover",
+                "clear": "pointerout",
+            },
+            "views": hover_views,
+        }
+    ]
+    # Rows of two as vconcat of hconcat: Streamlit 1.67 draws nothing for a wrapped `concat`.
+    rows = [{"hconcat": views[i : i + 2], "spacing": 24} for i in range(0, len(views), 2)]
+    return {
+        "datasets": datasets,
+        "params": params,
+        "vconcat": rows,
+        "spacing": 16,
+        "autosize": {"type": "pad"},
+        "config": {"view": {"stroke": None}},
+    }
+
+
+def _panel(
+    panel: Panel, index: int, start: datetime, end: datetime, x_scale: dict, height: int
+) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    metric = panel.metric
     title, fmt = _value_axis(metric)
-    x_scale = {"domain": [_wall_iso(start), _wall_iso(end)]}
     x = {"field": "t", "type": "temporal", "title": None, "scale": x_scale,
-         "axis": {"format": TIME_FORMAT, "labelOverlap": True}}  # fmt: skip
-    lines = _points(baseline, "same hours last week") + _points(series, "this period")
-    datasets: dict[str, list[dict[str, Any]]] = {"lines": lines}
+         "axis": {"format": AXIS_FORMAT, "labelOverlap": True}}  # fmt: skip
+    key = f"m{index}"
+    lines = _points(panel.baseline, "same hours last week") + _points(panel.series, "this period")
+    data: dict[str, list[dict[str, Any]]] = {f"{key}_lines": lines}
     layers: list[dict[str, Any]] = []
-    spans = _finding_spans(findings, start, end)
+    spans = _finding_spans(panel.findings, start, end)
     if not spans.empty:
-        tooltip = [
-            {"field": "severity", "type": "nominal"},
-            {"field": "summary", "type": "nominal"},
-            {"field": "opened", "type": "nominal"},
-            {"field": "resolved", "type": "nominal"},
-        ]
-        datasets["spans"] = spans.to_dict("records")
+        data[f"{key}_spans"] = spans.to_dict("records")
         layers.append(
             {
-                "data": {"name": "spans"},
-                "mark": {"type": "rect", "opacity": 0.12, "clip": True},
+                "data": {"name": f"{key}_spans"},
+                "mark": {"type": "rect", "opacity": 0.14, "clip": True},
                 "encoding": {
-                    "x": {"field": "t", "type": "temporal", "scale": x_scale},
+                    "x": {"field": "t", "type": "temporal"},
                     "x2": {"field": "t2"},
                     "color": {
                         "field": "severity",
@@ -87,62 +151,149 @@ def metric_chart(
                         },
                         "legend": None,
                     },
-                    "tooltip": tooltip,
+                    "tooltip": [
+                        {"field": "severity", "type": "nominal"},
+                        {"field": "summary", "type": "nominal"},
+                        {"field": "since", "type": "nominal"},
+                        {"field": "resolved", "type": "nominal"},
+                    ],
                 },
             }
         )
-        marks = [
-            {"at": at, "event": event, "severity": r["severity"], "summary": r["summary"]}
-            for r in datasets["spans"]
-            for at, event in ((r["t_open"], "opened"), (r["t_resolved"], "resolved"))
-            if at
+    evidence = _evidence_rows(panel, start, end)
+    levels = [e for e in evidence if e["kind"] in ("before", "after")]
+    changes = [e for e in evidence if e["kind"] == "change"]
+    trend = [e for e in evidence if e["kind"] in ("fit", "projection")]
+    if levels:
+        data[f"{key}_levels"] = [{**e, "t": e["t_iso"], "t2": e["t2_iso"]} for e in levels]
+        layers.append(
+            {
+                "data": {"name": f"{key}_levels"},
+                "mark": {"type": "rule", "strokeWidth": 2.5, "color": "#444", "clip": True},
+                "encoding": {
+                    "x": {"field": "t", "type": "temporal"},
+                    "x2": {"field": "t2"},
+                    "y": {"field": "value", "type": "quantitative"},
+                    "strokeDash": {
+                        "condition": {"test": "datum.kind == 'before'", "value": [5, 3]},
+                        "value": [1, 0],
+                    },
+                    "tooltip": [{"field": "label", "type": "nominal", "title": "level"}],
+                },
+            }
+        )
+    if changes:
+        data[f"{key}_changes"] = [{**e, "t": e["t_iso"]} for e in changes]
+        layers.append(
+            {
+                "data": {"name": f"{key}_changes"},
+                "mark": {"type": "rule", "strokeWidth": 2, "color": "#d62728", "clip": True},
+                "encoding": {
+                    "x": {"field": "t", "type": "temporal"},
+                    "tooltip": [{"field": "label", "type": "nominal", "title": "change point"}],
+                },
+            }
+        )
+        layers.append(
+            {
+                "data": {"name": f"{key}_changes"},
+                "mark": {
+                    "type": "text",
+                    "align": "left",
+                    "baseline": "top",
+                    "dx": 4,
+                    "dy": 4,
+                    "fontSize": 11,
+                    "color": "#d62728",
+                    "clip": True,
+                },
+                "encoding": {
+                    "x": {"field": "t", "type": "temporal"},
+                    "y": {"value": 0},
+                    "text": {"field": "label"},
+                },
+            }
+        )
+    if trend:
+        data[f"{key}_trend"] = [
+            {"kind": e["kind"], "t": t, "y": y, "label": e["label"]}
+            for e in trend
+            for t, y in ((e["t_iso"], e["y0"]), (e["t2_iso"], e["y1"]))
         ]
-        if marks:
-            datasets["marks"] = marks
-            resolved = "datum.event == 'resolved'"
+        layers.append(
+            {
+                "data": {"name": f"{key}_trend"},
+                "mark": {"type": "line", "strokeWidth": 2, "color": "#ff7f0e", "clip": True},
+                "encoding": {
+                    "x": {"field": "t", "type": "temporal"},
+                    "y": {"field": "y", "type": "quantitative"},
+                    "detail": {"field": "kind", "type": "nominal"},
+                    "strokeDash": {
+                        "condition": {"test": "datum.kind == 'projection'", "value": [4, 4]},
+                        "value": [1, 0],
+                    },
+                    "tooltip": [{"field": "label", "type": "nominal", "title": "trend"}],
+                },
+            }
+        )
+        ends = [e for e in trend if e["kind"] == "projection" and e.get("breach_text")]
+        if ends:
+            data[f"{key}_breach"] = [{"t": e["t2_iso"], "y": e["y1"], "label": e["breach_text"]}
+                                     for e in ends]  # fmt: skip
             layers.append(
                 {
-                    "data": {"name": "marks"},
-                    "mark": {"type": "rule", "strokeWidth": 1.5, "clip": True},
+                    "data": {"name": f"{key}_breach"},
+                    "mark": {
+                        "type": "point",
+                        "shape": "diamond",
+                        "size": 80,
+                        "filled": True,
+                        "color": "#d62728",
+                        "clip": True,
+                    },
                     "encoding": {
-                        "x": {"field": "at", "type": "temporal", "scale": x_scale},
-                        "color": {
-                            "condition": {"test": resolved, "value": "#2ca02c"},
-                            "value": SEVERITY_COLOR["critical"],
-                        },
-                        "strokeDash": {
-                            "condition": {"test": resolved, "value": [2, 2]},
-                            "value": [1, 0],
-                        },
-                        "tooltip": [
-                            {"field": "event", "type": "nominal"},
-                            {"field": "severity", "type": "nominal"},
-                            {"field": "summary", "type": "nominal"},
-                        ],
+                        "x": {"field": "t", "type": "temporal"},
+                        "y": {"field": "y", "type": "quantitative"},
+                        "tooltip": [{"field": "label", "type": "nominal", "title": " "}],
                     },
                 }
             )
+            layers.append(
+                {
+                    "data": {"name": f"{key}_breach"},
+                    "mark": {
+                        "type": "text",
+                        "align": "right",
+                        "dx": -6,
+                        "dy": -10,
+                        "fontSize": 11,
+                        "color": "#d62728",
+                    },
+                    "encoding": {
+                        "x": {"field": "t", "type": "temporal"},
+                        "y": {"field": "y", "type": "quantitative"},
+                        "text": {"field": "label"},
+                    },
+                }
+            )
+    color = {
+        "field": "series",
+        "type": "nominal",
+        "scale": {
+            "domain": ["this period", "same hours last week"],
+            "range": ["#1f77b4", "#b8b8b8"],
+        },
+        "legend": {"orient": "top", "title": None} if index == 0 else None,
+    }
+    y = {"field": "value", "type": "quantitative", "title": title, "axis": {"format": fmt}}
     layers.append(
         {
-            "data": {"name": "lines"},
+            "data": {"name": f"{key}_lines"},
             "mark": {"type": "line", "strokeWidth": 1.4, "interpolate": "monotone", "clip": True},
             "encoding": {
                 "x": x,
-                "y": {
-                    "field": "value",
-                    "type": "quantitative",
-                    "title": title,
-                    "axis": {"format": fmt},
-                },
-                "color": {
-                    "field": "series",
-                    "type": "nominal",
-                    "scale": {
-                        "domain": ["this period", "same hours last week"],
-                        "range": ["#1f77b4", "#b8b8b8"],
-                    },
-                    "legend": {"orient": "top", "title": None},
-                },
+                "y": y,
+                "color": color,
                 "strokeDash": {
                     "condition": {
                         "test": "datum.series == 'same hours last week'",
@@ -150,35 +301,95 @@ def metric_chart(
                     },
                     "value": [1, 0],
                 },
-                "tooltip": [
-                    {"field": "t", "type": "temporal", "title": "time", "format": TIME_FORMAT},
-                    {"field": "series", "type": "nominal", "title": " "},
-                    {"field": "value", "type": "quantitative", "title": title, "format": fmt},
-                ],
             },
         }
     )
-    if slo is not None and not pd.isna(slo):
-        datasets["slo"] = [{"slo": float(slo), "label": f"SLO {_slo_text(metric, slo)}"}]
-        y = {"field": "slo", "type": "quantitative"}
+    # The nearest-point layer: invisible points whose Voronoi cells catch the pointer anywhere
+    # in the panel; the selection (shared by every panel) is the nearest time.
+    tooltip = [
+        {"field": "t", "type": "temporal", "title": "time", "format": TIME_FORMAT},
+        {"field": "value", "type": "quantitative", "title": title, "format": fmt},
+    ]
+    if not panel.baseline.empty:
+        tooltip.append({"field": "last_week", "type": "quantitative",
+                        "title": "same hour last week", "format": fmt})  # fmt: skip
+    data[f"{key}_hover"] = _hover_points(panel.series, panel.baseline)
+    layers.append(
+        {
+            "name": f"hover_{index}",
+            "data": {"name": f"{key}_hover"},
+            "mark": {"type": "point", "opacity": 0, "size": 4},
+            "encoding": {
+                "x": {"field": "t", "type": "temporal"},
+                "y": {"field": "value", "type": "quantitative"},
+                "tooltip": tooltip,
+            },
+        }
+    )
+    layers.append(
+        {
+            "data": {"name": f"{key}_hover"},
+            "transform": [{"filter": {"param": "hover", "empty": False}}],
+            "mark": {"type": "rule", "color": "#555", "strokeWidth": 1},
+            # the same tooltip: the rule sits under the pointer, above the Voronoi cells
+            "encoding": {"x": {"field": "t", "type": "temporal"}, "tooltip": tooltip},
+        }
+    )
+    layers.append(
+        {
+            "data": {"name": f"{key}_hover"},
+            "transform": [{"filter": {"param": "hover", "empty": False}}],
+            "mark": {"type": "point", "filled": True, "color": "#1f77b4", "size": 40},
+            "encoding": {
+                "x": {"field": "t", "type": "temporal"},
+                "y": {"field": "value", "type": "quantitative"},
+                "tooltip": tooltip,
+            },
+        }
+    )
+    if panel.stale_since is not None and not panel.series.empty:
+        last = panel.series.iloc[-1]
+        data[f"{key}_stale"] = [
+            {"t": _iso(pd.Series([last["ts"]]))[0], "value": float(last["value"]),
+             "label": f"stale: last sample {_wall_text(panel.stale_since)}"}
+        ]  # fmt: skip
         layers.append(
             {
-                "data": {"name": "slo"},
+                "data": {"name": f"{key}_stale"},
+                "mark": {
+                    "type": "point",
+                    "shape": "circle",
+                    "size": 70,
+                    "filled": False,
+                    "strokeWidth": 2,
+                    "color": STALE_MARK,
+                },
+                "encoding": {
+                    "x": {"field": "t", "type": "temporal"},
+                    "y": {"field": "value", "type": "quantitative"},
+                    "tooltip": [{"field": "label", "type": "nominal", "title": " "}],
+                },
+            }
+        )
+    if panel.slo is not None and not pd.isna(panel.slo):
+        data[f"{key}_slo"] = [{"slo": float(panel.slo),
+                               "label": f"SLO {_slo_text(metric, panel.slo)}"}]  # fmt: skip
+        slo_y = {"field": "slo", "type": "quantitative"}
+        layers.append(
+            {
+                "data": {"name": f"{key}_slo"},
                 "mark": {
                     "type": "rule",
                     "color": "#d62728",
                     "strokeDash": [6, 3],
                     "strokeWidth": 1.2,
                 },
-                "encoding": {
-                    "y": y,
-                    "tooltip": [{"field": "label", "type": "nominal", "title": " "}],
-                },
+                "encoding": {"y": slo_y},
             }
         )
         layers.append(
             {
-                "data": {"name": "slo"},
+                "data": {"name": f"{key}_slo"},
                 "mark": {
                     "type": "text",
                     "align": "left",
@@ -187,15 +398,157 @@ def metric_chart(
                     "color": "#d62728",
                     "fontSize": 11,
                 },
-                "encoding": {"y": y, "x": {"value": 0}, "text": {"field": "label"}},
+                "encoding": {"y": slo_y, "x": {"value": 0}, "text": {"field": "label"}},
             }
         )
-    return {
+    label = _panel_title(metric)
+    view = {
+        "title": {"text": label, "anchor": "start", "fontSize": 13},
+        "width": PANEL_WIDTH,
         "height": height,
-        "datasets": datasets,
         "layer": layers,
         "resolve": {"scale": {"color": "independent"}},
     }
+    return view, data
+
+
+def _panel_title(metric: str) -> str:
+    try:
+        return METRIC_INFO[Metric(metric)].label
+    except ValueError:
+        return metric
+
+
+def _hover_points(series: pd.DataFrame, baseline: pd.DataFrame) -> list[dict[str, Any]]:
+    """{t, value, last_week} per time of this period: what the crosshair's tooltip shows."""
+    if series.empty:
+        return []
+    values = series["value"].astype(float).tolist()
+    times = _iso(series["ts"])
+    before: dict[str | None, float] = {}
+    if not baseline.empty:
+        before = dict(zip(_iso(baseline["ts"]), baseline["value"].astype(float), strict=True))
+    return [
+        {"t": t, "value": v, "last_week": before.get(t)} for t, v in zip(times, values, strict=True)
+    ]
+
+
+def _evidence_rows(panel: Panel, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """What a panel draws from its findings' evidence: a change point with the levels before
+    and after it, and a trend's fitted line with its projection to the SLO."""
+    out: list[dict[str, Any]] = []
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    for _, f in panel.findings.iterrows():
+        evidence = _evidence(f.get("evidence"))
+        if not evidence:
+            continue
+        onset = _onset(f)
+        until = _ts(f.get("resolved_at")) or hi
+        metric = panel.metric
+        changed = _ts(evidence.get("changed_at"))
+        base, cur = _num(evidence.get("baseline")), _num(evidence.get("current"))
+        if changed is not None and base is not None and cur is not None and lo <= changed < hi:
+            left = max(lo, changed - (until - changed))
+            out.append({"kind": "before", "value": base, "t_iso": _wall_iso(left),
+                        "t2_iso": _wall_iso(changed),
+                        "label": f"before {value_text(metric, base)}"})  # fmt: skip
+            out.append({"kind": "after", "value": cur, "t_iso": _wall_iso(changed),
+                        "t2_iso": _wall_iso(min(until, hi)),
+                        "label": f"after {value_text(metric, cur)}"})  # fmt: skip
+            out.append({"kind": "change", "t_iso": _wall_iso(changed),
+                        "label": f"{value_text(metric, base)} → {value_text(metric, cur)} "
+                                 f"at {_wall_text(changed)}"})  # fmt: skip
+        rate = _num(evidence.get("change_per_week"))
+        anchor = _ts(f.get("last_seen"))
+        if rate is not None and cur is not None and anchor is not None and rate > -1:
+            out += _trend_rows(metric, cur, rate, anchor, onset, evidence, lo, hi)
+    return out
+
+
+def _trend_rows(
+    metric: str,
+    current: float,
+    rate: float,
+    anchor: pd.Timestamp,
+    onset: pd.Timestamp | None,
+    evidence: dict[str, Any],
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+) -> list[dict[str, Any]]:
+    """The fitted line (log-linear, as the trend detector fits it) from the onset (or a week
+    before detection) to detection, and its projection on to the SLO breach."""
+    week = pd.Timedelta(days=7)
+
+    def at(t: pd.Timestamp) -> float:
+        return current * (1 + rate) ** ((t - anchor) / week)
+
+    begin = max(lo, onset if onset is not None else anchor - week)
+    rows: list[dict[str, Any]] = []
+    if begin < anchor:
+        rows.append({"kind": "fit", "t_iso": _wall_iso(begin), "t2_iso": _wall_iso(anchor),
+                     "y0": at(begin), "y1": current,
+                     "label": f"fitted: {rate * 100:+.0f}%/week"})  # fmt: skip
+    breach = evidence.get("breach") if isinstance(evidence.get("breach"), dict) else None
+    days = _num(breach.get("days")) if breach else None
+    slo = _num(evidence.get("slo"))
+    if days is not None and days > 0 and slo is not None:
+        when = anchor + pd.Timedelta(days=days)
+        shown = min(when, hi + (hi - lo) * MAX_AHEAD)
+        rows.append({"kind": "projection", "t_iso": _wall_iso(anchor), "t2_iso": _wall_iso(shown),
+                     "y0": current, "y1": at(shown), "until": shown.floor("s").to_pydatetime(),
+                     "label": f"projected to the {value_text(metric, slo)} SLO on {_wall_text(when)}",
+                     "breach_text": f"SLO breach ~{_wall_text(when, '%a %d %b')}"})  # fmt: skip
+    elif anchor < hi:
+        rows.append({"kind": "projection", "t_iso": _wall_iso(anchor), "t2_iso": _wall_iso(hi),
+                     "y0": current, "y1": at(hi), "label": f"{rate * 100:+.0f}%/week, projected"})  # fmt: skip
+    return rows
+
+
+def _evidence(value: object) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            data = json.loads(value)
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+    return {}
+
+
+def _num(value: object) -> float | None:
+    try:
+        out = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return out if np.isfinite(out) else None
+
+
+def _ts(value: object) -> pd.Timestamp | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        return None
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except ValueError:
+        return None
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _onset(finding: pd.Series) -> pd.Timestamp | None:
+    """When the change began: the finding's onset where the store has it, else first seen."""
+    return _ts(finding.get("onset")) or _ts(finding.get("first_seen"))
+
+
+def onsets(findings: pd.DataFrame) -> pd.Series:
+    """Each finding's onset (UTC), falling back to first seen where none is recorded."""
+    first = pd.to_datetime(findings["first_seen"], utc=True)
+    if "onset" not in findings.columns:
+        return first
+    return pd.to_datetime(findings["onset"], utc=True).fillna(first)
+
+
+def _wall_text(ts: datetime | pd.Timestamp, fmt: str = TIME_FORMAT) -> str:
+    return pd.Timestamp(ts).tz_convert(timezone()).strftime(fmt)
 
 
 def _points(data: pd.DataFrame, kind: str) -> list[dict[str, Any]]:
@@ -214,38 +567,34 @@ def _slo_text(metric: str, value: float) -> str:
 
 def _wall_iso(ts: datetime) -> str:
     """A UTC instant as ISO wall time of the display zone, without offset (as the data is)."""
-    return pd.Timestamp(ts).tz_convert(timezone()).tz_localize(None).isoformat()
+    return pd.Timestamp(ts).tz_convert(timezone()).tz_localize(None).isoformat(timespec="seconds")
 
 
 def _finding_spans(findings: pd.DataFrame, start: datetime, end: datetime) -> pd.DataFrame:
-    """Findings overlapping [start, end), with their open and resolve times as wall time."""
+    """Findings overlapping [start, end), shaded from their onset to their resolve."""
     if findings.empty:
         return pd.DataFrame()
     f = findings.copy()
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
     resolved = pd.to_datetime(f["resolved_at"], utc=True)
-    first = pd.to_datetime(f["first_seen"], utc=True)
-    f = f[(first < hi) & (resolved.isna() | (resolved >= lo))]
+    began = onsets(f)
+    keep = (began < hi) & (resolved.isna() | (resolved >= lo))
+    f, began, resolved = f[keep], began[keep], resolved[keep]
     if f.empty:
         return pd.DataFrame()
-    first = pd.to_datetime(f["first_seen"], utc=True)
-    resolved = pd.to_datetime(f["resolved_at"], utc=True)
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "severity": f["severity"].to_numpy(),
             "summary": f["summary"].to_numpy(),
-            "t": _iso(first.clip(lower=lo)),
+            "t": _iso(began.clip(lower=lo)),
             "t2": _iso(resolved.fillna(hi).clip(upper=hi)),
-            "t_open": _iso(first.where(first >= lo)),
-            "t_resolved": _iso(resolved.where(resolved < hi)),
-            "opened": wall_time(first).dt.strftime(TIME_FORMAT).to_numpy(),
+            "since": wall_time(began).dt.strftime(TIME_FORMAT).to_numpy(),
             "resolved": wall_time(resolved)
             .dt.strftime(TIME_FORMAT)
             .fillna("still open")
             .to_numpy(),
         }
     )
-    return out
 
 
 def _iso(values: pd.Series) -> list[str | None]:
@@ -348,3 +697,10 @@ def flow_graph(fleet: pd.DataFrame) -> str:
 def _dot(text: str) -> str:
     """A DOT quoted string."""
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def stale_threshold() -> timedelta:
+    """How old a latest value may be before it is marked stale: three of the fastest source's
+    intervals, never under 10 minutes (a collector that missed one cycle is not news)."""
+    intervals = [s.interval for s in settings().sources if s.enabled]
+    return max(timedelta(minutes=10), 3 * min(intervals, default=timedelta(minutes=5)))

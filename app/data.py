@@ -158,3 +158,20 @@ def local_text(ts: datetime | pd.Timestamp | None, fmt: str = "%a %d %b %H:%M") 
 def tz_label() -> str:
     """The display time zone's name, for captions."""
     return str(timezone())
+
+
+def notifications_off() -> str | None:
+    """Why nobody is told about findings (no channel configured, alerts turned off), or None.
+
+    Every page that mentions notifications says this, so an empty log never reads as "all
+    quiet" when in fact nothing could have been sent.
+    """
+    alerts = settings().alerts
+    if alerts.get("enabled") is False:
+        return "Notifications are turned off (`[alerts] enabled = false` in config.toml)."
+    if not alerts.get("channels"):
+        return (
+            "No notification channel is configured, so nobody is told about findings. Add an "
+            "`[alerts.channels.NAME]` block to config.toml (see the README's *Alerts*)."
+        )
+    return None

@@ -54,6 +54,12 @@ def fleet() -> pd.DataFrame:
 HEALTH = "SELECT health, reason, open_findings, last_sample FROM v_health WHERE integration_id = ?"
 
 
+def detection_has_run() -> bool:
+    """Whether the detectors finished a pass over this store yet (a fresh start has not)."""
+    frame = query("SELECT count(*) AS n FROM detector_runs WHERE finished_at IS NOT NULL")
+    return bool(frame["n"].iloc[0])
+
+
 def integration(integration_id: str) -> pd.DataFrame:
     """One integration's inventory row (empty when unknown)."""
     return query("SELECT * FROM v_integrations WHERE integration_id = ?", (integration_id,))
@@ -85,22 +91,27 @@ def findings(integration_id: str | None = None, *, since: datetime | None = None
 
 
 NOTIFICATIONS = """
-SELECT created_at, event, channel, status, attempts, sent_at, last_error, finding_id
+SELECT created_at, event, channel, status, attempts, sent_at, last_error, finding_id, silenced_by
 FROM v_notifications WHERE integration_id = ?
 ORDER BY created_at DESC LIMIT ?
+"""
+LATEST = "SELECT metric, value, ts, age_seconds FROM v_latest WHERE integration_id = ?"
+ACTIVE_SILENCES = """
+SELECT silence_id, matchers, starts_at, ends_at, comment, author, created_at, expired_at, active
+FROM v_silences WHERE active ORDER BY created_at DESC
 """
 
 
 def silences(active_only: bool = False) -> pd.DataFrame:
     """Silences, active first then newest."""
+    if active_only:
+        return query(ACTIVE_SILENCES)
     return query(
         """
         SELECT silence_id, matchers, starts_at, ends_at, comment, author, created_at, expired_at,
                active
-        FROM v_silences WHERE NOT ? OR active
-        ORDER BY active DESC, created_at DESC
-        """,
-        (active_only,),
+        FROM v_silences ORDER BY active DESC, created_at DESC
+        """
     )
 
 
@@ -211,6 +222,8 @@ def _integration_data(
         "last_week": last_week,
         "findings": con.execute(FINDINGS, [integration_id, integration_id, None, None]).df(),
         "notifications": con.execute(NOTIFICATIONS, [integration_id, 200]).df(),
+        "latest": con.execute(LATEST, [integration_id]).df(),
+        "silences": con.execute(ACTIVE_SILENCES).df(),
     }
 
 

@@ -14,10 +14,12 @@ from datetime import datetime
 
 import pandas as pd
 
+from app.data import local_text, settings, tz_label
 from seamwatch.errors import SeamwatchError
-from seamwatch.matching import FindingRecord, matches, normalise
+from seamwatch.matching import normalise
+from seamwatch.mutes import Muter, Window, silences_from_rows, windows_from_config
 from seamwatch.store import Store
-from seamwatch.timeutil import ensure_utc
+from seamwatch.timeutil import ensure_utc, utcnow
 
 MATCHER_KEYS = ("integration_id", "metric", "detector", "owner", "severity")
 """Finding fields the dashboard's silence form matches on (all given ones must be equal)."""
@@ -99,14 +101,35 @@ def matchers_of(value: object) -> dict[str, list[str]]:
 
 
 def silenced_mask(findings: pd.DataFrame, active: pd.DataFrame) -> pd.Series:
-    """Which findings (rows of v_findings) an active silence mutes, by the alerts stage's rule:
-    every matcher accepts one of the finding's values for its field (tags: any tag)."""
-    silences = [m for m in map(matchers_of, active.get("matchers", pd.Series(dtype=object))) if m]
-    if not silences or findings.empty:
-        return pd.Series(False, index=findings.index)
+    """Which findings (rows of v_findings) an active silence or maintenance window mutes now,
+    by the alerts stage's rule (`seamwatch.mutes`)."""
+    return mute_texts(findings, active).notna()
+
+
+def mute_texts(
+    findings: pd.DataFrame,
+    active: pd.DataFrame,
+    *,
+    windows: list[Window] | None = None,
+    now: datetime | None = None,
+) -> pd.Series:
+    """Per finding, why it is muted ("silenced by ana until Wed 25 Nov 09:13 — vendor fix",
+    "in maintenance window sap-sunday until ...") in the display zone; None when not muted."""
+    if findings.empty:
+        return pd.Series(None, index=findings.index, dtype=object)
+    now = now or utcnow()
+    if windows is None:
+        try:
+            windows = windows_from_config(settings().alerts)
+        except (ValueError, SeamwatchError):
+            windows = []  # `seamwatch check` names the broken block; the page still shows
+    rows_active = active.to_dict("records") if not active.empty else []
+    muter = Muter(silences_from_rows(rows_active), windows, now)
     rows = findings.astype(object).where(findings.notna(), None).to_dict("records")
-    muted = [any(matches(FindingRecord(row), m) for m in silences) for row in rows]
-    return pd.Series(muted, index=findings.index, dtype=bool)
+    texts = [
+        m.text(lambda t: f"{local_text(t)} {tz_label()}") if m else None for m in muter.mutes(rows)
+    ]
+    return pd.Series(texts, index=findings.index, dtype=object)
 
 
 def describe(matchers: Mapping[str, object]) -> str:

@@ -201,3 +201,24 @@ def _is_list(value: Any) -> bool:
     return isinstance(value, list | tuple) or (
         hasattr(value, "tolist") and not isinstance(value, str)
     )
+
+
+def told_text(sent: pd.DataFrame, finding_id: str, quiet: str | None = None) -> str:
+    """What was sent about one finding, newest first: "sent to ops-slack Wed 25 Nov 09:13";
+    "no channel configured" when nothing could be sent; "" when nothing was yet."""
+    rows = sent[sent["finding_id"] == finding_id] if not sent.empty else sent
+    if rows.empty:
+        return "no channel configured" if quiet else ""
+    parts = []
+    for _, row in rows.head(3).iterrows():
+        at = row["sent_at"] if not pd.isna(row["sent_at"]) else row["created_at"]
+        status = "sent to" if row["status"] == "sent" else f"{row['status']}:"
+        parts.append(f"{row['event']} {status} {row['channel']} {_local(at)}")
+    more = len(rows) - 3
+    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+def _local(ts: Any) -> str:
+    from app.data import local_text
+
+    return local_text(ts)

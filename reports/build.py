@@ -311,7 +311,8 @@ def _weekly(metric: Metric, row: dict[str, Any] | None) -> float | None:
 
 
 def _most_changed(integrations: list[IntegrationWeek], top_n: int) -> list[tuple[str, MetricWeek]]:
-    """The series that changed most week over week (both weeks mostly covered), biggest first."""
+    """The series that changed most week over week (both weeks mostly covered), most material
+    first."""
     candidates = [
         (i.id, m)
         for i in integrations
@@ -319,10 +320,12 @@ def _most_changed(integrations: list[IntegrationWeek], top_n: int) -> list[tuple
         for metric, m in i.metrics.items()
         if metric in TABLE_METRICS and m.direction != "same"
     ]
-    # What got worse matters more to the review than what got better.
+    # What got worse matters more to the review than what got better; then by impact (a
+    # material change, not the relative change of a tiny number), then by relative size.
     candidates.sort(
         key=lambda pair: (
             pair[1].direction != "worse",
+            -pair[1].impact,
             -pair[1].score,
             pair[0],
             pair[1].metric.value,

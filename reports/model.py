@@ -26,6 +26,17 @@ CHANGE_FLOOR: dict[Metric, float] = {
     Metric.LATENCY_P99_MS: 10.0,
     Metric.DLQ_DEPTH: 10.0,
 }
+# What a change must exceed to matter to a reader when ranking the biggest changes: half a
+# percentage point of errors, 50 ms of latency, 1 msg/s, 100 DLQ messages. A 0.05% -> 0.07%
+# error rate is +40% relative but no news; a 400 -> 470 ms p95 is.
+IMPACT_FLOOR: dict[Metric, float] = {
+    Metric.THROUGHPUT: 1.0,
+    Metric.ERROR_RATE: 0.005,
+    Metric.LATENCY_P50_MS: 50.0,
+    Metric.LATENCY_P95_MS: 50.0,
+    Metric.LATENCY_P99_MS: 50.0,
+    Metric.DLQ_DEPTH: 100.0,
+}
 NOTABLE_CHANGE = 0.10
 FULL_COVERAGE = 0.99
 SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
@@ -59,6 +70,14 @@ class MetricWeek:
         if self.this is None or self.last is None:
             return 0.0
         return abs(self.this - self.last) / max(abs(self.last), CHANGE_FLOOR[self.metric])
+
+    @property
+    def impact(self) -> float:
+        """The change as a reader weighs it: relative to last week's level, but never to less
+        than what matters for the metric (IMPACT_FLOOR), so small numbers do not rank first."""
+        if self.this is None or self.last is None:
+            return 0.0
+        return abs(self.this - self.last) / max(abs(self.last), IMPACT_FLOOR[self.metric])
 
     @property
     def direction(self) -> str:

@@ -26,7 +26,6 @@ from apscheduler.events import (
 )
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 import reports
@@ -191,9 +190,10 @@ def contract_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -
     ]
 
 
-def report_jobs(settings: Settings) -> list[JobSpec]:
+def report_jobs(settings: Settings, store: Store | None = None) -> list[JobSpec]:
     """The weekly review at `[reports] schedule_day`/`schedule_time` in its time zone, plus a
-    one-off catch-up at start for a week whose scheduled run the daemon missed."""
+    catch-up for a week whose scheduled run the daemon missed, once the first detection pass
+    has finished (a review written before it would call every integration healthy)."""
     rs = reports.report_settings(settings)
     if not rs.schedule:
         return []
@@ -207,12 +207,35 @@ def report_jobs(settings: Settings) -> list[JobSpec]:
         ),
         JobSpec(
             "report-catch-up",
-            lambda: reports.catch_up(settings),
-            timedelta(weeks=1),
-            run_now=False,
-            trigger=DateTrigger(),  # once, as soon as the scheduler starts
+            after_first_detection(
+                store or Store.from_settings(settings), lambda: reports.catch_up(settings)
+            ),
+            CATCH_UP_POLL,
         ),
     ]
+
+
+CATCH_UP_POLL = timedelta(seconds=15)
+"""How often the report catch-up looks whether the first detection pass has finished."""
+
+
+def after_first_detection(store: Store, func: Callable[[], object]) -> Callable[[], object]:
+    """`func` once, at the first call after a detection pass has finished; no-ops otherwise."""
+    done = threading.Event()
+
+    def run() -> object:
+        if done.is_set() or not store.exists():
+            return None
+        with store.read() as con:
+            finished = con.execute(
+                "SELECT count(*) FROM detector_runs WHERE finished_at IS NOT NULL"
+            ).fetchone()
+        if not finished or not finished[0]:
+            return None
+        done.set()
+        return func()
+
+    return run
 
 
 def alert_jobs(
@@ -257,7 +280,7 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
     jobs = collection_jobs(settings, store, inventory, metrics)
     jobs += housekeeping_jobs(settings, store, inventory)
     jobs += alert_jobs(settings, store, metrics)
-    jobs += report_jobs(settings)
+    jobs += report_jobs(settings, store)
     jobs += detection_jobs(settings, store, inventory, metrics)
     jobs += contract_jobs(settings, store, inventory)
     for job in jobs:

@@ -22,6 +22,7 @@ class Finding:
     summary: str
     first_seen: datetime
     resolved_at: datetime | None = None
+    evidence: dict | None = None
 
     @property
     def finding_id(self) -> str:
@@ -47,13 +48,23 @@ def insert_findings(store: Store, findings: list[Finding], now: datetime) -> Non
                     f.detector,
                     f.severity,
                     f.summary,
-                    json.dumps({"baseline": 1.0, "current": 1.2}),
+                    json.dumps(f.evidence or {"baseline": 1.0, "current": 1.2}),
                     "resolved" if f.resolved_at else "open",
                     f.first_seen,
                     f.resolved_at or now,
                     f.resolved_at,
                 ],
             )
+
+
+def insert_detector_run(store: Store, at: datetime) -> None:
+    """A finished detection pass, as the detectors record one."""
+    with store.write() as con:
+        con.execute(
+            "INSERT INTO detector_runs (run_id, as_of, started_at, finished_at, series, opened,"
+            " updated, resolved) VALUES (?, ?, ?, ?, 96, 4, 0, 0)",
+            [f"run-{at.isoformat()}", at, at, at + timedelta(seconds=3)],
+        )
 
 
 def insert_notification(
@@ -155,6 +166,12 @@ def seed_demo_story(store: Store, root: Path, now: datetime) -> list[Finding]:
             "critical",
             "p95 latency up 64% week over week, 180 ms → 295 ms",
             now - timedelta(hours=30),
+            evidence={
+                "current": 230.0,
+                "change_per_week": 0.6,
+                "slo": 250.0,
+                "breach": {"days": 1.2, "days_low": 0.8, "days_high": 2.0},
+            },
         ),
         Finding(
             "shipment-events",
@@ -180,9 +197,16 @@ def seed_demo_story(store: Store, root: Path, now: datetime) -> list[Finding]:
             "throughput 12% lower than the same hours last week",
             now - timedelta(days=9),
             resolved_at=now - timedelta(days=6),
+            evidence={
+                "baseline": 40.0,
+                "current": 35.2,
+                "change": -0.12,
+                "changed_at": (now - timedelta(days=9, hours=3)).isoformat(),
+            },
         ),
     ]
     insert_findings(store, findings, now)
+    insert_detector_run(store, now - timedelta(minutes=1))
     insert_notification(
         store,
         findings[0],

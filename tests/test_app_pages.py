@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -44,6 +46,23 @@ def open_page(
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def chart_spec(at: AppTest) -> dict[str, Any]:
+    """The Integration page's chart spec, with the datasets Streamlit sends beside it put back."""
+    import pyarrow as pa
+
+    chart = at.get("vega_lite_chart")[0]
+    spec = json.loads(chart.proto.spec)
+    spec["datasets"] = {
+        d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in chart.proto.datasets
+    }
+    return spec
+
+
+def panels(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metric panels of the Integration page's chart (rows of two)."""
+    return [panel for row in spec["vconcat"] for panel in row["hconcat"]]
 
 
 def texts(at: AppTest) -> str:
@@ -207,7 +226,8 @@ def test_integration_page_shows_the_integration_named_in_the_link(
     assert "https://runbooks.example.com/logistics/inventory-sync" in shown
     assert "p95 ≤ 250 ms, errors ≤ 1.00%" in shown
     charts = at.get("vega_lite_chart")
-    assert len(charts) == 6  # a stream has all six metrics
+    assert len(charts) == 1  # one spec, so the panels share a crosshair
+    assert len(panels(json.loads(charts[0].proto.spec))) == 6  # a stream has all six metrics
     findings = table(at)
     assert "p95 latency up 64% week over week, 180 ms → 295 ms" in set(findings["summary"])
     notes = table(at, 1)
@@ -218,12 +238,13 @@ def test_integration_chart_has_baseline_slo_and_findings(
     demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = open_page(demo, monkeypatch, PAGES[2], integration="inventory-sync")
-    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    spec = chart_spec(at)
+    specs = panels(spec)
     p95 = next(s for s in specs if "p95 latency (ms)" in json.dumps(s))
     marks = [layer["mark"]["type"] for layer in p95["layer"]]
-    assert marks[0] == "rect"  # the finding, shaded from where it opened
+    assert marks[0] == "rect"  # the finding, shaded from when the change began
     assert "line" in marks  # this period and, dashed grey, the same hours last week
-    assert "same hours last week" in json.dumps(p95)
+    assert "same hours last week" in json.dumps(spec["datasets"])
     slo = [layer for layer in p95["layer"] if layer["encoding"].get("y", {}).get("field") == "slo"]
     assert slo, "the SLO is drawn as a line"
     error_rate = next(s for s in specs if '"error rate"' in json.dumps(s))
@@ -234,6 +255,42 @@ def test_integration_chart_has_baseline_slo_and_findings(
     assert all(
         layer["encoding"].get("y", {}).get("field") != "slo" for layer in throughput["layer"]
     )
+
+
+def test_integration_chart_draws_the_trend_its_projection_and_the_breach_date(
+    demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page(demo, monkeypatch, PAGES[2], integration="inventory-sync")
+    spec = chart_spec(at)
+    trend = next(v for k, v in spec["datasets"].items() if k.endswith("_trend"))
+    fit = [row for row in trend if row["kind"] == "fit"]
+    assert fit[0]["label"] == "fitted: +60%/week"
+    projection = [row for row in trend if row["kind"] == "projection"]
+    assert projection[-1]["y"] == pytest.approx(250.0, rel=0.01)  # it ends on the SLO line
+    breach = demo.now + timedelta(days=1.2)
+    day = breach.astimezone(ZoneInfo("Europe/Berlin")).strftime("%a %d %b")
+    marker = next(v for k, v in spec["datasets"].items() if k.endswith("_breach"))
+    assert marker[0]["label"] == f"SLO breach ~{day}"
+    # the x axis reaches the breach date
+    line = next(layer for layer in panels(spec)[0]["layer"] if "scale" in layer["encoding"]["x"])
+    assert line["encoding"]["x"]["scale"]["domain"][1] >= projection[-1]["t"]
+    # one nearest-point selection over every panel: the shared crosshair
+    assert spec["params"][0]["select"]["nearest"] is True
+    assert len(spec["params"][0]["views"]) == 6
+
+
+def test_integration_chart_marks_the_change_point_with_levels_before_and_after(
+    demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page(demo, monkeypatch, PAGES[2], integration="crm-orders-to-erp", range="14d")
+    spec = chart_spec(at)
+    levels = next(v for k, v in spec["datasets"].items() if k.endswith("_levels"))
+    assert [(r["kind"], r["label"]) for r in levels] == [
+        ("before", "before 40.0/s"),
+        ("after", "after 35.2/s"),
+    ]
+    change = next(v for k, v in spec["datasets"].items() if k.endswith("_changes"))
+    assert change[0]["label"].startswith("40.0/s → 35.2/s at ")
 
 
 def test_integration_range_picks_a_resolution_that_stays_fast(
@@ -441,3 +498,41 @@ def test_sign_in_guards_the_app_when_configured(
     shown = texts(at)
     assert "Fleet overview" not in shown
     assert "Authlib" in shown or "Sign in" in shown
+
+
+def test_overview_says_detection_is_still_running_before_the_first_pass(
+    demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fresh = clone(demo, tmp_path / "fresh")
+    with fresh.store.write() as con:
+        con.execute("DELETE FROM detector_runs")
+    shown = texts(open_page(fresh, monkeypatch))
+    assert "Detection is still running" in shown
+    assert "Detection is still running" not in texts(open_page(demo, monkeypatch))
+
+
+def test_a_silenced_finding_is_marked_muted_on_overview_and_integration(
+    demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from app.silences import create_silence
+
+    ws = clone(demo, tmp_path / "muted")
+    create_silence(
+        ws.store,
+        {"integration_id": "inventory-sync"},
+        ends_at=ws.now + timedelta(days=2),
+        comment="vendor fix deploying",
+        author="ana",
+        now=ws.now,
+    )
+    overview = texts(open_page(ws, monkeypatch))
+    assert "silenced by ana until" in overview and "vendor fix deploying" in overview
+    at = open_page(ws, monkeypatch, PAGES[2], integration="inventory-sync")
+    findings = table(at)
+    muted = findings.loc[findings["status"] == "open", "muted"].tolist()
+    assert muted and muted[0].startswith("silenced by ana until")
+    assert (
+        findings.loc[findings["status"] == "open", "told"]
+        .iloc[0]
+        .startswith("open sent to logistics-slack")
+    )

@@ -15,7 +15,7 @@ from app.silences import (
     describe,
     expire_silence,
     matchers_of,
-    silenced_mask,
+    mute_texts,
 )
 from app.ui import (
     SEVERITIES,
@@ -84,7 +84,8 @@ elif found.empty:
     )
 
 if not found.empty:
-    found = found.assign(silenced=silenced_mask(found, active_silences))
+    muted_why = mute_texts(found, active_silences)
+    found = found.assign(silenced=muted_why.notna(), muted=muted_why.fillna(""))
     with st.container(horizontal=True):
         severities = st.multiselect(
             "Severity",
@@ -122,6 +123,7 @@ if not found.empty:
         "silenced",
         "open",
         "summary",
+        "muted",
         "metric",
         "detector",
         "owner",
@@ -141,7 +143,8 @@ if not found.empty:
             **time_columns("first_seen", "last_seen", "resolved_at"),
             "open": st.column_config.LinkColumn("integration", display_text=r"integration=(.*)$"),
             "summary": st.column_config.TextColumn(width="large"),
-            "silenced": st.column_config.CheckboxColumn("silenced", width="small"),
+            "silenced": st.column_config.CheckboxColumn("muted", width="small"),
+            "muted": st.column_config.TextColumn("muted by", width="medium"),
             "severity": severity_column(),
         },
     )
@@ -155,6 +158,13 @@ if not found.empty:
     else:
         ids = candidates["finding_id"].tolist()
         selected = shown.iloc[rows[0]]["finding_id"] if rows else None
+        # A keyed selectbox keeps its own state and ignores `index` after its first run, so a
+        # newly selected row is written into that state (once per selection, so picking
+        # another finding in the box afterwards still works).
+        if selected != st.session_state.get("silence_picked_row"):
+            st.session_state["silence_picked_row"] = selected
+            if selected in ids:
+                st.session_state["silence_finding"] = selected
         labels = {
             fid: f"{iid} — {summary}"
             for fid, iid, summary in zip(
@@ -164,29 +174,42 @@ if not found.empty:
                 strict=True,
             )
         }
+        if st.session_state.get("silence_finding") not in ids:
+            st.session_state["silence_finding"] = None
         chosen = st.selectbox(
             "Finding",
             ids,
-            index=ids.index(selected) if selected in ids else None,
+            index=None,
             format_func=labels.get,
             key="silence_finding",
             placeholder="select a row above, or pick one here",
         )
     if not candidates.empty and chosen:
         finding = candidates[candidates["finding_id"] == chosen].iloc[0]
-        with st.form("silence"):
+        # Not a st.form: the "until" fields appear only once "until…" is chosen, which needs
+        # the choice to rerun the page.
+        with st.container(border=True):
             scope = st.radio(
                 "Mute",
                 ["this finding", "everything on this integration"],
                 horizontal=True,
                 help="'this finding' matches integration, metric and detector",
+                key="silence_scope",
             )
-            length = st.segmented_control("For", list(SILENCE_FOR), default="4 hours")
-            until_day = st.date_input(
-                f"until (day, {tz_label()}, with 'until…')",
-                value=(now + timedelta(days=1)).astimezone(timezone()).date(),
+            length = st.segmented_control(
+                "For", list(SILENCE_FOR), default="4 hours", key="silence_for"
             )
-            until_time = st.time_input("until (time)", value=time(9, 0))
+            until_day, until_time = None, time(9, 0)
+            if length == "until…":
+                day_col, time_col = st.columns(2)
+                until_day = day_col.date_input(
+                    f"until (day, {tz_label()})",
+                    value=(now + timedelta(days=1)).astimezone(timezone()).date(),
+                    key="silence_until_day",
+                )
+                until_time = time_col.time_input(
+                    "until (time)", value=time(9, 0), key="silence_until_time"
+                )
             comment = st.text_input(
                 "Why", placeholder="e.g. vendor maintenance, fix deploying Tue", key="silence_why"
             )
@@ -196,8 +219,12 @@ if not found.empty:
             )
             if signed_in:
                 st.caption(f"as {signed_in}")
-            if st.form_submit_button(
-                "Silence", type="primary", icon=":material/notifications_off:"
+            if st.button(
+                "Silence",
+                type="primary",
+                icon=":material/notifications_off:",
+                disabled=not length,
+                key="silence_submit",
             ):
                 matchers = {"integration_id": str(finding["integration_id"])}
                 if scope == "this finding":
@@ -207,11 +234,10 @@ if not found.empty:
                     }
                 delta = SILENCE_FOR.get(length or "")
                 started = utcnow()
-                ends = (
-                    started + delta
-                    if delta
-                    else datetime.combine(until_day, until_time, timezone())
-                )
+                if delta is not None or until_day is None:
+                    ends = started + (delta or SILENCE_FOR["4 hours"])  # type: ignore[operator]
+                else:
+                    ends = datetime.combine(until_day, until_time, timezone())
                 try:
                     create_silence(
                         store(),

@@ -9,9 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from app import governance, queries
-from app.charts import metric_chart
-from app.data import guarded, local, local_text, timezone, tz_label
+from app.charts import Panel, metric_panels, onsets, stale_threshold
+from app.data import guarded, local, local_text, notifications_off, timezone, tz_label
+from app.silences import mute_texts
 from app.ui import (
+    TIME_FORMAT,
     as_date,
     health_md,
     human_age,
@@ -20,6 +22,7 @@ from app.ui import (
     severity_column,
     tag,
     time_columns,
+    told_text,
 )
 from seamwatch.metrics import METRIC_INFO, METRIC_NAMES, Metric
 from seamwatch.timeutil import align, utcnow
@@ -183,7 +186,8 @@ metric_names = [m for m in METRIC_NAMES if m in set(history["metric"])]
 st.caption(
     f"{local_text(start)} – {local_text(end)} {tz_label()} · {resolution.name} resolution"
     + ("" if resolution is queries.RAW else " (means)")
-    + " · shaded: findings, from where they opened to where they resolved"
+    + " · shaded: findings, from when the change began to when it resolved; point at a"
+    " chart to read every metric at that time"
 )
 if not metric_names:
     st.info(
@@ -197,68 +201,96 @@ if not metric_names:
     )
 else:
     slos = {"latency_p95_ms": info["slo_latency_p95_ms"], "error_rate": info["slo_error_rate"]}
-    columns = st.columns(2)
-    for index, metric in enumerate(metric_names):
+    latest = data["latest"].set_index("metric") if not data["latest"].empty else None
+    stale_after = stale_threshold()
+    panels, headline = [], []
+    for metric in metric_names:
         current = history[history["metric"] == metric]
-        baseline = last_week[last_week["metric"] == metric]
-        metric_findings = found[found["metric"] == metric]
-        with columns[index % 2]:
-            label = METRIC_INFO[Metric(metric)].label
-            latest = current["value"].iloc[-1] if not current.empty else None
-            st.markdown(f"**{label}** · latest {metric_text(metric, latest)}")
-            st.vega_lite_chart(
-                metric_chart(
-                    metric,
-                    current,
-                    baseline,
-                    metric_findings,
-                    start=start,
-                    end=end,
-                    slo=slos.get(metric),
-                ),
-                width="stretch",
+        value, stale_since = None, None
+        if latest is not None and metric in latest.index:
+            value = latest.loc[metric, "value"]
+            age = latest.loc[metric, "age_seconds"]
+            if not pd.isna(age) and age > stale_after.total_seconds():
+                stale_since = pd.Timestamp(latest.loc[metric, "ts"]).to_pydatetime()
+        label = METRIC_INFO[Metric(metric)].label
+        text = f"**{label}** {metric_text(metric, value)}"
+        if stale_since is not None:
+            text += (
+                f" :violet[stale, last sample {human_age((now - stale_since).total_seconds())} ago]"
             )
+        headline.append(text)
+        panels.append(
+            Panel(
+                metric,
+                current,
+                last_week[last_week["metric"] == metric],
+                found[found["metric"] == metric],
+                slo=slos.get(metric),
+                stale_since=stale_since,
+            )
+        )
+    st.markdown("Latest: " + " · ".join(headline))
+    st.vega_lite_chart(metric_panels(panels, start=start, end=end), width="content")
 
 # -- findings and notifications -----------------------------------------------------------
 
+quiet = notifications_off()
+sent = data["notifications"]
 st.subheader("Findings")
 if found.empty:
     st.caption("No findings: the detectors have not flagged anything on this integration.")
 else:
-    table = local(found, "first_seen", "last_seen", "resolved_at")
+    table = local(found.assign(since=onsets(found)), "since", "last_seen", "resolved_at")
     table["severity"] = tag(table["severity"])
     table["age"] = table["age_seconds"].map(human_age)
+    table["muted"] = mute_texts(found, data["silences"]).where(found["status"] == "open")
+    table["told"] = [told_text(sent, fid, quiet) for fid in found["finding_id"]]
+    columns = ["status", "severity", "metric", "summary", "muted", "told", "since",
+               "resolved_at", "age", "detector"]  # fmt: skip
     st.dataframe(
-        table[
-            [
-                "status",
-                "severity",
-                "metric",
-                "detector",
-                "summary",
-                "first_seen",
-                "last_seen",
-                "resolved_at",
-                "age",
-            ]
-        ],
+        table[columns],
         hide_index=True,
         column_config={
-            **time_columns("first_seen", "last_seen", "resolved_at"),
-            "summary": st.column_config.TextColumn(width="large"),
+            **time_columns("since", "resolved_at"),
+            "resolved_at": st.column_config.DatetimeColumn("resolved", format=TIME_FORMAT),
+            "summary": st.column_config.TextColumn("summary", width="large"),
+            "muted": st.column_config.TextColumn("muted", width="medium"),
+            "told": st.column_config.TextColumn("notified", width="medium"),
             "severity": severity_column(),
         },
     )
 
 st.subheader("Notifications")
-sent = data["notifications"]
+if quiet:
+    st.warning(quiet, icon=":material/notifications_off:")
 if sent.empty:
-    st.caption("No notifications about this integration yet.")
+    st.caption(
+        "No notifications about this integration yet."
+        + ("" if quiet else " Messages appear here once a finding is routed to a channel.")
+    )
 else:
+    shown = local(sent, "created_at", "sent_at")
     st.dataframe(
-        local(sent, "created_at", "sent_at"),
+        shown[
+            [
+                "created_at",
+                "event",
+                "channel",
+                "status",
+                "attempts",
+                "sent_at",
+                "last_error",
+                "silenced_by",
+            ]
+        ],
         hide_index=True,
-        column_config=time_columns("created_at", "sent_at"),
+        column_config={
+            **time_columns("created_at", "sent_at"),
+            "created_at": st.column_config.DatetimeColumn("planned", format=TIME_FORMAT),
+            "sent_at": st.column_config.DatetimeColumn("sent", format=TIME_FORMAT),
+            "last_error": st.column_config.TextColumn("last error"),
+            "silenced_by": st.column_config.TextColumn("muted by"),
+        },
     )
 
 # -- governance: scorecard checks and contract history (app/governance.py) -------------------

@@ -8,6 +8,7 @@ import streamlit as st
 from app import queries
 from app.charts import health_grid
 from app.data import guarded, local, settings, tz_label
+from app.silences import mute_texts
 from app.ui import (
     HEALTHS,
     INTEGRATION_PAGE,
@@ -81,6 +82,13 @@ def fleet_view() -> None:
         f"{local(pd.DataFrame({'t': [utcnow()]}), 't')['t'][0]:%H:%M:%S} {tz_label()} · "
         f"refreshes every {int(settings().app.refresh.total_seconds())} s"
     )
+    if not guarded(queries.detection_has_run):
+        st.info(
+            "**Detection is still running.** Samples are arriving, but the detectors have not "
+            "finished their first pass yet, so nothing below is judged: an integration shows "
+            "`ok` only because no finding exists yet. This page refreshes by itself.",
+            icon=":material/hourglass_top:",
+        )
     counts = fleet["health"].value_counts()
     for column, health in zip(st.columns(len(HEALTHS)), HEALTHS, strict=True):
         column.metric(health_md(health), int(counts.get(health, 0)))
@@ -90,6 +98,7 @@ def fleet_view() -> None:
         return
 
     attention = fleet[fleet["health"].isin(["failing", "no data", "degrading"])]
+    muted = muted_integrations(attention["integration_id"].tolist())
     st.subheader("Needs attention")
     if attention.empty:
         st.success("Nothing is failing or degrading.", icon=":material/check_circle:")
@@ -106,9 +115,11 @@ def fleet_view() -> None:
                 label=f"{health_md(row['health']).split(' ')[0]} {row['name']}",
                 query_params={"integration": row["integration_id"]},
             )
+            why = muted.get(row["integration_id"])
             right.markdown(
                 f"{_md(_or(row['reason'], row['health']))}  \n"
                 f":gray[{_md(_or(row['owner'], 'no owner'))} · tier {_tier(row['tier'])}{since}]"
+                + (f"  \n:violet[:material/notifications_off: {_md(why)}]" if why else "")
             )
         if len(attention) > ATTENTION_LIMIT:
             st.caption(f"… and {len(attention) - ATTENTION_LIMIT} more in the table below.")
@@ -122,6 +133,8 @@ def fleet_view() -> None:
     table["open"] = table["integration_id"].map(integration_url)
     table["health"] = tag(table["health"])
     table["reason"] = table["reason"].fillna("")
+    muted_all = muted_integrations(table.loc[table["open_findings"] > 0, "integration_id"].tolist())
+    table["muted"] = table["integration_id"].map(muted_all).fillna("")
     table["since"] = table["since"].dt.strftime("%a %d %b %H:%M")
     table["last sample"] = table["last_sample_age_seconds"].map(
         lambda s: "never" if pd.isna(s) else f"{human_age(s)} ago"
@@ -139,6 +152,7 @@ def fleet_view() -> None:
         "pattern",
         "lifecycle",
         "reason",
+        "muted",
         "since",
         "open_findings",
         "last sample",
@@ -154,6 +168,7 @@ def fleet_view() -> None:
         "open_findings": st.column_config.NumberColumn("open findings"),
         "tier": st.column_config.NumberColumn("tier", format="%d"),
         "reason": st.column_config.TextColumn("reason", width="large"),
+        "muted": st.column_config.TextColumn("muted", width="medium"),
         "health": health_column(),
     }
     group = GROUPS[group_by]
@@ -171,6 +186,25 @@ def fleet_view() -> None:
             column_config=column_config,
             height=min(40 + 35 * len(table), 600),
         )
+
+
+def muted_integrations(ids: list[str]) -> dict[str, str]:
+    """Integrations whose every open finding is muted (silence or maintenance), with why."""
+    if not ids:
+        return {}
+    found = guarded(queries.findings, since=utcnow())
+    found = found[(found["status"] == "open") & found["integration_id"].isin(ids)]
+    if found.empty:
+        return {}
+    found = found.assign(why=mute_texts(found, guarded(queries.silences, True)))
+    out = {}
+    for iid, part in found.groupby("integration_id"):
+        if part["why"].notna().all():
+            reasons = part["why"].drop_duplicates().tolist()
+            out[str(iid)] = reasons[0] + (
+                f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
+            )
+    return out
 
 
 def _md(text: str) -> str:

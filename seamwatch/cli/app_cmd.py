@@ -52,6 +52,8 @@ def streamlit_command(
         "false",
         "--theme.base",
         "light",
+        "--client.toolbarMode",
+        "viewer",
     ]
     return cmd, env
 

@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -68,10 +69,47 @@ def print_frame(frame: pd.DataFrame, fmt: str = "table", *, out: Any = None) -> 
     elif frame.empty:
         out.write("(no rows)\n")
     else:
-        with pd.option_context(
-            "display.max_rows", None, "display.max_columns", None, "display.width", 200
-        ):
-            out.write(frame.to_string(index=False) + "\n")
+        out.write(readable(frame).to_string(index=False, na_rep="") + "\n")
+
+
+MAX_CELL = 60
+"""Widest a text cell is printed in a table; longer text (a summary) is cut with '…'."""
+
+
+def readable(frame: pd.DataFrame, max_cell: int = MAX_CELL) -> pd.DataFrame:
+    """A copy for people: whole numbers (a tier) without '.0', long text cut, NULL blank
+    (with `na_rep=""`), no pandas 'NaN'/'None'/'NaT'."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_float_dtype(values):
+            finite = values.dropna()
+            if not finite.empty and (finite == finite.round()).all() and finite.abs().max() < 1e15:
+                out[column] = values.astype("Int64")
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
+            out[column] = values.map(lambda v: _cell(v, max_cell))
+    return out
+
+
+def _cell(value: Any, max_cell: int) -> Any:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    text = str(value).replace("\n", " ")
+    return text if len(text) <= max_cell else text[: max_cell - 1] + "…"
+
+
+def display_zone(settings: Settings) -> ZoneInfo:
+    """The zone people read times in: `[app] timezone` (UTC by default)."""
+    return ZoneInfo(settings.app.timezone)
+
+
+def local_time(ts: Any, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M %Z") -> str | None:
+    """A timestamp as wall time of `zone` ("2026-11-25 09:13 CET"); None when missing."""
+    if ts is None or (not isinstance(ts, str) and pd.isna(ts)):
+        return None
+    stamp = pd.Timestamp(ts)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp.tz_convert(zone).strftime(fmt)
 
 
 def say(message: str) -> None:

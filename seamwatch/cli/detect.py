@@ -11,8 +11,9 @@ import pandas as pd
 
 from detectors.engine import evaluate_as_of, run_detection
 from detectors.lifecycle import open_findings
-from seamwatch.cli.common import Context, add_format, print_frame, say
+from seamwatch.cli.common import Context, add_format, display_zone, local_time, print_frame, say
 from seamwatch.errors import SeamwatchError, StoreMissing
+from seamwatch.mutes import open_mutes
 from seamwatch.timeutil import parse_timestamp, utcnow
 
 COLUMNS = ["severity", "integration_id", "metric", "detector", "summary", "onset", "first_seen"]
@@ -58,7 +59,7 @@ def _json_rows(rows: list[dict]) -> str:
             if isinstance(row["evidence"], dict)
             else json.loads(row["evidence"] or "{}"),
         }
-        for extra in ("status", "finding_id"):
+        for extra in ("status", "finding_id", "muted"):
             if extra in row:
                 item[extra] = row[extra]
         out.append(item)
@@ -131,11 +132,24 @@ def run(ctx: Context) -> int:
             )
     for name, error in result.errors.items():
         sys.stderr.write(f"seamwatch: detector {name} failed: {error}\n")
+    muted = {} if as_of is not None else open_mutes(store, ctx.settings.alerts, utcnow())
+    zone = display_zone(ctx.settings)
     if ctx.args.format == "json":
+        for row in rows:
+            mute = muted.get(str(row.get("finding_id")))
+            if "finding_id" in row:
+                row["muted"] = mute.text() if mute else None
         sys.stdout.write(_json_rows(rows) + "\n")
     else:
         frame = pd.DataFrame(rows, columns=[*COLUMNS, "last_seen", "evidence"])[COLUMNS]
-        frame["first_seen"] = frame["first_seen"].map(_iso)
-        frame["onset"] = frame["onset"].map(_iso)
-        print_frame(frame.rename(columns={"integration_id": "integration"}), "table")
+        frame["onset"] = frame["onset"].map(lambda t: local_time(t, zone))
+        frame["first_seen"] = frame["first_seen"].map(lambda t: local_time(t, zone))
+        ids = [r.get("finding_id") for r in rows]
+        frame["muted"] = [
+            m.text(lambda t: local_time(t, zone)) if (m := muted.get(str(i))) else None for i in ids
+        ]
+        if not frame["muted"].notna().any():
+            frame = frame.drop(columns=["muted"])
+        headers = {"integration_id": "integration", "onset": "since", "first_seen": "detected"}
+        print_frame(frame.rename(columns=headers), "table")
     return 1 if result.errors else 0
