@@ -35,6 +35,7 @@ from collectors.runner import CycleResult, run_cycle
 from detectors.engine import run_detection
 from detectors.settings import load_detector_settings
 from seamwatch.config import Settings
+from seamwatch.errors import StoreError, StoreLocked
 from seamwatch.inventory import Inventory, load_inventory
 from seamwatch.selfmetrics import SelfMetrics
 from seamwatch.store import Store
@@ -76,9 +77,13 @@ class InventoryWatch:
                 )
                 for error in self._inventory.errors:
                     log.warning("inventory: %s", error)
-                self.store.sync_inventory(self._inventory, utcnow())
-                self._signature = signature
                 log.info("inventory loaded: %d integrations", len(self._inventory))
+                try:  # a busy store delays the mirror (retried next time), never a cycle
+                    self.store.sync_inventory(self._inventory, utcnow())
+                except StoreError as exc:
+                    log.warning("inventory not mirrored into the store yet: %s", exc)
+                    return self._inventory
+                self._signature = signature
             return self._inventory
 
 
@@ -115,12 +120,13 @@ def collection_jobs(
 ) -> list[JobSpec]:
     """One job per enabled source; each cycle's result feeds the daemon's own metrics."""
     jobs = []
+    configured = {s.name for s in settings.sources}
     for source in build_sources(settings):
         if not source.settings.enabled:
             continue
 
         def collect(source: Source = source) -> CycleResult:
-            result = run_cycle(source, store, inventory.get())
+            result = run_cycle(source, store, inventory.get(), configured=configured)
             if metrics is not None:
                 metrics.observe(result)
             return result
@@ -206,7 +212,10 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
     stops when the scheduler shuts down.
     """
     store = Store.from_settings(settings)
-    store.migrate()
+    try:  # a store held by another process delays the migration; cycles spool meanwhile
+        store.migrate()
+    except StoreLocked as exc:
+        log.warning("starting with the store busy (cycles spool until it is free): %s", exc)
     inventory = InventoryWatch(settings, store)
     inventory.get()
     scheduler = BackgroundScheduler(
