@@ -7,6 +7,7 @@ runs again at its next time.
 from __future__ import annotations
 
 import logging
+import math
 import signal
 import threading
 import time
@@ -87,6 +88,30 @@ class InventoryWatch:
             return self._inventory
 
 
+class AlignedInterval(BaseTrigger):
+    """Every `interval` on the epoch grid (a tenth of an interval after each boundary), the
+    first run whenever the job says: each cycle then lands on its own aligned timestamp, so a
+    late start never stamps two cycles alike or skips one."""
+
+    OFFSET_SHARE = 0.1
+
+    def __init__(self, interval: timedelta) -> None:
+        self.step = max(1.0, interval.total_seconds())
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        base = (previous_fire_time or now).timestamp()
+        offset = self.step * self.OFFSET_SHARE
+        nxt = (math.floor((base - offset) / self.step) + 1) * self.step + offset
+        if previous_fire_time is not None and nxt - base < self.step / 2:
+            nxt += self.step  # after an unaligned first run, not straight away
+        return datetime.fromtimestamp(nxt, (previous_fire_time or now).tzinfo)
+
+    def __str__(self) -> str:
+        return f"aligned interval[{self.step:g}s]"
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """One scheduled job: id, what to call, every how long, whether to run at start.
@@ -131,7 +156,14 @@ def collection_jobs(
                 metrics.observe(result)
             return result
 
-        jobs.append(JobSpec(f"collect:{source.name}", collect, source.interval))
+        jobs.append(
+            JobSpec(
+                f"collect:{source.name}",
+                collect,
+                source.interval,
+                trigger=AlignedInterval(source.interval),
+            )
+        )
     return jobs
 
 
