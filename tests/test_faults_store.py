@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -81,7 +82,7 @@ def test_daemon_cycles_while_another_process_holds_the_store_are_all_stored_once
     assert set(stamps.values()) == {2}
     ordered = sorted(stamps)
     assert len(ordered) == len(runs) - 1
-    steps = {b - a for a, b in zip(ordered, ordered[1:], strict=False)}
+    steps = {b - a for a, b in pairwise(ordered)}
     assert steps == {timedelta(seconds=INTERVAL)}, ordered
     # the rates are right: +10 and +20 per scrape over the time between scrapes (~2 s)
     crm = [v for _ts, i, _m, v in samples if i == "crm-orders-to-erp"]
