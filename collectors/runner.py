@@ -188,7 +188,13 @@ def _finish(
     backfill: bool = False,
     timeout: float | None = None,
 ) -> CycleResult:
-    change = StateChange.between(state_prefix(source), before, dict(state))  # type: ignore[call-overload]
+    prefix = state_prefix(source)
+    change = StateChange.between(
+        prefix,
+        before,
+        dict(state),  # type: ignore[call-overload]
+        blind=not store.state_known(prefix),
+    )
     rows = batch.samples.num_rows
     # failed: an error, or nothing collected; partial: some failures; ok: no failure. A cycle
     # that only primes its state (a counter's first reading) collects nothing and is ok.

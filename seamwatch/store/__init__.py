@@ -99,12 +99,18 @@ class StateChange:
     prefix: str
     set: dict[str, str]
     removed: tuple[str, ...] = ()
+    # Made from a state that could not be read (store held, nothing cached): it only fills
+    # keys the store lacks, never overwrites what an earlier cycle stored (a demo's anchor).
+    blind: bool = False
 
     @classmethod
-    def between(cls, prefix: str, before: dict[str, str], after: dict[str, str]) -> StateChange:
+    def between(
+        cls, prefix: str, before: dict[str, str], after: dict[str, str], *, blind: bool = False
+    ) -> StateChange:
         """The change that turns `before` into `after`."""
         changed = {k: v for k, v in after.items() if before.get(k) != v}
-        return cls(prefix, changed, tuple(sorted(k for k in before if k not in after)))
+        removed = () if blind else tuple(sorted(k for k in before if k not in after))
+        return cls(prefix, changed, removed, blind)
 
     def __bool__(self) -> bool:
         return bool(self.set or self.removed)
@@ -116,12 +122,21 @@ class StateChange:
         state.update(self.set)
 
     def to_json(self) -> str:
-        return json.dumps({"prefix": self.prefix, "set": self.set, "removed": list(self.removed)})
+        return json.dumps(
+            {
+                "prefix": self.prefix,
+                "set": self.set,
+                "removed": list(self.removed),
+                "blind": self.blind,
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str | bytes) -> StateChange:
         data = json.loads(text)
-        return cls(data["prefix"], dict(data["set"]), tuple(data["removed"]))
+        return cls(
+            data["prefix"], dict(data["set"]), tuple(data["removed"]), bool(data.get("blind"))
+        )
 
 
 class Store:
@@ -148,6 +163,7 @@ class Store:
         # The state after the last cycle this process wrote or spooled, per source: what a
         # cycle starts from when the store cannot be read (held read-write by someone else).
         self._state_cache: dict[str, dict[str, str]] = {}
+        self._blind: set[str] = set()
 
     @classmethod
     def from_settings(cls, settings: Any) -> Store:
@@ -284,6 +300,10 @@ class Store:
         cached = self._state_cache.setdefault(change.prefix, {})
         change.apply_to(cached)
 
+    def state_known(self, prefix: str) -> bool:
+        """Whether the last `cycle_state(prefix)` read the stored state (or this process's own)."""
+        return prefix not in self._blind
+
     def cycle_state(self, prefix: str, *, timeout: float | None = None) -> dict[str, str]:
         """A source's state as its next cycle must see it: the stored state with the changes of
         its spooled (not yet stored) cycles applied in order; when the store cannot be read, the
@@ -294,6 +314,7 @@ class Store:
             if prefix in self._state_cache:
                 return dict(self._state_cache[prefix])
             log.warning("state of %s unreadable (%s); starting from spooled changes", prefix, exc)
+            self._blind.add(prefix)
             state = {}
         for change in self.spool.state_changes():
             change = StateChange.from_json(change)
@@ -484,6 +505,12 @@ def _insert_runs(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
 
 def _apply_state(con: duckdb.DuckDBPyConnection, change: StateChange) -> None:
     """Apply a state change to the meta table inside the caller's transaction."""
+    if change.blind:
+        con.executemany(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+            [[f"{change.prefix}.{k}", v] for k, v in change.set.items()],
+        )
+        return
     keys = [f"{change.prefix}.{k}" for k in (*change.removed, *change.set)]
     if keys:
         con.execute("DELETE FROM meta WHERE list_contains(?, key)", [keys])
