@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, SecretStr, StrictBool, ValidationInfo, field_validator, model_validator
 
 from seamwatch.config.base import StrictModel
 
@@ -44,7 +44,7 @@ class HttpOptions(StrictModel):
     bearer_token: SecretStr | None = None
     username: str | None = None
     password: SecretStr | None = None
-    verify_tls: bool = True
+    verify_tls: StrictBool = True
     ca_file: Path | None = None
     concurrency: int = Field(default=8, ge=1, le=256)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from seamwatch.config.base import StrictModel
 from seamwatch.durations import Duration, format_duration
@@ -86,7 +86,19 @@ class SourceSettings(BaseModel):
     kind: str
     interval: Duration = timedelta(seconds=60)
     timeout: Duration = timedelta(seconds=10)
-    enabled: bool = True
+    enabled: StrictBool = True
+
+    @field_validator("interval")
+    @classmethod
+    def _whole_seconds(cls, value: timedelta) -> timedelta:
+        """Cycles are stamped on multiples of the interval since the epoch, so a replayed cycle
+        writes the same keys: that needs a whole number of seconds, at least one."""
+        seconds = value.total_seconds()
+        if seconds < 1:
+            raise ValueError("is too short: an interval is at least 1s")
+        if seconds != int(seconds):
+            raise ValueError("is not a whole number of seconds")
+        return value
 
     def options(self) -> dict[str, Any]:
         """The kind-specific keys of this source block."""
@@ -115,6 +127,6 @@ class AppSettings(StrictModel):
     # the Overview reloads itself this often while open
     refresh: Duration = timedelta(seconds=60)
     # sign-in with Streamlit's OIDC login; the provider lives in .streamlit/secrets.toml [auth]
-    login: bool = False
+    login: StrictBool = False
     login_provider: str | None = None  # a named provider, [auth.<name>]; None for plain [auth]
     allowed_emails: list[str] = Field(default_factory=list)  # ["*@example.com"]; empty: anyone

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from seamwatch.errors import StoreError, StoreLocked
 from seamwatch.store.batches import (
@@ -276,6 +277,10 @@ class Store:
         exactly as it would have been (samples idempotent, run once by id, state as a change).
         """
         table, dropped = drop_unusable(to_sample_table(samples, run.source))
+        if table.column("source").null_count:
+            table = table.set_column(
+                4, "source", pc.fill_null(table.column("source"), pa.scalar(run.source))
+            )
         if dedupe is None:
             dedupe = table.num_rows <= DEDUPE_AUTO_ROWS
         meta = {b"seamwatch.run": _run_json(run).encode()}
