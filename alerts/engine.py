@@ -28,7 +28,7 @@ import duckdb
 
 from alerts import build_channels
 from alerts.base import Channel, Outcome, Payload, RetryPolicy, deliver
-from alerts.message import Finding, Group, Item, dashboard_url
+from alerts.message import Finding, Group, Item, dashboard_url, inert
 from alerts.queries import (
     CANDIDATE_FINDINGS,
     EXISTING_KEYS,
@@ -737,6 +737,11 @@ def _group_key(event: Event) -> str:
 
 
 def _finding(row: dict[str, Any]) -> Finding:
+    """A v_findings row as the alerts see it: made inert for chat before any channel renders."""
+    return inert(_raw_finding(row))
+
+
+def _raw_finding(row: dict[str, Any]) -> Finding:
     return Finding(
         finding_id=row["finding_id"],
         fingerprint=row["fingerprint"],

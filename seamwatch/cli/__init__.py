@@ -31,6 +31,7 @@ from seamwatch.cli import (
 )
 from seamwatch.cli.common import Context
 from seamwatch.errors import SeamwatchError
+from seamwatch.secrets import install_root_redaction, redact
 
 COMMANDS: list[ModuleType] = [
     check,
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_root_redaction()
     for noisy in ("httpx", "httpcore", "apscheduler", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     try:
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     except SeamwatchError as exc:
         if args.debug:
             raise
-        sys.stderr.write(f"seamwatch: {exc}\n")
+        sys.stderr.write(f"seamwatch: {redact(exc)}\n")
         return 2
     except KeyboardInterrupt:
         return 130

@@ -14,6 +14,7 @@ import pandas as pd
 
 from seamwatch.config import Settings, load_settings
 from seamwatch.inventory import Inventory, load_inventory
+from seamwatch.secrets import redact
 from seamwatch.store import Store
 
 EXAMPLES = "examples:\n"
@@ -55,22 +56,20 @@ def print_frame(frame: pd.DataFrame, fmt: str = "table", *, out: Any = None) -> 
     """Print rows as an aligned table, CSV or a JSON list of objects."""
     out = out or sys.stdout
     if fmt == "csv":
-        frame.to_csv(out, index=False)
+        out.write(redact(frame.to_csv(index=False)))
     elif fmt == "json":
-        out.write(
-            json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2)
-        )
-        out.write("\n")
+        text = json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2)
+        out.write(redact(text) + "\n")
     elif frame.empty:
         out.write("(no rows)\n")
     else:
         with pd.option_context(
             "display.max_rows", None, "display.max_columns", None, "display.width", 200
         ):
-            out.write(frame.to_string(index=False) + "\n")
+            out.write(redact(frame.to_string(index=False)) + "\n")
 
 
 def say(message: str) -> None:
     """A line for the user on stderr-free stdout."""
-    sys.stdout.write(message + "\n")
+    sys.stdout.write(redact(message) + "\n")
     sys.stdout.flush()

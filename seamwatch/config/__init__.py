@@ -26,6 +26,7 @@ from seamwatch.config.sections import (
     StoreSettings,
 )
 from seamwatch.errors import ConfigError
+from seamwatch.secrets import register_config_secrets
 
 __all__ = [
     "AppSettings",
@@ -135,6 +136,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     config_path = find_config(path).resolve()
     data, text = read_toml(config_path)
     data = interpolate_env(data, path=config_path)
+    register_config_secrets(data)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
@@ -153,6 +155,7 @@ def check_settings(path: str | Path | None = None) -> tuple[Settings, list[Confi
     raw, text = read_toml(config_path)
     unset: list[ConfigError] = []
     data = interpolate_env(raw, path=config_path, errors=unset)
+    register_config_secrets(data)
     problems = [  # with the line, which interpolation (working on parsed data) does not know
         ConfigError(p.reason, path=p.path, key=p.key, line=line_of(text, _key_loc(p.key or "")))
         for p in unset
