@@ -1,0 +1,177 @@
+"""Fault suite, secrets and chat: canary secrets never appear in any output, log, table, view,
+stored error or payload; inventory text can neither ping a whole channel nor carry a
+javascript: link into any chat."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.alerts_support import FAST, T0, add_finding, configure, minutes, notifier
+from tests.servers_chat import Behaviour
+
+CANARY_TOKEN = "canaryTOKEN7f3a9"
+CANARY_PASS = "canaryPASS51c2e"
+CANARY_KEY = "canaryKEY88d0b1"
+CANARY_HOOK = "canaryHOOKe4f70a2b91"
+
+HOSTILE = """
+[[integration]]
+id = "hostile-feed"
+name = "<!channel> Orders @here feed"
+owner = "@everyone team"
+source_system = "A <users/all>"
+target_system = "B"
+pattern = "event"
+tier = 1
+runbook = "javascript:alert(document.cookie)"
+"""
+
+
+@pytest.mark.parametrize("kind", ["mattermost", "teams", "discord", "google_chat", "slack"])
+def test_inventory_text_cannot_ping_a_channel_or_carry_a_script_link(
+    workspace, monkeypatch, receiver, kind
+):
+    monkeypatch.setenv("HOOK_URL", receiver.url(kind))
+    workspace.write("inventory/hostile.toml", HOSTILE)
+    settings = configure(
+        workspace,
+        f"""
+        [alerts]
+        {FAST}
+        chat_route = "ignore"
+        [alerts.channels.team]
+        kind = "{kind}"
+        url = "${{HOOK_URL}}"
+        [alerts.default]
+        channels = ["team"]
+        """,
+    )
+    add_finding(settings, "hostile-feed", summary="rate up @channel <!here> see <@U123>")
+    result = notifier(settings).run(T0 + minutes(5))
+    assert [r.status for r in result.reports] == ["sent"]
+    (got,) = receiver.for_service(kind)
+    raw = got.raw.decode("unicode_escape")
+    for mention in (
+        "<!channel>",
+        "<!here>",
+        "@here",
+        "@everyone",
+        "@channel",
+        "<users/all>",
+        "<@U",
+    ):
+        assert mention not in raw, (mention, raw)
+    assert "javascript:" not in raw.lower()
+    assert "Orders" in got.text()  # still readable
+
+
+def test_a_receiver_echoing_the_secret_url_path_never_gets_it_stored(
+    workspace, monkeypatch, receiver
+):
+    url = receiver.url("mattermost", secret=f"hooks/{CANARY_HOOK}")
+    monkeypatch.setenv("HOOK_URL", url)
+    settings = configure(
+        workspace,
+        f"""
+        [alerts]
+        {FAST}
+        chat_route = "ignore"
+        max_attempts = 1
+        [alerts.channels.team]
+        kind = "mattermost"
+        url = "${{HOOK_URL}}"
+        [alerts.default]
+        channels = ["team"]
+        """,
+    )
+    receiver.script(
+        "/mattermost/", Behaviour(404, body=f"no webhook at /mattermost/hooks/{CANARY_HOOK}")
+    )
+    add_finding(settings, "crm-orders-to-erp")
+    notifier(settings).run(T0 + minutes(5))
+    from seamwatch.store import Store
+
+    store = Store.from_settings(settings)
+    dump = store.query(
+        "SELECT (SELECT string_agg(CAST(n AS VARCHAR), ' ') FROM notifications n) AS a,"
+        " (SELECT string_agg(CAST(m AS VARCHAR), ' ') FROM alert_messages m) AS b"
+    ).to_string()
+    assert "no webhook at" in dump
+    assert CANARY_HOOK not in dump
+
+
+def test_collector_secrets_never_reach_output_tables_views_or_logs(
+    cli, workspace, monkeypatch, web, caplog
+):
+    monkeypatch.setenv("PROM_TOKEN", CANARY_TOKEN)
+    monkeypatch.setenv("IPAAS_KEY", CANARY_KEY)
+    web.expect_request("/stats").respond_with_data(
+        f"upstream said: bad key {CANARY_KEY} for user:{CANARY_PASS}", status=500
+    )
+    base = web.url_for("/stats").replace("http://", f"http://ops:{CANARY_PASS}@")
+    workspace.write(
+        "config.toml",
+        f"""
+        [store]
+        path = "data/seamwatch.duckdb"
+        lock_timeout = "3s"
+        [inventory]
+        paths = ["inventory/*.toml"]
+        [[sources]]
+        name = "ipaas"
+        kind = "http_json"
+        url = "{base}?api_key=${{IPAAS_KEY}}"
+        bearer_token = "${{PROM_TOKEN}}"
+        metrics = {{ throughput = "rate" }}
+        [[sources]]
+        name = "gone"
+        kind = "http_json"
+        url = "http://127.0.0.1:9/stats?token=${{IPAAS_KEY}}"
+        metrics = {{ throughput = "rate" }}
+        """,
+    )
+    caplog.set_level(logging.DEBUG)
+    outputs = [
+        cli("collect", "--once"),
+        cli("sources"),
+        cli("sources", "--format", "json"),
+        cli("sql", "SELECT * FROM v_runs", "--format", "csv"),
+        cli("sql", "SELECT * FROM v_sources", "--format", "json"),
+        cli("sql", "SELECT * FROM runs"),
+        cli("check"),
+    ]
+    text = "\n".join(o.out + o.err for o in outputs) + caplog.text
+    assert "HTTP 500" in text and "connection refused" in text  # the failures are shown
+    for canary in (CANARY_TOKEN, CANARY_PASS, CANARY_KEY):
+        assert canary not in text, canary
+    from seamwatch.store import Store
+
+    stored = Store(workspace.store_path).query("SELECT * FROM runs").to_string()
+    for canary in (CANARY_TOKEN, CANARY_PASS, CANARY_KEY):
+        assert canary not in stored
+
+
+def test_log_records_of_child_loggers_are_redacted_at_the_root_handler(capsys):
+    import io
+
+    from seamwatch.secrets import install_root_redaction, register_secret
+
+    register_secret(CANARY_TOKEN)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        install_root_redaction()
+        logging.getLogger("httpcore.http11").warning("sent Authorization: Bearer %s", CANARY_TOKEN)
+        try:
+            raise RuntimeError(f"failed for {CANARY_TOKEN}")
+        except RuntimeError:
+            logging.getLogger("alerts.engine").exception("boom")
+    finally:
+        root.removeHandler(handler)
+    out = stream.getvalue()
+    assert "Bearer ***" in out and "RuntimeError: failed for ***" in out
+    assert CANARY_TOKEN not in out
