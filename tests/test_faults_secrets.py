@@ -175,3 +175,41 @@ def test_log_records_of_child_loggers_are_redacted_at_the_root_handler(capsys):
     out = stream.getvalue()
     assert "Bearer ***" in out and "RuntimeError: failed for ***" in out
     assert CANARY_TOKEN not in out
+
+
+def test_dashboard_exposed_without_sign_in_is_warned_at_start_and_by_check(cli, workspace, capsys):
+    from seamwatch.cli.app_cmd import warn_if_exposed
+    from seamwatch.config import AppSettings
+
+    assert AppSettings().address == "127.0.0.1"  # loopback by default
+    warn_if_exposed(AppSettings())
+    assert capsys.readouterr().err == ""
+    warn_if_exposed(AppSettings(), "0.0.0.0")
+    assert "listens on 0.0.0.0 without sign-in" in capsys.readouterr().err
+    workspace.config.write_text(
+        workspace.config.read_text() + '\n[app]\naddress = "0.0.0.0"\n', encoding="utf-8"
+    )
+    out = cli("check").out
+    assert "app.address: the dashboard listens on 0.0.0.0 without sign-in" in out, out
+
+
+def test_login_without_an_auth_provider_says_what_to_configure(
+    cli, workspace, tmp_path, monkeypatch
+):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import REPO
+
+    monkeypatch.chdir(workspace.root)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    workspace.config.write_text(
+        workspace.config.read_text() + "\n[app]\nlogin = true\n", encoding="utf-8"
+    )
+    result = cli("check")
+    assert result.code == 2
+    assert "app.login: login = true needs a sign-in provider: add an [auth] block" in result.out
+    monkeypatch.setenv("SEAMWATCH_CONFIG", str(workspace.config))
+    at = AppTest.from_file(str(REPO / "app" / "Home.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    shown = " ".join(e.value for e in at.error)
+    assert "no sign-in provider is configured" in shown, shown

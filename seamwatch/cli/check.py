@@ -73,6 +73,19 @@ def validate(ctx: Context) -> list[ConfigError]:
                     )
                 )
     problems += _shared_series(sources, settings, ctx.inventory)
+    exposure = settings.app.exposure_warning()
+    if exposure:
+        problems.append(ConfigWarning(exposure, path=settings.config_path, key="app.address"))
+    if settings.app.login and not _auth_configured(settings):
+        problems.append(
+            ConfigError(
+                "login = true needs a sign-in provider: add an [auth] block (redirect_uri, "
+                "cookie_secret, client_id, client_secret, server_metadata_url) to "
+                ".streamlit/secrets.toml next to config.toml, and `pip install 'seamwatch[auth]'`",
+                path=settings.config_path,
+                key="app.login",
+            )
+        )
     calls = [(check, (settings,)) for check in SECTION_CHECKS]
     calls += [(check, (settings, ctx.inventory)) for check in INVENTORY_CHECKS]
     for check, args in calls:
@@ -81,6 +94,21 @@ def validate(ctx: Context) -> list[ConfigError]:
         except ConfigError as exc:
             problems += problems_of(exc)
     return _without_echoes(problems)
+
+
+def _auth_configured(settings: Any) -> bool:
+    """Whether a Streamlit secrets file the dashboard reads holds an [auth] block."""
+    import tomllib
+    from pathlib import Path
+
+    for place in (settings.base_dir, Path.cwd(), Path.home()):
+        path = place / ".streamlit" / "secrets.toml"
+        try:
+            if "auth" in tomllib.loads(path.read_text(encoding="utf-8")):
+                return True
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            continue
+    return False
 
 
 def _shared_series(sources: list, settings: Any, inventory: Any) -> list[ConfigError]:

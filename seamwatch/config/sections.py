@@ -118,7 +118,8 @@ class SchedulerSettings(StrictModel):
 class AppSettings(StrictModel):
     """The Streamlit dashboard: where it listens and how it links to itself."""
 
-    address: str = "localhost"
+    # loopback unless said otherwise: without `login`, anyone who reaches it reads every table
+    address: str = "127.0.0.1"
     port: int = Field(default=8501, ge=1, le=65535)
     base_url: str = "http://localhost:8501"
     timezone: TimeZoneName = "UTC"
@@ -130,3 +131,14 @@ class AppSettings(StrictModel):
     login: StrictBool = False
     login_provider: str | None = None  # a named provider, [auth.<name>]; None for plain [auth]
     allowed_emails: list[str] = Field(default_factory=list)  # ["*@example.com"]; empty: anyone
+
+    def exposure_warning(self) -> str | None:
+        """The sentence to say when the dashboard listens beyond this machine without sign-in."""
+        loopback = self.address in ("localhost", "::1") or self.address.startswith("127.")
+        if loopback or self.login:
+            return None
+        return (
+            f"the dashboard listens on {self.address or 'every interface'} without sign-in: "
+            "anyone who reaches it reads every table and can mute alerts; set [app] login = true "
+            'or address = "127.0.0.1" (behind an authenticating proxy)'
+        )
