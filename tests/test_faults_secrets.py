@@ -213,3 +213,30 @@ def test_login_without_an_auth_provider_says_what_to_configure(
     assert not at.exception, at.exception
     shown = " ".join(e.value for e in at.error)
     assert "no sign-in provider is configured" in shown, shown
+
+
+def test_sql_console_is_bounded_in_memory_threads_and_temp_space_and_hides_the_store_path(
+    cli, workspace
+):
+    assert cli("collect", "--once").code == 0
+    shown = cli(
+        "sql",
+        "SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t,"
+        " current_setting('temp_directory') AS td,"
+        " (SELECT string_agg(path, ',') FROM duckdb_databases()) AS p",
+        "--format",
+        "json",
+    )
+    assert shown.code == 0, shown.err
+    import json
+
+    [row] = json.loads(shown.out)
+    assert row["m"] == "488.2 MiB" and row["t"] == 2 and row["td"] == ""
+    assert row["p"] == "seamwatch.duckdb" and str(workspace.root) not in shown.out
+    heavy = cli(
+        "sql",
+        "SELECT count(*) FROM (SELECT i % 20000000 AS k, string_agg(i::VARCHAR || repeat('x', 50),"
+        " ',') AS s FROM range(30000000) r(i) GROUP BY k)",
+    )
+    assert heavy.code == 2 and "Out of Memory" in heavy.err, heavy.err
+    assert not list(workspace.root.rglob("*.tmp")) and not (workspace.root / ".tmp").exists()
