@@ -100,5 +100,5 @@ def test_a_config_that_is_a_symlink_loop_is_one_line_exit_2(tmp_path, capsys):
     (tmp_path / "b.toml").symlink_to(tmp_path / "a.toml")
     for command in (["check"], ["sources"], ["sql", "SELECT 1"]):
         assert main(["--config", str(tmp_path / "a.toml"), *command]) == 2
-        out, err = capsys.readouterr()
+        _out, err = capsys.readouterr()
         assert err.count("\n") == 1 and "a.toml: cannot read: Symlink loop" in err, err
