@@ -147,3 +147,48 @@ def test_intervals_under_a_second_or_fractional_are_refused(cli, workspace, inte
     assert result.code == 2
     assert result.err.count("\n") == 1 and "sources[0].interval" in result.err, result.err
     assert why in result.err and repr(interval) in result.err, result.err
+
+
+def test_scrape_share_of_one_family_by_label_is_the_true_share(store, inventory, web):
+    """requests_total{code=~"4.."} per requests_total: 10 of 100 requests failed -> 0.10."""
+    from datetime import timedelta
+
+    bodies = iter(
+        [
+            'requests_total{integration="crm-orders-to-erp",code="200"} 0\n'
+            'requests_total{integration="crm-orders-to-erp",code="400"} 0\n',
+            'requests_total{integration="crm-orders-to-erp",code="200"} 90\n'
+            'requests_total{integration="crm-orders-to-erp",code="400"} 6\n'
+            'requests_total{integration="crm-orders-to-erp",code="404"} 4\n',
+        ]
+    )
+    web.expect_request("/metrics").respond_with_handler(
+        lambda _r: __import__("werkzeug").Response(
+            "# TYPE requests counter\n" + next(bodies), content_type="text/plain"
+        )
+    )
+    source = make_source(
+        "scrape",
+        targets=[web.url_for("/metrics")],
+        metrics={
+            "error_rate": {
+                "family": "requests_total",
+                "match": {"code": "=~4.."},
+                "per": "requests_total",
+            }
+        },
+    )
+    for step in range(2):
+        source.clock = lambda step=step: (T0 + timedelta(seconds=60 * step)).timestamp()  # type: ignore[attr-defined]
+        run_cycle(source, store, inventory, T0 + timedelta(minutes=step))
+    value = store.scalar("SELECT value FROM samples WHERE metric = 'error_rate'")
+    assert value == pytest.approx(0.10)
+
+
+def test_scrape_match_refuses_a_bad_regular_expression():
+    with pytest.raises(ValueError, match="not a regular expression"):
+        make_source(
+            "scrape",
+            targets=["http://127.0.0.1:9/metrics"],
+            metrics={"error_rate": {"family": "x_total", "match": {"code": "=~4(("}}},
+        )
