@@ -149,8 +149,25 @@ def test_collector_secrets_never_reach_output_tables_views_or_logs(
     from seamwatch.store import Store
 
     stored = Store(workspace.store_path).query("SELECT * FROM runs").to_string()
+    # the weekly review (HTML and Markdown) of this week, and the dashboard's Sources page
+    from datetime import UTC, datetime
+
+    year, week, _ = datetime.now(UTC).isocalendar()
+    out = workspace.root / "reports"
+    assert cli("report", "--week", f"{year}-W{week:02d}", "--out", str(out)).code == 0
+    pages = "".join(f.read_text(encoding="utf-8") for f in out.rglob("*") if f.is_file())
+    assert "HTTP 500" in pages
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("SEAMWATCH_CONFIG", str(workspace.config))
+    at = AppTest.from_file(str(REPO / "app" / "Home.py"), default_timeout=60).run()
+    at.switch_page("views/sources.py").run()
+    page = str([e.value for e in at.markdown] + [e.value for e in at.dataframe])
+    assert "ipaas" in page
     for canary in (CANARY_TOKEN, CANARY_PASS, CANARY_KEY):
-        assert canary not in stored
+        assert canary not in stored and canary not in pages and canary not in page
 
 
 def test_log_records_of_child_loggers_are_redacted_at_the_root_handler(capsys):
