@@ -27,7 +27,8 @@ def history(path, rows: int = ROWS) -> None:
     """A CSV of `rows` distinct samples: 40 integrations x 3000 minutes of throughput."""
     import duckdb
 
-    duckdb.sql(
+    con = duckdb.connect()  # its own connection: the module's default one is shared
+    con.execute(
         f"""
         COPY (
             SELECT TIMESTAMPTZ '2026-11-01 00:00:00+00' + to_minutes(i // 40) AS ts,
@@ -36,6 +37,7 @@ def history(path, rows: int = ROWS) -> None:
         ) TO '{path}' (HEADER)
         """
     )
+    con.close()
 
 
 def seamwatch(*args: str) -> subprocess.Popen[str]:
@@ -86,9 +88,13 @@ def test_sigkill_during_daemon_cycles_loses_nothing_recorded_and_replays_spooled
     daemon_config(workspace, exporter.url)
     log = workspace.root / "daemon.log"
     spool = workspace.root / "data" / "spool"
+    # the daemon starts while a notebook holds the (new) store: it starts anyway and spools
+    workspace.store_path.parent.mkdir(parents=True, exist_ok=True)
+    holder = hold_store(workspace.store_path, "rw", 6)
     daemon = start_daemon(workspace.config, log)
     try:
         assert wait_until(lambda: exporter.count >= 2, 30, 0.05), log.read_text()
+        assert holder.wait(30) == 0
         time.sleep(0.9)  # somewhere inside or between cycles
         stop(daemon, signal.SIGKILL)
         daemon = start_daemon(workspace.config, log)
