@@ -102,7 +102,7 @@ def test_collect_once_and_import_spool_when_the_store_is_held_and_say_so(workspa
 
     anchor_before = Store(workspace.store_path).get_state("source.demo")
     assert anchor_before
-    holder = hold_store(workspace.store_path, "rw", 14)
+    holder = hold_store(workspace.store_path, "rw", 15)
     try:
         collected = cli("collect", "--once")
         imported = cli("import", str(csv))
