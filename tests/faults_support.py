@@ -79,24 +79,43 @@ import sys, time, duckdb
 con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "ro")
 con.execute("SELECT 1").fetchall()
 print("held", flush=True)
-time.sleep(float(sys.argv[3]))
+if sys.argv[3] == "until-told":
+    sys.stdin.readline()
+else:
+    time.sleep(float(sys.argv[3]))
 con.close()
 print("released", flush=True)
 """
 
 
-def hold_store(path: Path, mode: str, seconds: float) -> subprocess.Popen[str]:
-    """Another process (a notebook, the duckdb CLI) holding the store `rw` or `ro` for a while;
-    returns once it holds the lock."""
+def hold_store(path: Path, mode: str, seconds: float | None) -> subprocess.Popen[str]:
+    """Another process (a notebook, the duckdb CLI) holding the store `rw` or `ro` for a while
+    (None: until `release(process)`); returns once it holds the lock."""
     process = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(path), mode, str(seconds)],
+        [
+            sys.executable,
+            "-c",
+            HOLDER,
+            str(path),
+            mode,
+            "until-told" if seconds is None else str(seconds),
+        ],
         stdout=subprocess.PIPE,
+        stdin=subprocess.PIPE,
         text=True,
     )
     assert process.stdout is not None
     line = process.stdout.readline()
     assert line.strip() == "held", line
     return process
+
+
+def release(process: subprocess.Popen[str]) -> int:
+    """Tell a holder started with seconds=None to close the store; its exit code."""
+    assert process.stdin is not None
+    process.stdin.write("release\n")
+    process.stdin.flush()
+    return process.wait(30)
 
 
 def runs_and_samples(path: Path) -> tuple[list[tuple], list[tuple]]:
@@ -119,6 +138,7 @@ def runs_and_samples(path: Path) -> tuple[list[tuple], list[tuple]]:
 __all__ = [
     "CounterExporter",
     "hold_store",
+    "release",
     "runs_and_samples",
     "start_daemon",
     "stop",

@@ -16,6 +16,7 @@ import pytest
 from tests.faults_support import (
     CounterExporter,
     hold_store,
+    release,
     runs_and_samples,
     start_daemon,
     stop,
@@ -102,12 +103,12 @@ def test_collect_once_and_import_spool_when_the_store_is_held_and_say_so(workspa
 
     anchor_before = Store(workspace.store_path).get_state("source.demo")
     assert anchor_before
-    holder = hold_store(workspace.store_path, "rw", 15)
+    holder = hold_store(workspace.store_path, "rw", None)
     try:
         collected = cli("collect", "--once")
         imported = cli("import", str(csv))
     finally:
-        holder.wait(30)
+        release(holder)
     assert collected.code == 0, collected.out + collected.err
     assert "store busy, spooling to" in collected.out
     assert f"(PID {holder.pid})" in collected.out  # the holder, named whole
