@@ -159,6 +159,16 @@ def test_a_permanently_failing_channel_is_marked_until_it_works_again(
     assert listed.code == 1
     assert "FAILING since 2026-11-20 08:01 UTC (1 permanent failures)" in listed.out, listed.out
     assert "no_service" in listed.out
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("SEAMWATCH_CONFIG", str(workspace.config))
+    at = AppTest.from_file(str(REPO / "app" / "Home.py"), default_timeout=60).run()
+    at.switch_page("views/sources.py").run()
+    assert not at.exception, at.exception
+    shown = " ".join(e.value for e in at.error)
+    assert "**team** (HTTP 404" in shown and "no_service" in shown, shown
     add_finding(settings, "payments-webhook", detector="level_shift")
     n.run(T0 + minutes(10))
     assert "(2 permanent failures)" in cli("channels", "list").out
