@@ -28,7 +28,7 @@ import duckdb
 
 from alerts import build_channels
 from alerts.base import Channel, Outcome, Payload, RetryPolicy, deliver
-from alerts.message import Finding, Group, Item, dashboard_url
+from alerts.message import Finding, Group, Item, dashboard_url, inert
 from alerts.queries import (
     CANDIDATE_FINDINGS,
     EXISTING_KEYS,
@@ -45,7 +45,7 @@ from alerts.settings import AlertSettings, GroupField, load_alert_settings
 from alerts.silences import Muter, active_silences
 from seamwatch.config import Settings
 from seamwatch.errors import StoreError
-from seamwatch.matching import matches
+from seamwatch.matching import HOUSEKEEPING, matches
 from seamwatch.secrets import redact
 from seamwatch.store import Store
 from seamwatch.timeutil import utcnow
@@ -326,6 +326,8 @@ class Notifier:
             for e in events:
                 f = e.finding
                 owners[f.integration_id] = f.owner or "no owner"
+                if f.detector in HOUSEKEEPING:  # a missing owner says nothing of the system
+                    continue
                 for system in {f.source_system, f.target_system} - {None, ""}:
                     by_system[system].add(f.integration_id)  # type: ignore[index]
         shared = {
@@ -334,6 +336,8 @@ class Notifier:
         names = {e.finding.integration_id: e.finding.name for e in events}
 
         def system_of(f: Finding) -> str | None:
+            if f.detector in HOUSEKEEPING:
+                return None
             choices = [s for s in (f.source_system, f.target_system) if s in shared]
             return max(choices, key=lambda s: (len(shared[s]), s)) if choices else None
 
@@ -496,11 +500,12 @@ class Notifier:
                 raise
         return True
 
-    def policy(self) -> RetryPolicy:
+    def policy(self, spent: int = 0) -> RetryPolicy:
+        """Retries for one cycle: `attempts_per_cycle`, but never beyond `max_attempts` in all
+        (`spent` attempts were made in earlier cycles)."""
         a = self.alerts
-        return RetryPolicy(
-            a.attempts_per_cycle, a.backoff, a.max_backoff, a.max_retry_after, self.rng
-        )
+        attempts = max(1, min(a.attempts_per_cycle, a.max_attempts - spent))
+        return RetryPolicy(attempts, a.backoff, a.max_backoff, a.max_retry_after, self.rng)
 
     def send_new(self, message: PlannedMessage, now: datetime) -> MessageReport | None:
         """Claim, deliver and record one planned message."""
@@ -572,6 +577,8 @@ class Notifier:
                     "id": message_id,
                 },
             )
+            if outcome.sent or outcome.permanent:
+                _mark_channel(con, channel, failing=not outcome.sent, error=error, now=now)
             con.execute("COMMIT")
         if status == "undelivered":
             log.error("message to %s undelivered after %d attempt(s): %s", channel, attempts, error)
@@ -596,7 +603,7 @@ class Notifier:
                 ).fetchone()
             if row is None:
                 continue  # another instance took it
-            channel_name, _kind, title, payload_json, _attempts, created_at = row
+            channel_name, _kind, title, payload_json, spent, created_at = row
             event, findings = self._message_meta(message_id)
             channel = self.channels.get(channel_name)
             if channel is None:
@@ -610,7 +617,7 @@ class Notifier:
                     channel_name,
                 )
                 payload = Payload(json.loads(payload_json), message_id, title)
-                outcome = deliver(channel, payload, self.policy(), sleep=self.sleep)
+                outcome = deliver(channel, payload, self.policy(int(spent or 0)), sleep=self.sleep)
             reports.append(
                 self.finish(
                     message_id,
@@ -723,6 +730,50 @@ def _row(rows: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
     return None
 
 
+def _mark_channel(
+    con: duckdb.DuckDBPyConnection, channel: str, *, failing: bool, error: str | None, now: datetime
+) -> None:
+    """A permanent failure marks the channel failing (since its first); a delivery clears it."""
+    con.execute(
+        """
+        INSERT INTO channel_health VALUES ($channel, $failing, $since, $error, $n, $now)
+        ON CONFLICT (channel) DO UPDATE SET
+            failing = excluded.failing,
+            since = CASE WHEN NOT excluded.failing THEN NULL
+                         WHEN channel_health.failing THEN channel_health.since
+                         ELSE excluded.since END,
+            last_error = CASE WHEN excluded.failing THEN excluded.last_error
+                              ELSE channel_health.last_error END,
+            failures = CASE WHEN excluded.failing THEN channel_health.failures + 1 ELSE 0 END,
+            updated_at = excluded.updated_at
+        """,
+        {
+            "channel": channel,
+            "failing": failing,
+            "since": now if failing else None,
+            "error": error,
+            "n": 1 if failing else 0,
+            "now": now,
+        },
+    )
+
+
+def channel_health(store: Store) -> dict[str, dict[str, Any]]:
+    """Per channel: whether it is failing, since when, its last error (empty before any)."""
+    if not store.exists():
+        return {}
+    with store.read() as con:
+        try:
+            rows = con.execute(
+                "SELECT channel, failing, since, last_error, failures FROM channel_health"
+            ).fetchall()
+        except duckdb.CatalogException:
+            return {}
+    return {
+        r[0]: {"failing": r[1], "since": r[2], "last_error": r[3], "failures": r[4]} for r in rows
+    }
+
+
 def _rank(severity: str) -> int:
     return {"critical": 3, "warning": 2, "info": 1}.get(severity, 0)
 
@@ -737,6 +788,11 @@ def _group_key(event: Event) -> str:
 
 
 def _finding(row: dict[str, Any]) -> Finding:
+    """A v_findings row as the alerts see it: made inert for chat before any channel renders."""
+    return inert(_raw_finding(row))
+
+
+def _raw_finding(row: dict[str, Any]) -> Finding:
     return Finding(
         finding_id=row["finding_id"],
         fingerprint=row["fingerprint"],

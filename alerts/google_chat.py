@@ -7,6 +7,7 @@ message up to 32,000 bytes; about one message per second per space.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +19,14 @@ from alerts.message import Group, Item, cut, fit, json_size, more_line
 TEXT_LIMIT = 4096
 SIZE_LIMIT = 32_000
 MAX_SECTIONS = 50
+
+
+def thread_key(group: Group) -> str:
+    """One thread per group key (e.g. owner=payments, or a shared system), stable across
+    messages: a finding's open, repeats and resolve always share its group, so they land in one
+    thread, whether each message carries one finding or many."""
+    digest = hashlib.sha1(f"{group.channel}|{group.key}".encode()).hexdigest()[:16]
+    return f"seamwatch-{digest}"
 
 
 class GoogleChatChannel(HttpChannel):
@@ -66,13 +75,8 @@ class GoogleChatChannel(HttpChannel):
             sections.extend(section(i) for i in items)
             if left_out:
                 sections.append({"widgets": [{"textParagraph": {"text": more_line(left_out)}}]})
-            single = len(group.items) == 1
-            thread = (
-                f"seamwatch-{group.items[0].finding.finding_id}"
-                if single
-                else f"seamwatch-{group.extra['message_id']}"
-            )
             return {
+                "fallbackText": cut(group.title(), 4000),
                 "cardsV2": [
                     {
                         "cardId": group.extra["message_id"],
@@ -85,7 +89,7 @@ class GoogleChatChannel(HttpChannel):
                         },
                     }
                 ],
-                "thread": {"threadKey": thread},
+                "thread": {"threadKey": thread_key(group)},
             }
 
         def fits(body: dict[str, Any]) -> bool:

@@ -8,11 +8,12 @@ runbook and the dashboard link; resolved messages say what recovered and how lon
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from seamwatch.durations import format_duration
 from seamwatch.matching import field_values
@@ -191,6 +192,43 @@ class Group:
             others = ", ".join(f"{n} ({o})" for n, o in self.also_affected)
             text += f" Also affected (notified elsewhere): {others}."
         return text
+
+
+_ZWSP = "\u200b"
+_MENTION = re.compile(r"(<)(?=[!@#]|users/)|(@)(?=(?:channel|here|all|everyone)\b)", re.I)
+
+
+def defang(text: str | None) -> str | None:
+    """Inventory or detector text made inert in every chat: `<!channel>`, `<!here>`,
+    `<@U123>`, `<users/all>` (Google Chat), `@channel`, `@here`, `@all`, `@everyone` would
+    ping whole channels; a zero-width space after the `<` or `@` keeps them readable but dead."""
+    if not text:
+        return text
+    return _MENTION.sub(lambda m: (m.group(1) or m.group(2)) + _ZWSP, text)
+
+
+def safe_link(url: str | None) -> str | None:
+    """A link target only when it is plain http(s): never javascript:, data: or file: taken
+    from an inventory (the reports apply the same rule)."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url.strip()
+
+
+def inert(finding: Finding) -> Finding:
+    """A finding as every channel may show it: texts defanged, the runbook only if http(s)."""
+    return replace(
+        finding,
+        name=defang(finding.name) or finding.integration_id,
+        owner=defang(finding.owner),
+        summary=defang(finding.summary) or "",
+        source_system=defang(finding.source_system),
+        target_system=defang(finding.target_system),
+        runbook=safe_link(finding.runbook),
+    )
 
 
 def dashboard_url(base_url: str, integration_id: str) -> str:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, StrictBool, field_validator, model_validator
 
 from seamwatch.config import Settings, validate_section
 from seamwatch.config.base import StrictModel, line_of, problems_of, raise_all
@@ -98,7 +98,7 @@ class Route(StrictModel):
     name: str | None = None
     match: Match = Field(default_factory=Match)
     channels: StrList = Field(min_length=1)
-    continue_: bool = Field(default=False, alias="continue")
+    continue_: StrictBool = Field(default=False, alias="continue")
     group_wait: Wait | None = None
     repeat_interval: Duration | None = None
     group_by: list[GroupField] | None = None
@@ -141,12 +141,12 @@ class MaintenanceWindow(StrictModel):
 class AlertSettings(StrictModel):
     """The whole `[alerts]` section."""
 
-    enabled: bool = True
+    enabled: StrictBool = True
     interval: Duration = timedelta(minutes=1)
     group_wait: Wait = timedelta(seconds=30)
     repeat_interval: Duration = timedelta(hours=4)
     group_by: list[GroupField] = Field(default_factory=lambda: ["owner"])
-    shared_system_grouping: bool = True
+    shared_system_grouping: StrictBool = True
     shared_system_min: int = Field(default=2, ge=2)
     chat_route: Literal["add", "override", "ignore"] = "add"
     attempts_per_cycle: int = Field(default=3, ge=1, le=20)

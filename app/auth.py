@@ -25,6 +25,14 @@ def current_user() -> str | None:
     return str(st.user.get("email") or st.user.get("name") or "") or None
 
 
+def auth_configured() -> bool:
+    """Whether Streamlit's secrets hold an [auth] block (without it, `st.user` cannot sign in)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all (StreamlitSecretNotFoundError, FileNotFoundError)
+        return False
+
+
 def allowed(email: str | None, patterns: list[str]) -> bool:
     """Whether an e-mail matches one of the allowed patterns (`*@example.com`); no patterns: all."""
     if not patterns:
@@ -36,6 +44,15 @@ def require_login(app: AppSettings) -> None:
     """Stop the page with a sign-in screen unless sign-in is off or the user may see it."""
     if not app.login:
         return
+    if not auth_configured():
+        st.error(
+            "Sign-in is switched on (`[app] login = true`) but no sign-in provider is configured: "
+            "add an `[auth]` block (redirect_uri, cookie_secret, client_id, client_secret, "
+            "server_metadata_url) to `.streamlit/secrets.toml`, then restart the dashboard. "
+            "`seamwatch check` says the same.",
+            icon=":material/lock:",
+        )
+        st.stop()
     if importlib.util.find_spec("authlib") is None:
         st.error(
             "Sign-in is switched on (`[app] login = true`) but the Authlib package is missing: "

@@ -271,3 +271,14 @@ def _history(
     if rolled.empty:
         return tail
     return pd.concat([rolled, tail], ignore_index=True)
+
+
+def failing_channels() -> pd.DataFrame:
+    """Chat channels marked failing after a permanent delivery failure (v_channels); none for a
+    store the daemon has not migrated to the view yet."""
+    present = query("SELECT count(*) AS n FROM duckdb_views() WHERE view_name = 'v_channels'")
+    if not int(present["n"].iloc[0]):
+        return pd.DataFrame(columns=["channel", "since", "failures", "last_error"])
+    return query(
+        "SELECT channel, since, failures, last_error FROM v_channels WHERE failing ORDER BY channel"
+    )

@@ -82,3 +82,11 @@ class Source(ABC):
     def integrations(self) -> set[str] | None:
         """The integration ids this source is configured for, if it names them (for `check`)."""
         return None
+
+    def metric_names(self) -> set[str] | None:
+        """The metrics this source is configured to collect, if its options name them (for
+        `check`: two sources writing one series need an owner in the inventory)."""
+        metrics = getattr(self.options, "metrics", None)
+        if isinstance(metrics, dict) and metrics:
+            return {str(getattr(m, "value", m)) for m in metrics}
+        return None

@@ -40,7 +40,7 @@ from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
-from pydantic import Field
+from pydantic import Field, StrictBool
 from scipy.signal import lfilter
 from scipy.special import expit
 
@@ -136,7 +136,7 @@ class FleetSpec:
     dlq_per_day: float = 0.3
     windows: tuple[float, ...] = ()
     window_minutes: float = 30.0
-    weekdays_only: bool = False
+    weekdays_only: StrictBool = False
 
     @property
     def metrics(self) -> tuple[Metric, ...]:

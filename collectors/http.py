@@ -20,21 +20,50 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    ByteSize,
+    Field,
+    SecretStr,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from seamwatch.config.base import StrictModel
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE",
     "Fetched",
     "HttpOptions",
     "Request",
+    "ResponseTooLarge",
+    "capped_response_hook",
     "describe_error",
     "fetch_all",
 ]
 
 BODY_SNIPPET = 120
+# A source's answer larger than this is refused: a runaway endpoint must not take the daemon's
+# memory (a 1 GiB answer took it from 0.5 to 3.2 GiB). Raise it per source if needed.
+DEFAULT_MAX_RESPONSE = 32 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+class ResponseTooLarge(Exception):
+    """An answer exceeded the source's max_response_size."""
+
+    def __init__(self, limit: int, where: str) -> None:
+        super().__init__(f"answer larger than max_response_size ({_size(limit)}): {where}")
+
+
+def _size(n: int) -> str:
+    for unit, step in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= step:
+            return f"{n / step:g} {unit}"
+    return f"{n} B"
 
 
 class HttpOptions(StrictModel):
@@ -44,9 +73,15 @@ class HttpOptions(StrictModel):
     bearer_token: SecretStr | None = None
     username: str | None = None
     password: SecretStr | None = None
-    verify_tls: bool = True
+    verify_tls: StrictBool = True
     ca_file: Path | None = None
     concurrency: int = Field(default=8, ge=1, le=256)
+    max_response_size: ByteSize = Field(
+        default=ByteSize(DEFAULT_MAX_RESPONSE),
+        ge=1024,
+        le=1 << 31,
+        description='largest answer accepted, e.g. "64MiB"; larger ones are a failure',
+    )
 
     @field_validator("ca_file")
     @classmethod
@@ -177,28 +212,75 @@ async def _fetch_all(
         message = f"cannot load ca_file {options.ca_file}: {reason}"
         return [Fetched(r, None, b"", 0.0, message) for r in requests]
     async with client:
+        cap = int(options.max_response_size)
 
         async def one(request: Request) -> Fetched:
             async with limit:
-                return await _fetch_one(client, request, timeout)
+                return await _fetch_one(client, request, timeout, cap)
 
         return list(await asyncio.gather(*(one(r) for r in requests)))
 
 
-async def _fetch_one(client: httpx.AsyncClient, request: Request, timeout: float) -> Fetched:
+async def _fetch_one(
+    client: httpx.AsyncClient, request: Request, timeout: float, cap: int = DEFAULT_MAX_RESPONSE
+) -> Fetched:
     clock = time.perf_counter()
+    where = f"{request.method} {request.url}"
+
+    async def exchange() -> tuple[int, bytes]:
+        async with client.stream(
+            request.method, request.url, params=request.params or None
+        ) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise ResponseTooLarge(cap, where)
+            body = bytearray()
+            async for chunk in response.aiter_bytes(_CHUNK):  # decoded: a gzip bomb counts too
+                body += chunk
+                if len(body) > cap:
+                    raise ResponseTooLarge(cap, where)
+            return response.status_code, bytes(body)
+
     try:
-        # The whole exchange, not just each socket operation, is bounded by the timeout.
-        response = await asyncio.wait_for(
-            client.request(request.method, request.url, params=request.params or None),
-            timeout=timeout,
-        )
+        # The whole exchange, body included, not just each socket operation, is bounded by the
+        # timeout: a body trickling in byte by byte costs at most that.
+        status, body = await asyncio.wait_for(exchange(), timeout=timeout)
+    except ResponseTooLarge as exc:
+        return Fetched(request, None, b"", (time.perf_counter() - clock) * 1000, str(exc))
     except Exception as exc:  # every failure (a TimeoutError too) is an answer, never a raise
         elapsed = (time.perf_counter() - clock) * 1000
         message = describe_error(exc, request.url, timeout=timeout, method=request.method)
         return Fetched(request, None, b"", elapsed, message)
     elapsed = (time.perf_counter() - clock) * 1000
-    return Fetched(request, response.status_code, response.content, elapsed)
+    return Fetched(request, status, body, elapsed)
+
+
+def capped_response_hook(cap: int, timeout: float) -> Any:
+    """A `requests` response hook (for clients built on requests, such as the Prometheus one)
+    that reads the body itself, refusing more than `cap` bytes or longer than `timeout` seconds
+    in all; it runs before requests would read the body into memory unbounded."""
+
+    def hook(response: Any, *_args: Any, **_kwargs: Any) -> Any:
+        where = f"{response.request.method} {response.request.url}"
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            response.close()
+            raise ResponseTooLarge(cap, where)
+        deadline = time.monotonic() + timeout
+        body = bytearray()
+        while chunk := response.raw.read1(_CHUNK, decode_content=True):  # what has arrived
+            body += chunk
+            if len(body) > cap:
+                response.close()
+                raise ResponseTooLarge(cap, where)
+            if time.monotonic() > deadline:
+                response.close()
+                raise TimeoutError(f"timed out after {timeout:g}s reading the answer: {where}")
+        response._content = bytes(body)
+        response._content_consumed = True
+        return response
+
+    return hook
 
 
 def describe_error(
@@ -206,6 +288,9 @@ def describe_error(
 ) -> str:
     """One sentence for a failed request (httpx or requests): timeout, DNS, refused, TLS, ..."""
     where = f"{method} {url}"
+    for link in _chain(exc):
+        if isinstance(link, ResponseTooLarge):
+            return str(link)
     text = " ".join(str(e) for e in _chain(exc))
     names = " ".join(type(e).__name__ for e in _chain(exc))
     lowered = text.lower()

@@ -154,12 +154,31 @@ class HttpJsonSource(Source):
                     builder.fail(f"item [{index}] of {url} has an unusable id {raw_id!r}")
                     continue
                 entries.append((str(raw_id), item, f"[{index}]"))
+            entries = self._without_repeated_ids(builder, entries, url)
         else:
             where = self.opts.items or "the document root"
             builder.fail(f"expected a list or object of integrations at {where} in {url}")
             return
         for integration, item, label in entries:
             self._values(builder, ctx, integration, item, paths, url, f" (item {label})")
+
+    @staticmethod
+    def _without_repeated_ids(
+        builder: SampleBuilder, entries: list[tuple[str, Any, str]], url: str
+    ) -> list[tuple[str, Any, str]]:
+        """Items whose id appears once; an id listed twice is a failure, neither item kept
+        (which of two values is right is not ours to guess)."""
+        where: dict[str, list[str]] = {}
+        for integration, _item, label in entries:
+            where.setdefault(integration, []).append(label)
+        for integration, labels in where.items():
+            if len(labels) > 1:
+                builder.fail(
+                    f"id {integration!r} is listed {len(labels)} times in {url} "
+                    f"(items {', '.join(labels)}); none of them stored",
+                    integration,
+                )
+        return [e for e in entries if len(where[e[0]]) == 1]
 
     def _values(
         self,

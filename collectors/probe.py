@@ -19,7 +19,7 @@ from collections import defaultdict
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from collectors.base import Batch, CollectContext, Source
 from collectors.http import Fetched, HttpOptions, Request, fetch_all
@@ -54,7 +54,7 @@ class ProbeOptions(HttpOptions):
     """Keys of a `kind = "probe"` source."""
 
     targets: list[ProbeTarget] = Field(default_factory=list)
-    from_inventory: bool = Field(
+    from_inventory: StrictBool = Field(
         default=False,
         description="probe the endpoints of every inventory integration whose collect names this source",
     )

@@ -26,7 +26,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from collectors.base import Batch, CollectContext, Source
-from collectors.http import HttpOptions, describe_error
+from collectors.http import HttpOptions, capped_response_hook, describe_error
 from collectors.samples import SampleBuilder
 from seamwatch.config.base import StrictModel
 from seamwatch.config.sections import Slug
@@ -191,6 +191,9 @@ class PrometheusSource(Source):
         # No retries inside a cycle: a failing query costs one timeout; the next cycle retries.
         retry = Retry(total=0, connect=0, read=0, status=0, raise_on_status=False)
         session.mount(opts.url, HTTPAdapter(max_retries=retry, pool_maxsize=opts.concurrency))
+        session.hooks["response"].append(
+            capped_response_hook(int(opts.max_response_size), self._timeout)
+        )
         return PrometheusConnect(
             url=opts.url,
             headers=opts.request_headers() or None,

@@ -1,6 +1,7 @@
-"""Run one cycle of one source: collect, store, remember its state, record the run.
+"""Run one cycle of one source: collect, then store samples, run record and state as one unit.
 
-A failing source never raises out of here: the failure is recorded and the next source runs.
+Nothing raises out of here: a failing source, an unreadable state or a locked store is
+recorded (or spooled with the cycle) and the next source runs.
 """
 
 from __future__ import annotations
@@ -8,16 +9,25 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from collectors.base import Batch, CollectContext, Failure, Source
 from seamwatch.inventory import Inventory
-from seamwatch.store import RunRecord, Store
+from seamwatch.secrets import redact
+from seamwatch.store import RunRecord, StateChange, Store
 from seamwatch.timeutil import align, utcnow
 
 log = logging.getLogger(__name__)
+
+# The share of its interval a cycle may wait for the store's lock (for its state, then for its
+# write): short enough that a cycle ends before the next is due, so none is skipped.
+LOCK_SHARE = 0.2
+MIN_LOCK_WAIT = 0.5
 
 
 @dataclass(frozen=True)
@@ -39,23 +49,44 @@ def state_prefix(source: Source) -> str:
     return f"source.{source.name}"
 
 
+def lock_wait(source: Source, store: Store) -> float:
+    """How long one store operation of a cycle may wait for the lock."""
+    share = max(MIN_LOCK_WAIT, source.interval.total_seconds() * LOCK_SHARE)
+    return min(store.lock_timeout, share)
+
+
 def run_cycle(
-    source: Source, store: Store, inventory: Inventory, now: datetime | None = None
+    source: Source,
+    store: Store,
+    inventory: Inventory,
+    now: datetime | None = None,
+    *,
+    configured: Collection[str] = (),
 ) -> CycleResult:
-    """Collect one batch from `source` at `now` (aligned to its interval) and store it."""
+    """Collect one batch from `source` at `now` (aligned to its interval) and store it.
+
+    `configured` names every configured source: a row whose metric the inventory gives to
+    another of them is not stored (see `owned_elsewhere`).
+    """
     started = utcnow()
     clock = time.perf_counter()
-    cycle_time = align(now or started, source.interval)
-    state = store.get_state(state_prefix(source))
-    before = dict(state)
-    ctx = CollectContext(now=cycle_time, inventory=inventory, state=state)
     try:
-        batch = source.collect(ctx)
-        error = None
-    except Exception as exc:  # one bad source must not stop the others
-        log.exception("source %s failed", source.name)
-        batch, error = Batch(), f"{type(exc).__name__}: {exc}"
-    return _finish(source, store, batch, error, started, clock, state, before)
+        cycle_time = align(now or started, source.interval)
+        wait = lock_wait(source, store)
+        state = store.cycle_state(state_prefix(source), timeout=wait)
+        before = dict(state)
+        ctx = CollectContext(now=cycle_time, inventory=inventory, state=state)
+        try:
+            batch = source.collect(ctx)
+            error = None
+        except Exception as exc:  # one bad source must not stop the others
+            log.exception("source %s failed", source.name)
+            batch, error = Batch(), f"{type(exc).__name__}: {exc}"
+        batch = owned_elsewhere(source, inventory, batch, configured)
+        return _finish(source, store, batch, error, started, clock, state, before, timeout=wait)
+    except Exception as exc:  # the runner itself never raises: the daemon goes on
+        log.exception("cycle of %s could not be completed", source.name)
+        return _result(source, "failed", Batch(), 0, False, f"{type(exc).__name__}: {exc}", clock)
 
 
 def run_backfill(
@@ -65,9 +96,11 @@ def run_backfill(
     start: datetime,
     end: datetime,
     now: datetime | None = None,
+    *,
+    configured: Collection[str] = (),
 ) -> Iterable[CycleResult]:
     """Pull history between start and end chunk by chunk, storing and recording each chunk."""
-    state = store.get_state(state_prefix(source))
+    state = store.cycle_state(state_prefix(source))
     ctx = CollectContext(now=now or utcnow(), inventory=inventory, state=state)
     before = dict(state)
     iterator = source.backfill(ctx, start, end)
@@ -84,12 +117,61 @@ def run_backfill(
             log.exception("backfill of %s failed", source.name)
             batch, error = Batch(), f"{type(exc).__name__}: {exc}"
         result = _finish(
-            source, store, batch, error, started, clock, state, before, unique_keys=True
+            source,
+            store,
+            owned_elsewhere(source, inventory, batch, configured),
+            error,
+            started,
+            clock,
+            state,
+            before,
+            unique_keys=True,
+            backfill=True,
         )
         before = dict(state)
         yield result
         if error:
             return
+
+
+def owned_elsewhere(
+    source: Source, inventory: Inventory, batch: Batch, configured: Collection[str]
+) -> Batch:
+    """The batch without the rows whose metric the inventory's `collect` map gives to another
+    configured source, each such (integration, metric) recorded as a failure: one owner per
+    series, never the first writer by chance. (An owner no source is configured as is a
+    `check` error; its rows are kept.)"""
+    samples = batch.samples
+    if samples.num_rows == 0:
+        return batch
+    foreign: dict[str, str] = {}
+    for integration_id in pc.unique(samples.column("integration_id")).to_pylist():
+        integration = inventory.get(integration_id) if integration_id else None
+        if integration is None:
+            continue
+        for metric, owner in integration.collect.items():
+            if owner != source.name and owner in configured:
+                foreign[f"{integration_id}\x1f{metric.value}"] = owner
+    if not foreign:
+        return batch
+    keys = pc.binary_join_element_wise(
+        samples.column("integration_id"), samples.column("metric"), "\x1f"
+    )
+    drop = pc.fill_null(pc.is_in(keys, value_set=pa.array(list(foreign), pa.string())), False)
+    if not pc.any(drop).as_py():
+        return batch
+    failures = list(batch.failures)
+    for key in sorted(set(pc.filter(keys, drop).to_pylist())):
+        integration_id, metric = key.split("\x1f")
+        failures.append(
+            Failure(
+                f"not stored: the inventory's collect map gives {metric} to source "
+                f"{foreign[key]!r}",
+                integration_id,
+                metric,
+            )
+        )
+    return Batch(samples.filter(pc.invert(drop)), failures)
 
 
 def _finish(
@@ -103,47 +185,73 @@ def _finish(
     before: dict[str, str],
     *,
     unique_keys: bool = False,
+    backfill: bool = False,
+    timeout: float | None = None,
 ) -> CycleResult:
-    written, spooled = 0, False
-    if batch.samples.num_rows:
-        try:
-            result = store.write_samples(
-                batch.samples, source=source.name, dedupe=None if not unique_keys else False
-            )
-            written, spooled = result.written, result.spooled
-        except Exception as exc:
-            log.exception("storing the batch of %s failed", source.name)
-            error = error or f"storing failed: {type(exc).__name__}: {exc}"
-    current = dict(state)  # type: ignore[call-overload]
-    if current != before:
-        store.put_state(state_prefix(source), current)
-    # failed: an error, or failures and nothing collected; partial: some of each; ok: no failure
-    if error or (batch.failures and batch.samples.num_rows == 0):
+    prefix = state_prefix(source)
+    change = StateChange.between(
+        prefix,
+        before,
+        dict(state),  # type: ignore[call-overload]
+        blind=not store.state_known(prefix),
+    )
+    rows = batch.samples.num_rows
+    # failed: an error, or nothing collected; partial: some failures; ok: no failure. A cycle
+    # that only primes its state (a counter's first reading) collects nothing and is ok.
+    if error:
         status = "failed"
+    elif rows == 0 and (batch.failures or not (change or backfill)):
+        status = "failed"
+        if not batch.failures:
+            error = "collected no samples (no series matched)"
     else:
         status = "partial" if batch.failures else "ok"
+    error = redact(error) if error else None
+    failures = [Failure(redact(f.error), f.integration, f.metric) for f in batch.failures]
     if status != "ok":
         log.warning(
             "source %s: %s (%d failures)%s",
             source.name,
             status,
-            len(batch.failures),
+            len(failures),
             f": {error}" if error else "",
         )
-    finished = utcnow()
-    store.record_run(
-        RunRecord(
-            run_id=str(uuid.uuid4()),
-            source=source.name,
-            kind=source.kind,
-            started_at=started,
-            finished_at=finished,
-            samples=batch.samples.num_rows,
-            status=status,
-            error=error,
-            failures=[f.as_dict() for f in batch.failures],
-        )
+    run = RunRecord(
+        run_id=str(uuid.uuid4()),
+        source=source.name,
+        kind=source.kind,
+        started_at=started,
+        finished_at=utcnow(),
+        samples=rows,
+        status=status,
+        error=error,
+        failures=[f.as_dict() for f in failures],
     )
+    written, spooled = 0, False
+    try:
+        result = store.write_cycle(
+            batch.samples,
+            run,
+            change,
+            timeout=timeout,
+            dedupe=None if not unique_keys else False,
+        )
+        written, spooled = result.written, result.spooled
+    except Exception as exc:
+        log.exception("storing the cycle of %s failed", source.name)
+        status, error = "failed", redact(f"storing failed: {type(exc).__name__}: {exc}")
+    return _result(source, status, Batch(batch.samples, failures), written, spooled, error, clock)
+
+
+def _result(
+    source: Source,
+    status: str,
+    batch: Batch,
+    written: int,
+    spooled: bool,
+    error: str | None,
+    clock: float,
+) -> CycleResult:
     return CycleResult(
         source=source.name,
         status=status,
@@ -154,3 +262,6 @@ def _finish(
         error=error,
         duration_s=time.perf_counter() - clock,
     )
+
+
+__all__ = ["CycleResult", "lock_wait", "owned_elsewhere", "run_backfill", "run_cycle"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -58,7 +59,34 @@ class MetricRule(StrictModel):
     family: str = Field(min_length=1, description="metric family name, e.g. orders_total")
     per: str | None = Field(default=None, description="divide by this counter's rate")
     scale: float | None = None
-    match: dict[str, str] = Field(default_factory=dict, description="only series with these labels")
+    match: dict[str, str] = Field(
+        default_factory=dict,
+        description='only series whose labels match: "400" (equal), "!=200", "=~4..", "!~2.."',
+    )
+    per_match: dict[str, str] | None = Field(
+        default=None,
+        description="the series of `per` to divide by; default: every series when `per` is the "
+        "family itself (a share: code=~4.. of all requests), else the same `match`",
+    )
+
+    @field_validator("match", "per_match")
+    @classmethod
+    def _matchers(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for label, spec in (value or {}).items():
+            if spec.startswith(("=~", "!~")):
+                try:
+                    re.compile(spec[2:])
+                except re.error as exc:
+                    raise ValueError(
+                        f"{label} = {spec!r}: not a regular expression ({exc})"
+                    ) from None
+        return value
+
+    def denominator_match(self) -> dict[str, str]:
+        """The label matchers of the `per` counter's series."""
+        if self.per_match is not None:
+            return self.per_match
+        return {} if self.per == self.family else self.match
 
     @field_validator("family", "per")
     @classmethod
@@ -232,7 +260,7 @@ class ScrapeSource(Source):
         grouped: dict[str, list[Sample]] = defaultdict(list)
         unlabelled = 0
         for sample in samples:
-            if any(sample.labels.get(k) != v for k, v in rule.match.items()):
+            if not all(label_matches(sample.labels.get(k, ""), v) for k, v in rule.match.items()):
                 continue
             integration = target.integration or sample.labels.get(label)
             if not integration:
@@ -303,7 +331,7 @@ class ScrapeSource(Source):
                 metric,
             )
             return None
-        per_rule = MetricRule(family=rule.per, match=rule.match)
+        per_rule = MetricRule(family=rule.per, match=rule.denominator_match())
         grouped = self._by_integration(builder, target, per_rule, found[1], metric)
         totals = self._rates(grouped or {}, rule.per, kept, before, elapsed)
         if rates is None or totals is None:
@@ -419,6 +447,18 @@ def _parse(text: str) -> _Parsed:
 def _increase(previous: float, current: float) -> float:
     """Counter increase; a value below the previous one means the counter was reset."""
     return current - previous if current >= previous else current
+
+
+def label_matches(value: str, spec: str) -> bool:
+    """A label value against a matcher as PromQL writes them: "x" or "=x" (equal), "!=x",
+    "=~re" and "!~re" (anchored regular expressions)."""
+    if spec.startswith("=~"):
+        return re.fullmatch(spec[2:], value) is not None
+    if spec.startswith("!~"):
+        return re.fullmatch(spec[2:], value) is None
+    if spec.startswith("!="):
+        return value != spec[2:]
+    return value == spec.removeprefix("=")
 
 
 def _series_key(sample: Sample) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from seamwatch.config import Settings, validate_section
 from seamwatch.config.base import StrictModel, line_of, raise_all
@@ -69,7 +69,7 @@ class TrendOptions(StrictModel):
     window: Duration = timedelta(days=10)
     bucket: Duration = timedelta(hours=4)
     correction: Literal["hamed-rao", "none"] = "hamed-rao"
-    early: bool = True
+    early: StrictBool = True
     early_z: float = Field(default=4.1, gt=0)
     early_window: Duration = timedelta(days=7)
     min_accrued: float = Field(default=0.10, ge=0)

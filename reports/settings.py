@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, StrictBool, field_validator
 
 from seamwatch.chatpost import PostFormat
 from seamwatch.config import Settings, validate_section
@@ -27,8 +27,8 @@ class ReportSettings(StrictModel):
     timezone: TimeZoneName = "UTC"
     schedule_day: Weekday = "mon"
     schedule_time: str = "08:00"
-    schedule: bool = True
-    per_team: bool = Field(
+    schedule: StrictBool = True
+    per_team: StrictBool = Field(
         default=False, description="the scheduled run also writes one report per owner team"
     )
     top_n: int = Field(default=5, ge=1, le=50)

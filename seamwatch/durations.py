@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from typing import Annotated, Any
@@ -18,6 +19,8 @@ _UNITS = {
     "d": 86400,
     "w": 7 * 86400,
 }
+# Longer than any retention or interval anyone means (and timedelta's own limit is near).
+MAX_SECONDS = 100 * 366 * 86400
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|sec|min|s|m|h|d|w)")
 
 
@@ -32,7 +35,7 @@ def parse_duration(value: Any, *, allow_zero: bool = False) -> timedelta:
     elif isinstance(value, bool):
         raise ValueError(f'{value!r} is not a duration (write e.g. "30s", "5m", "1h", "7d")')
     elif isinstance(value, int | float):
-        result = timedelta(seconds=float(value))
+        result = timedelta(seconds=_bounded(value, float(value)))
     elif isinstance(value, str):
         text = value.strip().lower().replace(" ", "")
         pos, seconds = 0, 0.0
@@ -45,7 +48,7 @@ def parse_duration(value: Any, *, allow_zero: bool = False) -> timedelta:
             raise ValueError(
                 f'{value!r} is not a duration (write e.g. "30s", "5m", "1h30m", "7d", "2w")'
             )
-        result = timedelta(seconds=seconds)
+        result = timedelta(seconds=_bounded(value, seconds))
     else:
         raise ValueError(f"{value!r} is not a duration")
     if result < timedelta(0):
@@ -53,6 +56,15 @@ def parse_duration(value: Any, *, allow_zero: bool = False) -> timedelta:
     if result == timedelta(0) and not allow_zero:
         raise ValueError(f'{value!r} is zero; a duration must be positive (e.g. "30s", "5m")')
     return result
+
+
+def _bounded(value: Any, seconds: float) -> float:
+    """`seconds`, or a ValueError for infinity, NaN or more than a century."""
+    if not math.isfinite(seconds):
+        raise ValueError(f"{value!r} is not a finite duration")
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"{value!r} is too long (at most 100 years, 36600d)")
+    return seconds
 
 
 def parse_wait(value: Any) -> timedelta:

@@ -7,6 +7,7 @@ runs again at its next time.
 from __future__ import annotations
 
 import logging
+import math
 import signal
 import threading
 import time
@@ -34,6 +35,7 @@ from collectors.runner import CycleResult, run_cycle
 from detectors.engine import run_detection
 from detectors.settings import load_detector_settings
 from seamwatch.config import Settings
+from seamwatch.errors import StoreError, StoreLocked
 from seamwatch.inventory import Inventory, load_inventory
 from seamwatch.selfmetrics import SelfMetrics
 from seamwatch.store import Store
@@ -78,10 +80,38 @@ class InventoryWatch:
                 )
                 for error in self._inventory.errors:
                     log.warning("inventory: %s", error)
-                self.store.sync_inventory(self._inventory, utcnow())
-                self._signature = signature
                 log.info("inventory loaded: %d integrations", len(self._inventory))
+                try:  # a busy store delays the mirror (retried next time), never a cycle
+                    self.store.sync_inventory(self._inventory, utcnow())
+                except StoreError as exc:
+                    log.warning("inventory not mirrored into the store yet: %s", exc)
+                    return self._inventory
+                self._signature = signature
             return self._inventory
+
+
+class AlignedInterval(BaseTrigger):
+    """Every `interval` on the epoch grid (a tenth of an interval after each boundary), the
+    first run whenever the job says: each cycle then lands on its own aligned timestamp, so a
+    late start never stamps two cycles alike or skips one."""
+
+    OFFSET_SHARE = 0.1
+
+    def __init__(self, interval: timedelta) -> None:
+        self.step = max(1.0, interval.total_seconds())
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        base = (previous_fire_time or now).timestamp()
+        offset = self.step * self.OFFSET_SHARE
+        nxt = (math.floor((base - offset) / self.step) + 1) * self.step + offset
+        if previous_fire_time is not None and nxt - base < self.step / 2:
+            nxt += self.step  # after an unaligned first run, not straight away
+        return datetime.fromtimestamp(nxt, (previous_fire_time or now).tzinfo)
+
+    def __str__(self) -> str:
+        return f"aligned interval[{self.step:g}s]"
 
 
 @dataclass(frozen=True)
@@ -117,17 +147,25 @@ def collection_jobs(
 ) -> list[JobSpec]:
     """One job per enabled source; each cycle's result feeds the daemon's own metrics."""
     jobs = []
+    configured = {s.name for s in settings.sources}
     for source in build_sources(settings):
         if not source.settings.enabled:
             continue
 
         def collect(source: Source = source) -> CycleResult:
-            result = run_cycle(source, store, inventory.get())
+            result = run_cycle(source, store, inventory.get(), configured=configured)
             if metrics is not None:
                 metrics.observe(result)
             return result
 
-        jobs.append(JobSpec(f"collect:{source.name}", collect, source.interval))
+        jobs.append(
+            JobSpec(
+                f"collect:{source.name}",
+                collect,
+                source.interval,
+                trigger=AlignedInterval(source.interval),
+            )
+        )
     return jobs
 
 
@@ -264,7 +302,10 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
     stops when the scheduler shuts down.
     """
     store = Store.from_settings(settings)
-    store.migrate()
+    try:  # a store held by another process delays the migration; cycles spool meanwhile
+        store.migrate()
+    except StoreLocked as exc:
+        log.warning("starting with the store busy (cycles spool until it is free): %s", exc)
     inventory = InventoryWatch(settings, store)
     inventory.get()
     scheduler = BackgroundScheduler(

@@ -128,7 +128,7 @@ def test_google_chat_threads_every_message_about_one_finding(workspace, monkeypa
     resolve(settings, fid, T0 + minutes(30))
     n.run(T0 + minutes(31))
     keys = {r.body["thread"]["threadKey"] for r in receiver.for_service("google_chat")}
-    assert keys == {f"seamwatch-{fid}"}
+    assert len(keys) == 1 and fid not in next(iter(keys))  # one thread per group, stable
     assert all(
         r.query["messageReplyOption"] == ["REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"]
         for r in receiver.received

@@ -107,7 +107,7 @@ def test_up_with_a_busy_dashboard_port_exits_2_naming_the_port(workspace):
     assert (
         result.stderr.strip()
         .splitlines()[-1]
-        .startswith(f"seamwatch: dashboard port {port} on localhost is already in use")
+        .startswith(f"seamwatch: dashboard port {port} on 127.0.0.1 is already in use")
     )
     assert "dashboard: http" not in result.stdout
 

@@ -55,6 +55,15 @@ if not configured:
         icon=":material/info:",
     )
 
+failing = guarded(queries.failing_channels)
+if not failing.empty:  # a dead chat channel is news wherever the page stops below
+    st.error(
+        "These channels answered with a permanent failure (a deleted or disabled webhook): "
+        "their messages are undelivered until they work again. "
+        + "; ".join(f"**{r.channel}** ({r.last_error})" for r in failing.itertuples()),
+        icon=":material/notifications_off:",
+    )
+
 last = guarded(queries.sources)
 known = {s.name: s for s in configured}
 rows = []

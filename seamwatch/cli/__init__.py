@@ -35,6 +35,7 @@ from seamwatch.cli import (
 )
 from seamwatch.cli.common import Context
 from seamwatch.errors import SeamwatchError
+from seamwatch.secrets import install_root_redaction, redact
 
 COMMANDS: list[ModuleType] = [
     check,
@@ -59,25 +60,33 @@ COMMANDS: list[ModuleType] = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every registered command."""
-    parser = argparse.ArgumentParser(
-        prog="seamwatch",
-        description="Seamwatch: inventory, health and slow-degradation alerts for integrations.",
-    )
-    parser.add_argument("--version", action="version", version=f"seamwatch {__version__}")
-    # The common options are accepted at every level (`silence --config X add` and
-    # `silence add --config X`): their defaults live on the top parser only, so a nested
-    # parser that did not see an option leaves the value given at an outer level alone.
-    parser.set_defaults(config=None, debug=False, quiet=False)
-    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
-    common.add_argument(
+def _common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--config",
         metavar="PATH",
         help="config file (default: $SEAMWATCH_CONFIG, else ./config.toml)",
     )
-    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    common.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered command."""
+    # The common options are accepted at every level (`seamwatch --config X check`,
+    # `silence --config X add` and `silence add --config X`): their defaults live on the top
+    # parser only, so a nested parser that did not see an option leaves the value given at an
+    # outer level alone. The top parser gets its own copies of the options: set_defaults on
+    # shared action objects would give every nested parser those defaults too.
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    _common_options(common)
+    parser = argparse.ArgumentParser(
+        prog="seamwatch",
+        description="Seamwatch: inventory, health and slow-degradation alerts for integrations.",
+        argument_default=argparse.SUPPRESS,
+    )
+    _common_options(parser)
+    parser.add_argument("--version", action="version", version=f"seamwatch {__version__}")
+    parser.set_defaults(config=None, debug=False, quiet=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for module in COMMANDS:
@@ -94,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    install_root_redaction()
     for noisy in ("httpx", "httpcore", "apscheduler", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     try:
@@ -101,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     except SeamwatchError as exc:
         if args.debug:
             raise
-        sys.stderr.write(f"seamwatch: {exc}\n")
+        sys.stderr.write(f"seamwatch: {redact(exc)}\n")
         return 2
     except KeyboardInterrupt:
         return 130

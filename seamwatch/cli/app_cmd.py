@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from seamwatch.cli.common import Context
+from seamwatch.config import AppSettings
 
 ENTRY = Path(__file__).resolve().parents[2] / "app" / "Home.py"
 
@@ -58,7 +59,16 @@ def streamlit_command(
     return cmd, env
 
 
+def warn_if_exposed(app: AppSettings, address: str | None = None) -> None:
+    """Say so on stderr when the dashboard will listen beyond loopback without sign-in."""
+    settings = app.model_copy(update={"address": address}) if address else app
+    warning = settings.exposure_warning()
+    if warning:
+        sys.stderr.write(f"seamwatch: warning: {warning}\n")
+
+
 def run(ctx: Context) -> int:
+    warn_if_exposed(ctx.settings.app, ctx.args.address)
     cmd, env = streamlit_command(ctx, ctx.args.port, ctx.args.address)
     try:
         return subprocess.call(cmd, env=env)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from alerts.engine import Notifier
+from alerts.engine import Notifier, channel_health
 from seamwatch.cli.common import Context, say
 from seamwatch.errors import ConfigError
 
@@ -48,11 +48,19 @@ def run(ctx: Context) -> int:
     if ctx.args.action == "list":
         if not notifier.channels:
             say("no channels configured in [alerts.channels]")
+        health = channel_health(ctx.store)
+        failing = 0
         for name, channel in sorted(notifier.channels.items()):
+            state = health.get(name) or {}
+            note = ""
+            if state.get("failing"):
+                failing += 1
+                since = state["since"].strftime("%Y-%m-%d %H:%M UTC") if state["since"] else "?"
+                note = f"  FAILING since {since} ({state['failures']} permanent failures): {state['last_error']}"
             say(
-                f"{name:<24} {channel.kind:<13} every {channel.min_interval.total_seconds():g}s at most"
+                f"{name:<24} {channel.kind:<13} every {channel.min_interval.total_seconds():g}s at most{note}"
             )
-        return 0
+        return 1 if failing else 0
     name = ctx.args.name
     if name not in notifier.channels:
         raise ConfigError(

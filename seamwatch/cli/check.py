@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from typing import Any
 
 import reports
 import seamwatch.inventory as inventory_module
@@ -83,6 +84,20 @@ def validate(ctx: Context) -> list[ConfigError]:
                 )
     if getattr(ctx.args, "strict", False):
         problems += strict_problems(ctx)
+    problems += _shared_series(sources, settings, ctx.inventory)
+    exposure = settings.app.exposure_warning()
+    if exposure:
+        problems.append(ConfigWarning(exposure, path=settings.config_path, key="app.address"))
+    if settings.app.login and not _auth_configured(settings):
+        problems.append(
+            ConfigError(
+                "login = true needs a sign-in provider: add an [auth] block (redirect_uri, "
+                "cookie_secret, client_id, client_secret, server_metadata_url) to "
+                ".streamlit/secrets.toml next to config.toml, and `pip install 'seamwatch[auth]'`",
+                path=settings.config_path,
+                key="app.login",
+            )
+        )
     calls = [(check, (settings,)) for check in SECTION_CHECKS]
     calls += [(check, (settings, ctx.inventory)) for check in INVENTORY_CHECKS]
     for check, args in calls:
@@ -91,6 +106,56 @@ def validate(ctx: Context) -> list[ConfigError]:
         except ConfigError as exc:
             problems += problems_of(exc)
     return _without_echoes(problems)
+
+
+def _auth_configured(settings: Any) -> bool:
+    """Whether a Streamlit secrets file the dashboard reads holds an [auth] block."""
+    import tomllib
+    from pathlib import Path
+
+    for place in (settings.base_dir, Path.cwd(), Path.home()):
+        path = place / ".streamlit" / "secrets.toml"
+        try:
+            if "auth" in tomllib.loads(path.read_text(encoding="utf-8")):
+                return True
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            continue
+    return False
+
+
+def _shared_series(sources: list, settings: Any, inventory: Any) -> list[ConfigError]:
+    """Two enabled sources collecting one (integration, metric) without an owner named in the
+    inventory's `collect` map: only one of them would be stored, whichever wrote first."""
+    problems: list[ConfigError] = []
+    active = [(i, s) for i, s in enumerate(sources) if s.settings.enabled and s.metric_names()]
+    for n, (index, first) in enumerate(active):
+        for _other_index, second in active[n + 1 :]:
+            shared = sorted(first.metric_names() & second.metric_names())  # type: ignore[operator]
+            if not shared:
+                continue
+            mine, theirs = first.integrations(), second.integrations()
+            ids = [
+                i.id
+                for i in inventory
+                if (mine is None or i.id in mine) and (theirs is None or i.id in theirs)
+            ]
+            for metric in shared:
+                unowned = [
+                    i for i in ids if metric not in {m.value for m in inventory.get(i).collect}
+                ]
+                if unowned:
+                    problems.append(
+                        ConfigWarning(
+                            f"sources {first.name!r} and {second.name!r} both collect {metric} "
+                            f"for {len(unowned)} integration(s) ({', '.join(unowned[:5])}"
+                            f"{' ...' if len(unowned) > 5 else ''}) whose inventory `collect` "
+                            "map names no owner: only the first write of each sample is kept; "
+                            f"set collect.{metric} to the source that owns it",
+                            path=settings.config_path,
+                            key=f"sources[{index}].metrics.{metric}",
+                        )
+                    )
+    return problems
 
 
 def _without_echoes(problems: list[ConfigError]) -> list[ConfigError]:

@@ -4,13 +4,14 @@ after backfilling history from the sources that keep it."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 from datetime import datetime, timedelta
 
 from collectors import Failure, Source, build_source, build_sources
 from collectors.runner import CycleResult, run_backfill, run_cycle
 from seamwatch.cli.common import Context, say
 from seamwatch.durations import format_duration, parse_duration
-from seamwatch.errors import SeamwatchError
+from seamwatch.errors import SeamwatchError, StoreLocked
 from seamwatch.store import Store
 from seamwatch.timeutil import align, utcnow
 
@@ -65,20 +66,34 @@ def run(ctx: Context) -> int:
         say("no sources configured: add a [[sources]] block to config.toml")
         return 2
     store = ctx.store
-    store.migrate()
     now = utcnow()
-    store.sync_inventory(ctx.inventory, now)
+    prepare(store, ctx, now)
     if span is not None:
         for source in sources:
             backfill(ctx, store, source, span, now)
     failed = 0
+    configured = {s.name for s in settings.sources}
     for source in sources:
-        result = run_cycle(source, store, ctx.inventory, now)
+        result = run_cycle(source, store, ctx.inventory, now, configured=configured)
         report(result)
         if result.status == "failed":
             failed += 1
-    store.rollup()
+    if not store.spool.pending():
+        with contextlib.suppress(StoreLocked):  # else the daemon's next rollup covers it
+            store.rollup()
     return 1 if failed == len(sources) else 0
+
+
+def prepare(store: Store, ctx: Context, now: datetime) -> bool:
+    """Migrate the store and mirror the inventory; when another process holds the store, say
+    so and go on: the batch is spooled and the next write replays it."""
+    try:
+        store.migrate()
+        store.sync_inventory(ctx.inventory, now)
+        return True
+    except StoreLocked as exc:
+        say(f"store busy, spooling to {store.spool.directory}: {exc}")
+        return False
 
 
 def backfill(ctx: Context, store: Store, source: Source, span: timedelta, now: datetime) -> None:
@@ -87,7 +102,10 @@ def backfill(ctx: Context, store: Store, source: Source, span: timedelta, now: d
     start = end - span
     total = written = chunks = failures = 0
     try:
-        for result in run_backfill(source, store, ctx.inventory, start, end, now=now):
+        configured = {s.name for s in ctx.settings.sources}
+        for result in run_backfill(
+            source, store, ctx.inventory, start, end, now=now, configured=configured
+        ):
             chunks += 1
             total += result.samples
             written += result.written

@@ -15,6 +15,7 @@ import pandas as pd
 
 from seamwatch.config import Settings, load_settings
 from seamwatch.inventory import Inventory, load_inventory
+from seamwatch.secrets import redact
 from seamwatch.store import Store
 
 EXAMPLES = "examples:\n"
@@ -60,16 +61,17 @@ def print_frame(frame: pd.DataFrame, fmt: str = "table", *, out: Any = None) -> 
     """Print rows as an aligned table, CSV or a JSON list of objects."""
     out = out or sys.stdout
     if fmt == "csv":
-        frame.to_csv(out, index=False)
+        out.write(redact(frame.to_csv(index=False)))
     elif fmt == "json":
-        out.write(
-            json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2)
-        )
-        out.write("\n")
+        text = json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2)
+        out.write(redact(text) + "\n")
     elif frame.empty:
         out.write("(no rows)\n")
     else:
-        out.write(readable(frame).to_string(index=False, na_rep="") + "\n")
+        with pd.option_context(
+            "display.max_rows", None, "display.max_columns", None, "display.width", 200
+        ):
+            out.write(redact(readable(frame).to_string(index=False, na_rep="")) + "\n")
 
 
 MAX_CELL = 60
@@ -114,5 +116,5 @@ def local_time(ts: Any, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M %Z") -> str |
 
 def say(message: str) -> None:
     """A line for the user on stderr-free stdout."""
-    sys.stdout.write(message + "\n")
+    sys.stdout.write(redact(message) + "\n")
     sys.stdout.flush()

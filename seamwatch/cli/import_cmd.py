@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seamwatch.cli.collect import prepare
 from seamwatch.cli.common import Context, say
 from seamwatch.config.sections import check_slug
-from seamwatch.errors import SeamwatchError
+from seamwatch.errors import SeamwatchError, StoreLocked
 from seamwatch.metrics import METRIC_NAMES
 from seamwatch.timeutil import utcnow
 
@@ -113,18 +115,22 @@ def run(ctx: Context) -> int:
             f"(known: {', '.join(METRIC_NAMES)})"
         )
     store = ctx.store
-    store.migrate()
-    store.sync_inventory(ctx.inventory, utcnow())
-    result = store.write_samples(table, dedupe=True)
+    busy = not prepare(store, ctx, utcnow())
+    result = store.write_samples(table, dedupe=True, timeout=0.1 if busy else None)
     if not result.spooled:
-        store.rollup()
+        with contextlib.suppress(StoreLocked):  # else the daemon's next rollup covers it
+            store.rollup()
     known = set(ctx.inventory.integrations)
     ids = set(table.column("integration_id").to_pylist())
     unlisted = sorted(str(i) for i in ids - known if i is not None)
     say(
         f"imported {path}: {result.offered:,} rows, {result.written:,} new, "
         f"{result.dropped:,} dropped (empty or non-numeric value)"
-        + (" (spooled: store busy)" if result.spooled else "")
+        + (
+            f" (spooled to {store.spool.directory}: store busy; stored by the next write)"
+            if result.spooled
+            else ""
+        )
     )
     if unlisted:
         say(

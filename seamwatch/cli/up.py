@@ -11,7 +11,7 @@ import time
 import urllib.request
 
 from seamwatch.cli import demo
-from seamwatch.cli.app_cmd import streamlit_command
+from seamwatch.cli.app_cmd import streamlit_command, warn_if_exposed
 from seamwatch.cli.common import Context, say
 from seamwatch.errors import SeamwatchError
 from seamwatch.scheduler import build_scheduler, run_until_stopped, stop_on_signals
@@ -97,6 +97,7 @@ def run(ctx: Context) -> int:
             f"dashboard port {port} on {address} is already in use (stop what holds it, "
             "or pass --port / set [app] port)"
         )
+    warn_if_exposed(ctx.settings.app)
     # Ctrl-C or SIGTERM from here on, even while the dashboard starts, is one clean stop.
     with stop_on_signals() as stopping:
         cmd, env = streamlit_command(ctx, ctx.args.port)

@@ -17,6 +17,8 @@ from seamwatch.config.base import (
     first_error,
     interpolate_env,
     line_of,
+    loc_to_key,
+    raise_all,
 )
 from seamwatch.config.sections import (
     AppSettings,
@@ -26,6 +28,7 @@ from seamwatch.config.sections import (
     StoreSettings,
 )
 from seamwatch.errors import ConfigError
+from seamwatch.secrets import register_config_secrets
 
 __all__ = [
     "AppSettings",
@@ -64,6 +67,9 @@ class Settings(StrictModel):
 
     # Set by load_settings: where the file was, so relative paths resolve against it.
     config_path: Path | None = Field(default=None, exclude=True)
+    # Set by load_settings: key -> problem, for ${VAR}s left unset in blocks a stage validates
+    # when it is used (a source's options, a chat channel): only what uses them needs them.
+    unset_env: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Settings:
@@ -112,6 +118,14 @@ def find_config(explicit: str | Path | None = None) -> Path:
     return DEFAULT_CONFIG
 
 
+def resolve_config(path: Path) -> Path:
+    """The absolute config path; a symlink loop is a one-line ConfigError, not a crash."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as exc:  # 3.11 raises RuntimeError("Symlink loop ...")
+        raise ConfigError(f"cannot read: {exc}", path=path) from None
+
+
 def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     """Read a TOML file, turning I/O and syntax errors into one-line ConfigErrors."""
     try:
@@ -124,6 +138,8 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(f"cannot read: {exc}", path=path) from None
     try:
         return tomllib.loads(text), text
+    except RecursionError:
+        raise ConfigError("TOML nested too deeply to read", path=path) from None
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
@@ -134,14 +150,35 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
 
 def load_settings(path: str | Path | None = None) -> Settings:
     """Read, interpolate and validate config.toml; raise ConfigError with file, key and line."""
-    config_path = find_config(path).resolve()
+    config_path = resolve_config(find_config(path))
     data, text = read_toml(config_path)
-    data = interpolate_env(data, path=config_path)
+    unset: list[ConfigError] = []
+    data = interpolate_env(data, path=config_path, errors=unset)
+    register_config_secrets(data)
+    needed = [
+        ConfigError(p.reason, path=p.path, key=p.key, line=line_of(text, _key_loc(p.key or "")))
+        for p in unset
+        if not _deferrable(p.key or "")
+    ]
+    raise_all(needed)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise first_error(exc, path=config_path, text=text) from None
-    return settings.model_copy(update={"config_path": config_path})
+    later = {p.key or "": p.reason for p in unset if _deferrable(p.key or "")}
+    return settings.model_copy(update={"config_path": config_path, "unset_env": later})
+
+
+_SHARED_SOURCE_KEYS = {"name", "kind", "interval", "timeout", "enabled"}
+
+
+def _deferrable(key: str) -> bool:
+    """Whether an unset ${VAR} at `key` matters only to the stage that validates it when used:
+    the alerts, detectors and reports sections, and a source's own options."""
+    if key.split(".", 1)[0].split("[", 1)[0] in ("alerts", "detectors", "reports"):
+        return True
+    found = re.match(r"sources\[\d+\]\.([^.\[]+)", key)
+    return bool(found) and found.group(1) not in _SHARED_SOURCE_KEYS
 
 
 def check_settings(path: str | Path | None = None) -> tuple[Settings, list[ConfigError]]:
@@ -151,10 +188,11 @@ def check_settings(path: str | Path | None = None) -> tuple[Settings, list[Confi
     top-level section and each source is validated on its own, a bad key is dropped (its default
     applies) and a source that still fails is left out. Unreadable files still raise.
     """
-    config_path = find_config(path).resolve()
+    config_path = resolve_config(find_config(path))
     raw, text = read_toml(config_path)
     unset: list[ConfigError] = []
     data = interpolate_env(raw, path=config_path, errors=unset)
+    register_config_secrets(data)
     problems = [  # with the line, which interpolation (working on parsed data) does not know
         ConfigError(p.reason, path=p.path, key=p.key, line=line_of(text, _key_loc(p.key or "")))
         for p in unset
@@ -252,8 +290,24 @@ def _drop(data: Any, loc: list[Any]) -> None:
 def validate_block(model: type[M], data: Any, settings: Settings, root: tuple[str | int, ...]) -> M:
     """Validate a block a stage owns (a source's options, the alerts section) with its model.
 
-    Errors name the config file, the full key (e.g. sources[2].query) and its line.
+    Errors name the config file, the full key (e.g. sources[2].query) and its line; a ${VAR}
+    left unset inside the block is reported now, when the block is used.
     """
+    prefix = loc_to_key(root)
+    pending = [
+        (key, reason)
+        for key, reason in settings.unset_env.items()
+        if key == prefix or key.startswith((f"{prefix}.", f"{prefix}["))
+    ]
+    if pending:
+        path = settings.config_path or Path("config.toml")
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        raise_all(
+            [
+                ConfigError(reason, path=path, key=key, line=line_of(text, _key_loc(key)))
+                for key, reason in pending
+            ]
+        )
     try:
         return model.model_validate(data, context={"base_dir": settings.base_dir})
     except ValidationError as exc:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from seamwatch.config.base import StrictModel
 from seamwatch.durations import Duration, format_duration
@@ -88,7 +88,19 @@ class SourceSettings(BaseModel):
     kind: str
     interval: Duration = timedelta(seconds=60)
     timeout: Duration = timedelta(seconds=10)
-    enabled: bool = True
+    enabled: StrictBool = True
+
+    @field_validator("interval")
+    @classmethod
+    def _whole_seconds(cls, value: timedelta) -> timedelta:
+        """Cycles are stamped on multiples of the interval since the epoch, so a replayed cycle
+        writes the same keys: that needs a whole number of seconds, at least one."""
+        seconds = value.total_seconds()
+        if seconds < 1:
+            raise ValueError("is too short: an interval is at least 1s")
+        if seconds != int(seconds):
+            raise ValueError("is not a whole number of seconds")
+        return value
 
     def options(self) -> dict[str, Any]:
         """The kind-specific keys of this source block."""
@@ -108,7 +120,8 @@ class SchedulerSettings(StrictModel):
 class AppSettings(StrictModel):
     """The Streamlit dashboard: where it listens and how it links to itself."""
 
-    address: str = "localhost"
+    # loopback unless said otherwise: without `login`, anyone who reaches it reads every table
+    address: str = "127.0.0.1"
     port: int = Field(default=8501, ge=1, le=65535)
     base_url: str = "http://localhost:8501"
     timezone: TimeZoneName = "UTC"
@@ -117,6 +130,17 @@ class AppSettings(StrictModel):
     # the Overview reloads itself this often while open
     refresh: Duration = timedelta(seconds=60)
     # sign-in with Streamlit's OIDC login; the provider lives in .streamlit/secrets.toml [auth]
-    login: bool = False
+    login: StrictBool = False
     login_provider: str | None = None  # a named provider, [auth.<name>]; None for plain [auth]
     allowed_emails: list[str] = Field(default_factory=list)  # ["*@example.com"]; empty: anyone
+
+    def exposure_warning(self) -> str | None:
+        """The sentence to say when the dashboard listens beyond this machine without sign-in."""
+        loopback = self.address in ("localhost", "::1") or self.address.startswith("127.")
+        if loopback or self.login:
+            return None
+        return (
+            f"the dashboard listens on {self.address or 'every interface'} without sign-in: "
+            "anyone who reaches it reads every table and can mute alerts; set [app] login = true "
+            'or address = "127.0.0.1" (behind an authenticating proxy)'
+        )

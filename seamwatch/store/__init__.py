@@ -19,8 +19,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from seamwatch.errors import StoreLocked
+from seamwatch.errors import StoreError, StoreLocked
 from seamwatch.store.batches import (
     SAMPLE_SCHEMA,
     drop_unusable,
@@ -34,6 +35,7 @@ from seamwatch.store.spool import Spool
 __all__ = [
     "SAMPLE_SCHEMA",
     "RunRecord",
+    "StateChange",
     "Store",
     "WriteResult",
     "empty_samples",
@@ -87,6 +89,57 @@ class RunRecord:
     failures: list[dict[str, Any]] | None = None
 
 
+@dataclass(frozen=True)
+class StateChange:
+    """What a cycle changed in its source's persistent state: keys set and keys removed.
+
+    A change, not the whole map, so replaying a spooled cycle never rolls back keys a later
+    cycle wrote.
+    """
+
+    prefix: str
+    set: dict[str, str]
+    removed: tuple[str, ...] = ()
+    # Made from a state that could not be read (store held, nothing cached): it only fills
+    # keys the store lacks, never overwrites what an earlier cycle stored (a demo's anchor).
+    blind: bool = False
+
+    @classmethod
+    def between(
+        cls, prefix: str, before: dict[str, str], after: dict[str, str], *, blind: bool = False
+    ) -> StateChange:
+        """The change that turns `before` into `after`."""
+        changed = {k: v for k, v in after.items() if before.get(k) != v}
+        removed = () if blind else tuple(sorted(k for k in before if k not in after))
+        return cls(prefix, changed, removed, blind)
+
+    def __bool__(self) -> bool:
+        return bool(self.set or self.removed)
+
+    def apply_to(self, state: dict[str, str]) -> None:
+        """Apply this change to a state map in place."""
+        for key in self.removed:
+            state.pop(key, None)
+        state.update(self.set)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "prefix": self.prefix,
+                "set": self.set,
+                "removed": list(self.removed),
+                "blind": self.blind,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> StateChange:
+        data = json.loads(text)
+        return cls(
+            data["prefix"], dict(data["set"]), tuple(data["removed"]), bool(data.get("blind"))
+        )
+
+
 class Store:
     """The one DuckDB file every process shares, opened briefly for each piece of work."""
 
@@ -108,6 +161,10 @@ class Store:
         self.rollup_5m_retention = rollup_5m_retention
         self.rollup_1h_retention = rollup_1h_retention
         self.alert_history_retention = alert_history_retention
+        # The state after the last cycle this process wrote or spooled, per source: what a
+        # cycle starts from when the store cannot be read (held read-write by someone else).
+        self._state_cache: dict[str, dict[str, str]] = {}
+        self._blind: set[str] = set()
 
     @classmethod
     def from_settings(cls, settings: Any) -> Store:
@@ -204,24 +261,76 @@ class Store:
             return WriteResult(table.num_rows + dropped, 0, dropped, True)
         return WriteResult(table.num_rows + dropped, written, dropped, False)
 
+    def write_cycle(
+        self,
+        samples: pa.Table,
+        run: RunRecord,
+        state: StateChange | None = None,
+        *,
+        timeout: float | None = None,
+        dedupe: bool | None = None,
+    ) -> WriteResult:
+        """Store one collection cycle as one unit: its samples, its run record and its state
+        change, in one transaction, or all three spooled together when the lock cannot be had.
+
+        Nothing of a cycle is ever stored without the rest, and a replayed cycle is applied
+        exactly as it would have been (samples idempotent, run once by id, state as a change).
+        """
+        table, dropped = drop_unusable(to_sample_table(samples, run.source))
+        if table.column("source").null_count:
+            table = table.set_column(
+                4, "source", pc.fill_null(table.column("source"), pa.scalar(run.source))
+            )
+        if dedupe is None:
+            dedupe = table.num_rows <= DEDUPE_AUTO_ROWS
+        meta = {b"seamwatch.run": _run_json(run).encode()}
+        if dedupe:
+            meta[b"seamwatch.dedupe"] = b"1"
+        if state:
+            meta[b"seamwatch.state"] = state.to_json().encode()
+        table = table.replace_schema_metadata(meta)
+        try:
+            with self.write(timeout) as con:
+                written = self._apply(con, "cycle", table)
+        except StoreLocked:
+            self.spool.put("cycle", table)
+            if state is not None:
+                self._remember_state(state)
+            return WriteResult(table.num_rows + dropped, 0, dropped, True)
+        if state is not None:
+            self._remember_state(state)
+        return WriteResult(table.num_rows + dropped, written, dropped, False)
+
+    def _remember_state(self, change: StateChange) -> None:
+        cached = self._state_cache.setdefault(change.prefix, {})
+        change.apply_to(cached)
+
+    def state_known(self, prefix: str) -> bool:
+        """Whether the last `cycle_state(prefix)` read the stored state (or this process's own)."""
+        return prefix not in self._blind
+
+    def cycle_state(self, prefix: str, *, timeout: float | None = None) -> dict[str, str]:
+        """A source's state as its next cycle must see it: the stored state with the changes of
+        its spooled (not yet stored) cycles applied in order; when the store cannot be read, the
+        state this process last wrote or spooled."""
+        try:
+            state = self.get_state(prefix, timeout=timeout)
+        except StoreError as exc:
+            if prefix in self._state_cache:
+                return dict(self._state_cache[prefix])
+            log.warning("state of %s unreadable (%s); starting from spooled changes", prefix, exc)
+            self._blind.add(prefix)
+            state = {}
+        for change in self.spool.state_changes():
+            change = StateChange.from_json(change)
+            if change.prefix == prefix:
+                change.apply_to(state)
+        self._state_cache[prefix] = dict(state)
+        return state
+
     def record_run(self, run: RunRecord, *, timeout: float | None = None) -> None:
         """Record a collection run (spooled like samples if the store is locked)."""
-        table = pa.Table.from_pylist(
-            [
-                {
-                    "run_id": run.run_id,
-                    "source": run.source,
-                    "kind": run.kind,
-                    "started_at": run.started_at,
-                    "finished_at": run.finished_at,
-                    "samples": run.samples,
-                    "status": run.status,
-                    "error": run.error,
-                    "failures": json.dumps(run.failures or []),
-                }
-            ],
-            schema=RUN_SCHEMA,
-        )
+        table = _run_table(run)
         try:
             with self.write(timeout) as con:
                 self._apply(con, "runs", table)
@@ -233,16 +342,21 @@ class Store:
         if kind == "samples":
             return _insert_samples(con, table)
         if kind == "runs":
-            con.register("run_batch", table)
-            try:
-                con.execute(
-                    "INSERT INTO runs SELECT run_id, source, kind, started_at, finished_at, samples,"
-                    " status, error, CAST(failures AS JSON) FROM run_batch"
-                    " ON CONFLICT (run_id) DO NOTHING"
-                )
-            finally:
-                con.unregister("run_batch")
+            _insert_runs(con, table)
             return table.num_rows
+        if kind == "cycle":
+            meta = table.schema.metadata or {}
+            con.execute("BEGIN TRANSACTION")
+            try:
+                written = _insert_samples_in(con, table)
+                _insert_runs(con, _run_table(_run_from_json(meta[b"seamwatch.run"])))
+                if b"seamwatch.state" in meta:
+                    _apply_state(con, StateChange.from_json(meta[b"seamwatch.state"]))
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            return written
         raise ValueError(f"unknown spool kind {kind!r}")
 
     # -- metadata ----------------------------------------------------------------------------
@@ -266,11 +380,11 @@ class Store:
                 [key, value],
             )
 
-    def get_state(self, prefix: str) -> dict[str, str]:
+    def get_state(self, prefix: str, *, timeout: float | None = None) -> dict[str, str]:
         """Every meta key under `prefix.` (without the prefix): a component's persistent state."""
         if not self.exists():
             return {}
-        with self.read() as con:
+        with self.read(timeout) as con:
             try:
                 rows = con.execute(
                     "SELECT key, value FROM meta WHERE starts_with(key, ?)", [prefix + "."]
@@ -339,8 +453,99 @@ class Store:
             return current_version(con), latest_version()
 
 
+def _run_json(run: RunRecord) -> str:
+    """A run record as JSON, to travel in a spooled cycle's metadata."""
+    return json.dumps(
+        {
+            "run_id": run.run_id,
+            "source": run.source,
+            "kind": run.kind,
+            "started_at": run.started_at.isoformat(),
+            "finished_at": run.finished_at.isoformat(),
+            "samples": run.samples,
+            "status": run.status,
+            "error": run.error,
+            "failures": run.failures or [],
+        }
+    )
+
+
+def _run_from_json(text: bytes | str) -> RunRecord:
+    data = json.loads(text)
+    data["started_at"] = datetime.fromisoformat(data["started_at"])
+    data["finished_at"] = datetime.fromisoformat(data["finished_at"])
+    return RunRecord(**data)
+
+
+def _run_table(run: RunRecord) -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {
+                "run_id": run.run_id,
+                "source": run.source,
+                "kind": run.kind,
+                "started_at": run.started_at,
+                "finished_at": run.finished_at,
+                "samples": run.samples,
+                "status": run.status,
+                "error": run.error,
+                "failures": json.dumps(run.failures or []),
+            }
+        ],
+        schema=RUN_SCHEMA,
+    )
+
+
+def _insert_runs(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    con.register("run_batch", table)
+    try:
+        con.execute(
+            "INSERT INTO runs SELECT run_id, source, kind, started_at, finished_at, samples,"
+            " status, error, CAST(failures AS JSON) FROM run_batch"
+            " ON CONFLICT (run_id) DO NOTHING"
+        )
+    finally:
+        con.unregister("run_batch")
+
+
+def _apply_state(con: duckdb.DuckDBPyConnection, change: StateChange) -> None:
+    """Apply a state change to the meta table inside the caller's transaction."""
+    if change.blind:
+        con.executemany(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+            [[f"{change.prefix}.{k}", v] for k, v in change.set.items()],
+        )
+        return
+    keys = [f"{change.prefix}.{k}" for k in (*change.removed, *change.set)]
+    if keys:
+        con.execute("DELETE FROM meta WHERE list_contains(?, key)", [keys])
+    if change.set:
+        con.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [[f"{change.prefix}.{k}", v] for k, v in change.set.items()],
+        )
+
+
 def _insert_samples(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
-    """Insert rows not already stored, update `latest`, and mark the range for rollup."""
+    """Insert rows not already stored, update `latest`, mark the range for rollup; one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        written = _insert_samples_in(con, table)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return written
+
+
+def _insert_samples_in(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
+    """The sample insert inside the caller's transaction.
+
+    `latest` is maintained from the rows actually inserted, so it never shows a value that
+    `samples` refused (a second write of a key, or another source's write of it).
+    """
+    if table.num_rows == 0:
+        return 0
     dedupe = (table.schema.metadata or {}).get(b"seamwatch.dedupe") == b"1"
     unique_rows = (
         "SELECT * FROM sample_batch"
@@ -350,12 +555,10 @@ def _insert_samples(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
     )
     con.register("sample_batch", table)
     try:
-        con.execute("BEGIN TRANSACTION")
         lo, hi = con.execute("SELECT min(ts), max(ts) FROM sample_batch").fetchone()  # type: ignore[misc]
-        before = con.execute("SELECT count(*) FROM samples").fetchone()[0]  # type: ignore[index]
         con.execute(
             f"""
-            INSERT INTO samples
+            CREATE OR REPLACE TEMP TABLE new_samples AS
             SELECT b.ts, b.integration_id, b.metric, b.value, b.source
             FROM ({unique_rows}) b
             ANTI JOIN (
@@ -364,12 +567,13 @@ def _insert_samples(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
             """,
             {"lo": lo, "hi": hi},
         )
-        after = con.execute("SELECT count(*) FROM samples").fetchone()[0]  # type: ignore[index]
+        written = con.execute("SELECT count(*) FROM new_samples").fetchone()[0]  # type: ignore[index]
+        con.execute("INSERT INTO samples SELECT * FROM new_samples")
         con.execute(
             """
             INSERT INTO latest
             SELECT integration_id, metric, max(ts), arg_max(value, ts), arg_max(source, ts), min(ts)
-            FROM sample_batch GROUP BY integration_id, metric
+            FROM new_samples GROUP BY integration_id, metric
             ON CONFLICT (integration_id, metric) DO UPDATE SET
                 value = CASE WHEN excluded.ts >= latest.ts THEN excluded.value ELSE latest.value END,
                 source = CASE WHEN excluded.ts >= latest.ts THEN excluded.source ELSE latest.source END,
@@ -377,11 +581,8 @@ def _insert_samples(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
                 first_ts = least(latest.first_ts, excluded.first_ts)
             """
         )
+        con.execute("DROP TABLE new_samples")
         con.execute("INSERT INTO rollup_dirty VALUES (?, ?)", [lo, hi])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     finally:
         con.unregister("sample_batch")
-    return int(after - before)
+    return int(written)

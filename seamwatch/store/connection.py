@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -30,6 +31,15 @@ def is_lock_error(exc: BaseException) -> bool:
     Threads of this process never conflict this way: `ModeGate` orders them.
     """
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def lock_holder(exc: BaseException) -> str:
+    """Who holds the lock, whole: "program (PID n)" from DuckDB's message, else its first line."""
+    text = str(exc)
+    found = re.search(r"lock is held in (.+?) \(PID (\d+)\)", text)
+    if found:
+        return f"{found.group(1)} (PID {found.group(2)})"
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def open_connection(path: Path, *, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
@@ -57,10 +67,9 @@ def open_connection(path: Path, *, read_only: bool, timeout: float) -> duckdb.Du
                 raise StoreError(f"cannot open the store {path}: {exc}") from exc
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                holder = str(exc).split("Conflicting lock is held in", 1)[-1].strip()
                 raise StoreLocked(
-                    f"the store {path} stayed locked by another process for {timeout:.0f}s "
-                    f"({attempts} attempts; holder: {holder[:120]})"
+                    f"the store {path} stayed locked by another process for {timeout:g}s "
+                    f"({attempts} attempts; held by {lock_holder(exc)})"
                 ) from exc
             time.sleep(min(remaining, wait * random.uniform(0.5, 1.5)))
             wait = min(wait * 2, _MAX_WAIT)
@@ -142,7 +151,7 @@ def connection(
     if not gate.acquire(read_only, timeout):
         mode = "read-only" if read_only else "read-write"
         raise StoreLocked(
-            f"the store {path} stayed busy in this process for {timeout:.0f}s "
+            f"the store {path} stayed busy in this process for {timeout:g}s "
             f"(waiting to open it {mode})"
         )
     try:

@@ -17,6 +17,11 @@ import pandas as pd
 from seamwatch.errors import QueryRefused, SeamwatchError, StoreMissing
 from seamwatch.store.connection import is_lock_error
 
+# One console query may use this much memory and these threads, and never spills to disk: a
+# query that needs more fails with DuckDB's out-of-memory error instead of taking the machine.
+CONSOLE_MEMORY_LIMIT = "512MB"
+CONSOLE_THREADS = 2
+
 _ALLOWED = {
     duckdb.StatementType.SELECT,
     duckdb.StatementType.EXPLAIN,
@@ -49,13 +54,23 @@ def check_read_only(sql: str) -> None:
 
 
 def run_read_only(
-    path: Path, sql: str, *, row_limit: int = 10_000, timeout: float = 10.0
+    path: Path,
+    sql: str,
+    *,
+    row_limit: int = 10_000,
+    timeout: float = 10.0,
+    memory_limit: str = CONSOLE_MEMORY_LIMIT,
+    threads: int = CONSOLE_THREADS,
 ) -> QueryResult:
-    """Run user SQL against the store, read-only and sandboxed, within the limits."""
+    """Run user SQL against the store, read-only and sandboxed, within the limits (rows, time,
+    memory, threads, no temp files); the store's location is not shown in what comes back."""
     check_read_only(sql)
     if not path.exists():
         raise StoreMissing(f"no store at {path}: run `seamwatch demo` or `seamwatch run` first")
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(
+        ":memory:",
+        config={"memory_limit": memory_limit, "threads": threads, "temp_directory": ""},
+    )
     timer = threading.Timer(timeout, con.interrupt)
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -83,13 +98,29 @@ def run_read_only(
                 f"the query ran longer than {timeout:.0f}s and was stopped"
             ) from None
         except duckdb.Error as exc:
-            raise SeamwatchError(f"query failed: {_first_line(exc)}") from None
+            raise SeamwatchError(f"query failed: {_hide(_first_line(exc), path)}") from None
         truncated = len(rows) > row_limit
         frame = pd.DataFrame(rows[:row_limit], columns=_unique(columns))
-        return QueryResult(frame, truncated)
+        return QueryResult(_hidden(frame, path), truncated)
     finally:
         timer.cancel()
         con.close()
+
+
+def _hide(text: str, path: Path) -> str:
+    """Text with the store's directory left out: the console shows its file name only."""
+    return text.replace(str(path.resolve().parent) + "/", "").replace(str(path.parent) + "/", "")
+
+
+def _hidden(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The result without the store's absolute path (duckdb_databases(), pragma outputs)."""
+    for column in frame.columns:
+        values = frame[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        if values.map(lambda v: isinstance(v, str) and str(path.parent) in v).any():
+            frame[column] = values.map(lambda v: _hide(v, path) if isinstance(v, str) else v)
+    return frame
 
 
 def _first_line(exc: BaseException) -> str:

@@ -49,6 +49,20 @@ class Spool:
         """How many batches are waiting."""
         return len(self.pending())
 
+    def state_changes(self) -> list[bytes]:
+        """The state changes carried by spooled cycles, oldest first (read from file footers)."""
+        changes = []
+        for path in self.pending():
+            if not path.name.startswith("cycle--"):
+                continue
+            try:
+                meta = pq.read_schema(path).metadata or {}
+            except Exception:  # a torn file: replay moves it aside
+                continue
+            if b"seamwatch.state" in meta:
+                changes.append(meta[b"seamwatch.state"])
+        return changes
+
     def replay(self, apply: Callable[[str, pa.Table], None]) -> int:
         """Apply every pending batch through `apply(kind, table)`, deleting each once applied."""
         done = 0
