@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from detectors import (
+    cert_expiry,
     dlq_growth,
     hygiene,
     level_shift,
@@ -34,6 +35,7 @@ DETECTORS: dict[str, Detector] = {
     "dlq_growth": dlq_growth.detect,
     "no_data": no_data.detect,
     "hygiene": hygiene.detect,
+    "cert_expiry": cert_expiry.detect,
 }
 
 __all__ = ["DETECTORS", "Detector", "Finding", "Severity"]

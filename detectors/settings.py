@@ -49,6 +49,11 @@ DEFAULT_THRESHOLDS: dict[Metric, Thresholds] = {
     Metric.THROUGHPUT: Thresholds(change=0.30, min_delta=0.0, trend_per_week=0.10, alpha=0.01),
     Metric.ERROR_RATE: Thresholds(change=1.0, min_delta=0.002, trend_per_week=0.25, alpha=0.01),
     Metric.DLQ_DEPTH: Thresholds(change=1.0, min_delta=10.0, trend_per_week=0.5, alpha=0.01),
+    Metric.BACKLOG: Thresholds(change=1.0, min_delta=10.0, trend_per_week=0.5, alpha=0.01),
+    Metric.CONSUMERS: Thresholds(change=0.5, min_delta=1.0, trend_per_week=0.5, alpha=0.01),
+    Metric.CONSUME_RATE: Thresholds(change=0.30, min_delta=0.0, trend_per_week=0.10, alpha=0.01),
+    Metric.CERT_DAYS_LEFT: Thresholds(change=1.0, min_delta=1.0, trend_per_week=1.0, alpha=0.01),
+    Metric.CERT_VALID: Thresholds(change=1.0, min_delta=1.0, trend_per_week=1.0, alpha=0.01),
 }
 """Built-in defaults: latency +20%, throughput -30%, error rate doubled and +0.2 points."""
 
@@ -93,6 +98,20 @@ class DlqOptions(StrictModel):
     window: Duration = timedelta(hours=12)
     stuck_after: Duration = timedelta(hours=24)
     drain_tolerance: float = Field(default=0.15, ge=0, lt=1)
+
+
+class CertExpiryOptions(StrictModel):
+    """A notice `notice` before a TLS certificate expires, a warning at `warn`; expired or not
+    verifying is critical."""
+
+    notice: Duration = timedelta(days=21)
+    warn: Duration = timedelta(days=7)
+
+    @model_validator(mode="after")
+    def _warn_inside_notice(self) -> CertExpiryOptions:
+        if self.warn > self.notice:
+            raise ValueError("warn must not be longer than notice (the warning comes later)")
+        return self
 
 
 class NoDataOptions(StrictModel):
@@ -156,6 +175,7 @@ class DetectorSettings(StrictModel):
     no_data: NoDataOptions = Field(default_factory=NoDataOptions)
     slo_burn: SloBurnOptions = Field(default_factory=SloBurnOptions)
     hygiene: HygieneOptions = Field(default_factory=HygieneOptions)
+    cert_expiry: CertExpiryOptions = Field(default_factory=CertExpiryOptions)
 
     @field_validator("enabled", "disabled")
     @classmethod
