@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from detectors import (
     cert_expiry,
+    consumer_lag,
     dlq_growth,
     hygiene,
     level_shift,
@@ -36,6 +37,7 @@ DETECTORS: dict[str, Detector] = {
     "no_data": no_data.detect,
     "hygiene": hygiene.detect,
     "cert_expiry": cert_expiry.detect,
+    "consumer_lag": consumer_lag.detect,
 }
 
 __all__ = ["DETECTORS", "Detector", "Finding", "Severity"]

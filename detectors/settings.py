@@ -100,6 +100,20 @@ class DlqOptions(StrictModel):
     drain_tolerance: float = Field(default=0.15, ge=0, lt=1)
 
 
+class ConsumerLagOptions(StrictModel):
+    """The sliding window of 5-minute observations a queue is judged over (at most 6h)."""
+
+    window: Duration = timedelta(minutes=30)
+    min_points: int = Field(default=4, ge=2, le=72)
+
+    @field_validator("window")
+    @classmethod
+    def _inside_recent(cls, value: timedelta) -> timedelta:
+        if not timedelta(minutes=10) <= value <= timedelta(hours=6):
+            raise ValueError("window must be between 10m and 6h (5-minute observations)")
+        return value
+
+
 class CertExpiryOptions(StrictModel):
     """A notice `notice` before a TLS certificate expires, a warning at `warn`; expired or not
     verifying is critical."""
@@ -176,6 +190,7 @@ class DetectorSettings(StrictModel):
     slo_burn: SloBurnOptions = Field(default_factory=SloBurnOptions)
     hygiene: HygieneOptions = Field(default_factory=HygieneOptions)
     cert_expiry: CertExpiryOptions = Field(default_factory=CertExpiryOptions)
+    consumer_lag: ConsumerLagOptions = Field(default_factory=ConsumerLagOptions)
 
     @field_validator("enabled", "disabled")
     @classmethod
