@@ -57,6 +57,7 @@ __all__ = [
     "FLEET",
     "FLEET_BY_ID",
     "PATTERN_METRICS",
+    "STORY",
     "DemoOptions",
     "DemoSource",
     "FleetSpec",
@@ -191,6 +192,20 @@ FLEET: tuple[FleetSpec, ...] = (
               "seen in data but in no inventory file", rate=0.8, error=0.003, p50_ms=70),
 )  # fmt: skip
 FLEET_BY_ID: dict[str, FleetSpec] = {spec.id: spec for spec in FLEET}
+
+STORY: dict[str, tuple[str, str]] = {
+    "crm-orders-to-erp": ("latency_p95_ms", "trend"),
+    "payments-webhook": ("error_rate", "level_shift"),
+    "shipment-events": ("dlq_depth", "dlq_growth"),
+    "inventory-sync": ("throughput", "throughput_drop"),
+    "pos-sales-stream": ("", "no_data"),
+    "legacy-soap-pricing": ("", "past_sunset"),
+    "marketing-leads-import": ("", "no_owner"),
+    "hr-employee-sync": ("", "review_overdue"),
+    "partner-shadow-feed": ("", "not_inventoried"),
+}
+"""What each scripted situation must be found as, (metric, detector name): the demo's story,
+checked at every hour of the week by tests/test_detect_demo.py and bench/demo_story.py."""
 
 RAMP_START = 14 * DAY
 RAMP_PER_WEEK = 1.20

@@ -9,6 +9,7 @@ import numpy as np
 
 from detectors.frame import DetectionFrame, MetricFrame
 from detectors.settings import DetectorSettings
+from detectors.shape import Shapes
 from seamwatch.metrics import METRIC_INFO, Metric, format_value
 
 
@@ -76,6 +77,23 @@ def slo_for(frame: DetectionFrame, integration_id: str, metric: Metric) -> float
         Metric.THROUGHPUT: slo.throughput_min,
         Metric.DLQ_DEPTH: slo.dlq_depth_max,
     }.get(metric)
+
+
+def shape_onset(
+    frame: DetectionFrame, shapes: Shapes | None, row: int, kind: str | None = None
+) -> datetime | None:
+    """When a series' change began by its shape fit: the `kind` model's point, else the better
+    model's; None without a fit."""
+    if shapes is None:
+        return None
+    if kind == "step":
+        column = shapes.step_at[row]
+    elif kind == "ramp":
+        column = shapes.ramp_at[row]
+    else:
+        found = shapes.onset(row)
+        column = np.nan if found is None else found
+    return frame.hour_start(int(column)) if np.isfinite(column) else None
 
 
 def iso(ts: datetime) -> str:

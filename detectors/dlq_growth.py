@@ -45,6 +45,17 @@ def _first_last(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(none, np.nan, first), np.where(none, np.nan, last)
 
 
+def fill_onset(frame: DetectionFrame, depth: np.ndarray, span: int) -> datetime | None:
+    """When the queue began to fill: the hour after it was last at its lowest of the last `span`
+    hours."""
+    recent = depth[-span:]
+    if not np.isfinite(recent).any():
+        return None
+    low = np.nanmin(recent)
+    at = np.flatnonzero(np.isfinite(recent) & (recent <= low))[-1]
+    return frame.hour_start(min(frame.hours - 1, frame.hours - len(recent) + int(at) + 1))
+
+
 def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
     """Findings for DLQs that grow without draining, or hold messages for too long."""
     mf = frame.get(Metric.DLQ_DEPTH)
@@ -105,6 +116,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                 detector=NAME,
                 severity=Severity.CRITICAL if over else Severity.WARNING,
                 summary=summary,
+                onset=fill_onset(frame, x[row], stuck + 7 * 24),
                 evidence={
                     "rule": "growing" if growing[row] else "not draining",
                     # Burrow's words, shared with consumer_lag: nobody drains a growing DLQ

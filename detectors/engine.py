@@ -19,9 +19,11 @@ from detectors import DETECTORS
 from detectors.frame import DetectionFrame, load_frame
 from detectors.lifecycle import LifecycleResult, apply_findings, history_first_seen
 from detectors.settings import DetectorSettings, load_detector_settings
+from detectors.shape import Kind, Shapes, metric_shapes
 from detectors.types import Finding
 from seamwatch.errors import StoreLocked
 from seamwatch.inventory import Inventory
+from seamwatch.metrics import Metric
 from seamwatch.store import Store
 from seamwatch.timeutil import ensure_utc, utcnow
 
@@ -64,22 +66,49 @@ def run_detectors(frame: DetectionFrame, settings: DetectorSettings, as_of: date
     for finding in findings:  # one finding per fingerprint: the most severe speaks
         unique.setdefault(finding.key, finding)
     return Evaluation(
-        as_of, explain_once(list(unique.values())), len(frame.series), ran, errors, seconds
+        as_of, explain_once(list(unique.values()), frame), len(frame.series), ran, errors, seconds
     )
 
 
-def explain_once(findings: list[Finding]) -> list[Finding]:
-    """Drop a trend finding on a series that also has a level shift.
+SHAPE_OF: dict[str, Kind | None] = {
+    "trend": "ramp",
+    "level_shift": "step",
+    "throughput_drop": "step",
+    "week_over_week": None,
+}
+"""Detectors that explain how a series' level changed, and the shape each one describes
+(week over week says only that it changed: it speaks when nothing more specific does)."""
 
-    A step fitted as a trend reads as nonsense ("rising 2906%/week"); the level shift, with
-    its time and before/after levels, is the explanation a person needs.
+
+def explain_once(findings: list[Finding], frame: DetectionFrame | None = None) -> list[Finding]:
+    """One explanation of a series' change: the detector whose shape fits the series better.
+
+    A mature ramp is a trend (with its forecast), not "stepped up 153 h ago"; a step is a level
+    shift, not "rising 2906%/week". When several shape detectors fire on one series, a step and
+    a ramp are both fitted to it (`detectors.shape`) and the better model decides; no detector
+    takes another's finding away by rank. Week over week stays only when it is alone.
     """
-    stepped = {(f.integration_id, f.metric) for f in findings if f.detector == "level_shift"}
-    return [
-        f
-        for f in findings
-        if not (f.detector == "trend" and (f.integration_id, f.metric) in stepped)
-    ]
+    by_series: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        if finding.detector in SHAPE_OF:
+            by_series.setdefault((finding.integration_id, finding.metric), []).append(finding)
+    crowded = {key: group for key, group in by_series.items() if len(group) > 1}
+    if not crowded:
+        return findings
+    fits: dict[str, Shapes | None] = {}
+    drop: set[tuple[str, str, str]] = set()
+    for (iid, metric), group in crowded.items():
+        if metric not in fits:
+            fits[metric] = metric_shapes(frame, Metric(metric)) if frame is not None else None
+        shapes = fits[metric]
+        kind = ""
+        mf = frame.get(Metric(metric)) if frame is not None else None
+        if shapes is not None and mf is not None and iid in mf.index:
+            kind = str(shapes.kind[mf.index[iid]])
+        specific = [f for f in group if SHAPE_OF[f.detector] is not None]
+        keep = [f for f in specific if SHAPE_OF[f.detector] == kind] or specific or group
+        drop.update(f.key for f in group if f not in keep)
+    return [f for f in findings if f.key not in drop]
 
 
 def evaluate(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 import duckdb
 import numpy as np
@@ -127,6 +128,11 @@ class MetricFrame:
     def size(self) -> int:
         """Number of series."""
         return len(self.ids)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """The row of each integration id."""
+        return {iid: row for row, iid in enumerate(self.ids)}
 
 
 @dataclass(frozen=True)

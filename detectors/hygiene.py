@@ -8,7 +8,7 @@ Each check is its own detector name in the finding (`no_owner`, `review_overdue`
 from __future__ import annotations
 
 import warnings
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
@@ -43,8 +43,18 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
     traffic = _traffic(frame, settings.hygiene.traffic_floor)
     findings: list[Finding] = []
 
-    def add(iid: str, detector: str, severity: Severity, summary: str, **evidence: object) -> None:
-        findings.append(Finding(iid, INVENTORY_METRIC, detector, severity, summary, dict(evidence)))
+    def add(
+        iid: str,
+        detector: str,
+        severity: Severity,
+        summary: str,
+        onset: date | None = None,
+        **evidence: object,
+    ) -> None:
+        began = datetime.combine(onset, time(), UTC) if onset is not None else None
+        findings.append(
+            Finding(iid, INVENTORY_METRIC, detector, severity, summary, dict(evidence), began)
+        )
 
     for integration in frame.inventory:
         iid = integration.id
@@ -77,6 +87,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                         Severity.INFO,
                         f"review overdue by {late} days: last reviewed {integration.last_review}, "
                         f"every {format_duration(integration.review_cadence)}, due {due}",
+                        due,
                         file=origin,
                         last_review=str(integration.last_review),
                         due=str(due),
@@ -91,6 +102,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                 Severity.WARNING,
                 f"{integration.lifecycle.value}, sunset {integration.sunset} passed {days} days ago, "
                 f"still carrying {value(Metric.THROUGHPUT, traffic[iid])} (last 24 h)",
+                integration.sunset,
                 sunset=str(integration.sunset),
                 days_past=days,
                 lifecycle=integration.lifecycle.value,

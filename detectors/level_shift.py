@@ -115,6 +115,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                     detector=NAME,
                     severity=Severity.CRITICAL if breached else Severity.WARNING,
                     summary=summary,
+                    onset=when,
                     evidence={
                         "baseline": num(base, 6),
                         "current": num(cur, 6),

@@ -30,6 +30,7 @@ CURRENT_SCHEMA = pa.schema(
         ("severity", pa.string()),
         ("summary", pa.string()),
         ("evidence", pa.string()),
+        ("onset", pa.timestamp("us", tz="UTC")),
     ]
 )
 
@@ -77,6 +78,7 @@ def apply_findings(
                 "severity": f.severity.value,
                 "summary": f.summary,
                 "evidence": json.dumps(f.evidence, default=str),
+                "onset": f.onset,
             }
             for f in findings
         ],
@@ -93,7 +95,8 @@ def apply_findings(
                 con,
                 """
                 UPDATE findings SET severity = c.severity, summary = c.summary,
-                    evidence = CAST(c.evidence AS JSON), last_seen = $as_of, clear_count = 0
+                    evidence = CAST(c.evidence AS JSON), last_seen = $as_of, clear_count = 0,
+                    onset = coalesce(c.onset, findings.onset)
                 FROM current_findings c
                 WHERE findings.fingerprint = c.fingerprint AND findings.status = 'open'
                 """,
@@ -102,10 +105,13 @@ def apply_findings(
             opened = _count(
                 con,
                 """
-                INSERT INTO findings
+                INSERT INTO findings (finding_id, fingerprint, integration_id, metric, detector,
+                    severity, summary, evidence, status, first_seen, last_seen, resolved_at,
+                    clear_count, onset)
                 SELECT c.fingerprint || ':' || CAST(CAST(epoch($as_of) AS BIGINT) AS VARCHAR),
                        c.fingerprint, c.integration_id, c.metric, c.detector, c.severity, c.summary,
-                       CAST(c.evidence AS JSON), 'open', $as_of, $as_of, NULL, 0
+                       CAST(c.evidence AS JSON), 'open', $as_of, $as_of, NULL, 0,
+                       least(coalesce(c.onset, $as_of), $as_of)
                 FROM current_findings c
                 WHERE c.fingerprint NOT IN (SELECT fingerprint FROM findings WHERE status = 'open')
                 ON CONFLICT (finding_id) DO NOTHING
@@ -182,8 +188,8 @@ def open_findings(store: Store) -> list[dict]:
     with store.read() as con:
         frame = con.execute(
             """
-            SELECT integration_id, metric, detector, severity, summary, first_seen, last_seen,
-                   evidence, finding_id, status, clear_count
+            SELECT integration_id, metric, detector, severity, summary, onset, first_seen,
+                   last_seen, evidence, finding_id, status, clear_count
             FROM findings
             WHERE status = 'open'
             ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,

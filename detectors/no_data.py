@@ -153,6 +153,7 @@ def _finding(
             f"{what} for {shown} (last at {last:%Y-%m-%d %H:%M} UTC; "
             f"expected every {format_duration(interval)})"
         ),
+        onset=last,
         evidence={
             "last_sample": iso(last) if last else None,
             "age_seconds": int(age.total_seconds()),

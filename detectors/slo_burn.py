@@ -54,6 +54,21 @@ def _window(
     return _ratio(err.mean[row, -k:], t)
 
 
+def burn_onset(frame: DetectionFrame, errors: np.ndarray, slo: float) -> datetime | None:
+    """The first hour of the current burn: the start of the last run of hours above the SLO
+    (hours without data do not break a run; three hours at or below it do)."""
+    over = np.flatnonzero(np.isfinite(errors) & (errors > slo))
+    if over.size == 0:
+        return None
+    below = np.isfinite(errors) & (errors <= slo)
+    start = int(over[-1])
+    for column in over[::-1]:
+        if below[column:start].sum() >= 3:
+            break
+        start = int(column)
+    return frame.hour_start(start)
+
+
 def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
     """Findings for integrations with an error-rate SLO whose budget burns too fast."""
     err = frame.get(Metric.ERROR_RATE)
@@ -87,6 +102,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                     metric=Metric.ERROR_RATE.value,
                     detector=NAME,
                     severity=Severity(rule.severity),
+                    onset=burn_onset(frame, err.mean[row], slo) or as_of - rule.long,
                     summary=(
                         f"error budget burning {burn_long:.1f}x: {label(Metric.ERROR_RATE)} "
                         f"{value(Metric.ERROR_RATE, long_ratio)} over {format_duration(rule.long)} "

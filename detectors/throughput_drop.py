@@ -8,14 +8,15 @@ counting only hours that usually carry traffic (so a batch job's idle night is n
 from __future__ import annotations
 
 import warnings
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from scipy import stats
 
-from detectors.common import label, num, series_thresholds, slo_for, value
+from detectors.common import label, num, series_thresholds, shape_onset, slo_for, value
 from detectors.frame import DetectionFrame
 from detectors.settings import DetectorSettings
+from detectors.shape import metric_shapes
 from detectors.stats import clean, nanmedian
 from detectors.types import Finding, Severity
 from seamwatch.metrics import Metric
@@ -53,6 +54,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
         pick = (chosen < 0) & (active.sum(axis=1) >= MIN_ACTIVE)
         chosen[pick] = index
     findings: list[Finding] = []
+    shapes = metric_shapes(frame, Metric.THROUGHPUT) if (chosen >= 0).any() else None
     for row in np.flatnonzero(chosen >= 0):
         recent, usual, active, weeks, hours = results[int(chosen[row])]
         mask = active[row]
@@ -88,6 +90,8 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                     f"{value(Metric.THROUGHPUT, now_mean)} vs {value(Metric.THROUGHPUT, usual_mean)} "
                     f"usually (last {int(hours)} h)"
                 ),
+                onset=shape_onset(frame, shapes, row, "step")
+                or as_of - timedelta(hours=int(hours)),
                 evidence={
                     "baseline": num(usual_mean, 6),
                     "current": num(now_mean, 6),

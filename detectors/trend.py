@@ -19,12 +19,14 @@ from detectors.common import (
     label,
     num,
     series_thresholds,
+    shape_onset,
     slo_for,
     value,
     worse_sign,
 )
 from detectors.frame import DetectionFrame
 from detectors.settings import DetectorSettings, TrendOptions
+from detectors.shape import metric_shapes
 from detectors.stats import (
     RampTest,
     TrendTest,
@@ -96,6 +98,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             current = nanmedian(x[:, -24:], axis=1)
+        shapes = metric_shapes(frame, metric)
         for row in np.flatnonzero(fire):
             iid = mf.ids[row]
             slo = slo_for(frame, iid, metric)
@@ -122,6 +125,9 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                     detector=NAME,
                     severity=severity,
                     summary=summary,
+                    onset=shape_onset(frame, shapes, row, "ramp")
+                    or as_of
+                    - timedelta(hours=float(ages[row]) if path[row] == "early" else window),
                     evidence={
                         "current": num(current[row]),
                         "change_per_week": num(rate[row]),

@@ -31,7 +31,10 @@ class Finding:
 
     `summary` is one line a person understands, with the numbers in it; `evidence` holds the
     figures behind it (baseline, current, change, p-value or burn rate, window) as plain JSON
-    values. `first_seen`/`last_seen` are set by the lifecycle (or to `as_of` by `evaluate`).
+    values. `onset` is when the change began (a step's change point, a ramp's estimated start,
+    the first hour over a threshold, the last sample before silence), set by the detector; it is
+    what a person reads as "since". `first_seen`/`last_seen` (when it was detected) are set by
+    the lifecycle (or to `as_of` by `evaluate`).
     """
 
     integration_id: str
@@ -40,6 +43,7 @@ class Finding:
     severity: Severity
     summary: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    onset: datetime | None = None
     first_seen: datetime | None = None
     last_seen: datetime | None = None
 

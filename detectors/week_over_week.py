@@ -9,13 +9,23 @@ it is more than noise. Both must hold, so one spike or one holiday does not deci
 from __future__ import annotations
 
 import warnings
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
-from detectors.common import label, num, pct, series_thresholds, slo_for, value, worse_sign
+from detectors.common import (
+    label,
+    num,
+    pct,
+    series_thresholds,
+    shape_onset,
+    slo_for,
+    value,
+    worse_sign,
+)
 from detectors.frame import DetectionFrame
 from detectors.settings import DetectorSettings
+from detectors.shape import metric_shapes
 from detectors.stats import clean, log_level, nanmedian, signed_rank, variance_inflation
 from detectors.types import Finding, Severity
 from seamwatch.metrics import LATENCY_METRICS, Metric
@@ -61,6 +71,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
             & (sign * z > 0)
             & (p < th.alpha)
         )
+        shapes = metric_shapes(frame, metric) if fire.any() else None
         for row in np.flatnonzero(fire):
             iid = mf.ids[row]
             slo = slo_for(frame, iid, metric)
@@ -80,6 +91,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                     detector=NAME,
                     severity=Severity.CRITICAL if severe else Severity.WARNING,
                     summary=summary,
+                    onset=shape_onset(frame, shapes, row) or as_of - timedelta(hours=WEEK),
                     evidence={
                         "baseline": num(base[row]),
                         "current": num(cur[row]),

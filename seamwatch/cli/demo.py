@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from collectors.demo import DemoSource
 from collectors.runner import run_backfill
@@ -18,7 +18,7 @@ from seamwatch.cli.common import Context, say
 from seamwatch.config import SourceSettings
 from seamwatch.errors import SeamwatchError
 from seamwatch.store import Store
-from seamwatch.timeutil import align, utcnow
+from seamwatch.timeutil import align, parse_timestamp, utcnow
 
 
 def register(
@@ -32,7 +32,8 @@ def register(
         "degradations) at the demo source's interval. The live scheduler continues from now. "
         'Needs a `kind = "demo"` source in the config and a store without samples of other '
         "sources (--force overrides both).",
-        epilog="examples:\n  seamwatch demo\n  seamwatch demo --weeks 3 --seed 11",
+        epilog="examples:\n  seamwatch demo\n  seamwatch demo --weeks 3 --seed 11\n"
+        "  seamwatch demo --anchor 2026-11-20T09:00:00Z",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--weeks", type=int, default=5, help="weeks of history (default 5)")
@@ -41,6 +42,13 @@ def register(
     )
     parser.add_argument(
         "--if-empty", action="store_true", help="do nothing when the store already has samples"
+    )
+    parser.add_argument(
+        "--anchor",
+        metavar="TS",
+        default=None,
+        help="when the scripted story is told from (ISO 8601, UTC; default now): the same seed "
+        "and anchor give the same samples, so tests and screenshots are reproducible",
     )
     parser.add_argument(
         "--force",
@@ -85,6 +93,22 @@ def foreign_samples(store: Store, demo_name: str) -> tuple[int, list[str]]:
     return int(frame["n"].sum()), [str(s) for s in frame["source"]]
 
 
+def _anchor(text: str | None) -> datetime:
+    """The demo's anchor: now, or the given time (not in the future: no samples exist yet)."""
+    now = utcnow()
+    if text is None:
+        return now
+    try:
+        anchor = parse_timestamp(text)
+    except ValueError as exc:
+        raise SeamwatchError(f"--anchor: {exc}") from None
+    if anchor > now:
+        raise SeamwatchError(
+            f"--anchor: {text!r} is in the future (now is {now:%Y-%m-%dT%H:%M:%SZ})"
+        )
+    return anchor
+
+
 def run(ctx: Context) -> int:
     if ctx.args.weeks < 1:
         raise SeamwatchError(f"--weeks must be at least 1 (got {ctx.args.weeks})")
@@ -100,7 +124,7 @@ def run(ctx: Context) -> int:
             f"{store.path} holds {count:,} samples of other sources ({', '.join(sources[:5])}); "
             "the demo would mix simulated samples into them (use another store, or --force)"
         )
-    now = align(utcnow(), source.interval)
+    now = align(_anchor(ctx.args.anchor), source.interval)
     start = now - timedelta(weeks=ctx.args.weeks)
     store.migrate()
     store.sync_inventory(ctx.inventory, now)

@@ -15,7 +15,7 @@ from seamwatch.cli.common import Context, add_format, print_frame, say
 from seamwatch.errors import SeamwatchError, StoreMissing
 from seamwatch.timeutil import parse_timestamp, utcnow
 
-COLUMNS = ["severity", "integration_id", "metric", "detector", "summary", "first_seen"]
+COLUMNS = ["severity", "integration_id", "metric", "detector", "summary", "onset", "first_seen"]
 
 
 def register(
@@ -51,6 +51,7 @@ def _json_rows(rows: list[dict]) -> str:
             "detector": row["detector"],
             "severity": row["severity"],
             "summary": row["summary"],
+            "onset": _iso(row.get("onset")),
             "first_seen": _iso(row["first_seen"]),
             "last_seen": _iso(row.get("last_seen")),
             "evidence": row["evidence"]
@@ -65,7 +66,7 @@ def _json_rows(rows: list[dict]) -> str:
 
 
 def _iso(ts: object) -> str | None:
-    if ts is None or (isinstance(ts, float) and ts != ts):
+    if ts is None or pd.isna(ts):
         return None
     stamp = pd.Timestamp(ts)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
@@ -112,6 +113,7 @@ def run(ctx: Context) -> int:
                 "detector": f.detector,
                 "severity": f.severity.value,
                 "summary": f.summary,
+                "onset": f.onset,
                 "first_seen": f.first_seen,
                 "last_seen": f.last_seen,
                 "evidence": f.evidence,
@@ -134,5 +136,6 @@ def run(ctx: Context) -> int:
     else:
         frame = pd.DataFrame(rows, columns=[*COLUMNS, "last_seen", "evidence"])[COLUMNS]
         frame["first_seen"] = frame["first_seen"].map(_iso)
+        frame["onset"] = frame["onset"].map(_iso)
         print_frame(frame.rename(columns={"integration_id": "integration"}), "table")
     return 1 if result.errors else 0
