@@ -8,7 +8,7 @@ verify. The newest 5-minute value speaks (a renewed certificate clears the findi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -30,6 +30,25 @@ def newest(mf: MetricFrame) -> np.ndarray:
         last = values.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1)
         out = np.where(have, values[np.arange(mf.size), last], out)
     return out
+
+
+def _invalid_since(frame: DetectionFrame, mf: MetricFrame, row: int) -> datetime | None:
+    """The start of the 5-minute bucket (or hour) from which the certificate stopped verifying."""
+    from detectors.frame import RECENT_BUCKET_S
+
+    recent = mf.recent[row]
+    seen = np.flatnonzero(np.isfinite(recent))
+    if seen.size:
+        start = seen[-1]
+        for index in seen[::-1]:
+            if recent[index] >= 1:
+                break
+            start = index
+        end_bucket = int(frame.as_of.timestamp()) // RECENT_BUCKET_S
+        bucket = end_bucket - recent.size + 1 + int(start)
+        return datetime.fromtimestamp(bucket * RECENT_BUCKET_S, UTC)
+    hours = np.flatnonzero(np.isfinite(mf.mean[row]))
+    return frame.hour_start(int(hours[-1])) if hours.size else None
 
 
 def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
@@ -73,6 +92,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                         "notice_days": options.notice.total_seconds() / 86400,
                         "warn_days": options.warn.total_seconds() / 86400,
                     },
+                    onset=onset,
                 )
             )
     valid_mf = frame.get(Metric.CERT_VALID)
@@ -89,6 +109,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                     summary="TLS certificate does not verify (untrusted, wrong host name or expired); "
                     "clients that check certificates cannot connect",
                     evidence={"valid": False},
+                    onset=_invalid_since(frame, valid_mf, row),
                 )
             )
     return findings

@@ -117,4 +117,5 @@ def _finding(iid: str, v: Verdict, since: datetime, window: timedelta) -> Findin
             "jump": None if v.jump is None else num(v.jump),
             "window": span,
         },
+        onset=since,
     )

@@ -58,6 +58,8 @@ def test_days_left_is_a_metric_and_a_finding_at_21_and_7_days(
         assert finding.severity == severity
         assert f"expires in {days:.1f} days" in finding.summary
         assert finding.evidence["expires"] == not_after.isoformat().replace("+00:00", "Z")
+        # since when it is a notice (21 days before) or a warning (7 days before)
+        assert finding.onset == not_after - timedelta(days=21 if severity == "info" else 7)
 
 
 def test_an_expired_certificate_is_critical_with_how_long_ago(tmp_path, store, inventory):
@@ -89,6 +91,7 @@ def test_an_untrusted_certificate_is_invalid_but_its_expiry_is_still_read(
     assert got[(LINK, "cert_days_left")] == pytest.approx(90.0)
     found = _findings(store, inventory, now)
     assert found["cert_valid"].severity == "critical"
+    assert found["cert_valid"].onset == now - timedelta(minutes=now.minute % 5)  # its 5-min bucket
     assert "cert_days_left" not in found
 
 

@@ -136,6 +136,7 @@ def test_consumer_that_stops_stalls_and_resumes_is_stopped_stalled_then_ok(
     assert stopped.severity == "critical"
     assert stopped.summary.startswith("STOPPED: no consumer since")
     assert stopped.evidence["since"] == stopped_at.isoformat().replace("+00:00", "Z")
+    assert stopped.onset == stopped_at
 
     broker.consume(ack=False)  # attached again, but it never acknowledges
     broker.wait_for(1)
