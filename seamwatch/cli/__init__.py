@@ -22,6 +22,7 @@ from seamwatch.cli import (
     export,
     import_cmd,
     notify,
+    ping,
     report,
     run,
     silence,
@@ -48,6 +49,7 @@ COMMANDS: list[ModuleType] = [
     channels,
     silence,
     report,
+    ping,
 ]
 
 

@@ -9,6 +9,7 @@ import reports
 import seamwatch.inventory as inventory_module
 from alerts.settings import check_alerts
 from collectors import build_source
+from collectors.heartbeat import heartbeat_settings
 from detectors.settings import check_detectors
 from seamwatch.cli.common import Context, say
 from seamwatch.config import check_settings
@@ -101,6 +102,7 @@ def _without_echoes(problems: list[ConfigError]) -> list[ConfigError]:
 
 SECTION_CHECKS: list = [  # stages register validators of their own config sections here
     reports.check,
+    heartbeat_settings,
 ]
 # Validators that also hold a section against the inventory: called with (settings, inventory),
 # the inventory `check` loaded once for everything.

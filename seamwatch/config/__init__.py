@@ -58,6 +58,7 @@ class Settings(StrictModel):
     detectors: dict[str, Any] = Field(default_factory=dict)
     alerts: dict[str, Any] = Field(default_factory=dict)
     reports: dict[str, Any] = Field(default_factory=dict)
+    heartbeats: dict[str, Any] = Field(default_factory=dict)  # collectors.heartbeat validates it
     app: AppSettings = Field(default_factory=AppSettings)
 
     # Set by load_settings: where the file was, so relative paths resolve against it.
