@@ -67,7 +67,7 @@ class AlertmanagerChannel(HttpChannel):
                 {
                     "labels": alert_labels(f),
                     "annotations": alert_annotations(item, group.now),
-                    "startsAt": rfc3339(f.first_seen),
+                    "startsAt": rfc3339(f.began),
                     "endsAt": rfc3339(ends),
                     "generatorURL": item.dashboard_url,
                 }

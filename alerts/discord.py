@@ -67,7 +67,7 @@ class DiscordChannel(HttpChannel):
                     },
                 ],
                 "footer": {"text": cut(f"Seamwatch · {f.detector} · {f.finding_id}", 2048)},
-                "timestamp": f.first_seen.isoformat(),
+                "timestamp": f.began.isoformat(),
             }
 
         def build(items: tuple[Item, ...], left_out: int) -> dict[str, Any]:

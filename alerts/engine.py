@@ -758,4 +758,5 @@ def _finding(row: dict[str, Any]) -> Finding:
         source_system=row["source_system"],
         target_system=row["target_system"],
         tags=tuple(row["tags"] or ()),
+        onset=row.get("onset"),
     )

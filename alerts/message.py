@@ -55,6 +55,12 @@ class Finding:
     source_system: str | None = None
     target_system: str | None = None
     tags: tuple[str, ...] = ()
+    onset: datetime | None = None
+
+    @property
+    def began(self) -> datetime:
+        """When the change began (the onset), else when it was first detected."""
+        return self.onset or self.first_seen
 
     def field_values(self, name: str) -> list[str]:
         """The values a route or silence matcher compares for a field name."""
@@ -74,16 +80,20 @@ class Item:
         return "resolved" if self.event == "resolve" else self.finding.severity
 
     def since(self) -> str:
+        """When the problem began (the finding's onset, not its detection)."""
+        return self.finding.began.strftime("%Y-%m-%d %H:%M UTC")
+
+    def detected(self) -> str:
         return self.finding.first_seen.strftime("%Y-%m-%d %H:%M UTC")
 
     def duration(self, now: datetime) -> str:
-        """How long it was (or has been) open, e.g. '3h12m'."""
+        """How long the problem lasted (or has lasted) since it began, e.g. '3h12m'."""
         end = (
             self.finding.resolved_at
             if self.event == "resolve" and self.finding.resolved_at
             else now
         )
-        return format_duration(max(end - self.finding.first_seen, timedelta(0)))
+        return format_duration(max(end - self.finding.began, timedelta(0)))
 
     def owner(self) -> str:
         return self.finding.owner or "no owner"
@@ -111,8 +121,10 @@ class Item:
     def status_line(self, now: datetime) -> str:
         """What happened, in words: recovered after X, or open since Y."""
         if self.event == "resolve":
-            return f"Recovered after {self.duration(now)} (open since {self.since()})"
-        return f"Since {self.since()} (open {self.duration(now)})"
+            return f"Recovered after {self.duration(now)} (began {self.since()})"
+        if self.since() == self.detected():
+            return f"Since {self.since()} ({self.duration(now)})"
+        return f"Since {self.since()} ({self.duration(now)}; detected {self.detected()})"
 
 
 @dataclass(frozen=True)

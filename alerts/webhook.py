@@ -65,7 +65,7 @@ class WebhookChannel(HttpChannel):
                     "status": "resolved" if resolved else "firing",
                     "labels": alert_labels(f),
                     "annotations": alert_annotations(item, group.now),
-                    "startsAt": rfc3339(f.first_seen),
+                    "startsAt": rfc3339(f.began),
                     "endsAt": rfc3339(f.resolved_at)
                     if resolved and f.resolved_at
                     else "0001-01-01T00:00:00Z",

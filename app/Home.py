@@ -18,6 +18,7 @@ pages = {
         st.Page("views/integration.py", title="Integration", icon=":material/timeline:"),
         st.Page("views/inventory.py", title="Inventory", icon=":material/inventory_2:"),
         st.Page("views/owners.py", title="Owners", icon=":material/groups:"),
+        st.Page("views/scorecard.py", title="Scorecard", icon=":material/checklist:"),
     ],
     "Operations": [
         st.Page("views/reports.py", title="Reports", icon=":material/summarize:"),

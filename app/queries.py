@@ -24,7 +24,7 @@ WITH latest_wide AS (
     FROM v_latest GROUP BY integration_id
 ),
 trouble AS (
-    SELECT integration_id, min(first_seen) AS since
+    SELECT integration_id, min(onset) AS since  -- when the trouble began, not when it was seen
     FROM v_findings
     WHERE status = 'open' AND (severity IN ('critical', 'warning') OR detector = 'no_data')
     GROUP BY integration_id
@@ -68,7 +68,7 @@ def integration_ids() -> list[str]:
 # With every field a silence can match on (lifecycle, systems, tags), so `silenced` is exact.
 FINDINGS = """
     SELECT finding_id, integration_id, name, owner, tier, metric, detector, severity, summary,
-           status, first_seen, last_seen, resolved_at, age_seconds, runbook, evidence,
+           status, onset, first_seen, last_seen, resolved_at, age_seconds, runbook, evidence,
            lifecycle, source_system, target_system, tags
     FROM v_findings
     WHERE (CAST(? AS VARCHAR) IS NULL OR integration_id = ?)

@@ -27,17 +27,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 from scipy.signal import lfilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._evalstore import samples_table, write_batches
 from detectors.engine import run_detectors
 from detectors.frame import DetectionFrame, load_frame
 from detectors.settings import DetectorSettings
 from seamwatch.inventory import Inventory
 from seamwatch.metrics import Metric
-from seamwatch.store import SAMPLE_SCHEMA, Store
+from seamwatch.store import Store
 
 DAY = 86_400
 HOUR = 3_600
@@ -191,22 +191,8 @@ def write_corpus(store: Store, specs: list[Spec], seed: int) -> int:
     parts = []
     for spec in specs:
         ts, values = simulate(spec, seed)
-        parts.append(
-            pa.table(
-                {
-                    "ts": pa.array((ts * 1_000_000).astype(np.int64), pa.timestamp("us", tz="UTC")),
-                    "integration_id": pa.array([spec.id] * ts.size, pa.string()),
-                    "metric": pa.array([METRIC_OF[spec.kind].value] * ts.size, pa.string()),
-                    "value": pa.array(values, pa.float64()),
-                    "source": pa.array(["corpus"] * ts.size, pa.string()),
-                },
-                schema=SAMPLE_SCHEMA,
-            )
-        )
-    table = pa.concat_tables(parts)
-    store.write_samples(table, dedupe=False)
-    store.rollup()  # as the scheduler does: evaluations read completed hours from the rollups
-    return table.num_rows
+        parts.append(samples_table(spec.id, METRIC_OF[spec.kind].value, ts, values, "corpus"))
+    return write_batches(store, [parts])
 
 
 def naive(frame: DetectionFrame) -> set[str]:

@@ -60,7 +60,10 @@ def run_detectors(frame: DetectionFrame, settings: DetectorSettings, as_of: date
             continue
         seconds[name] = time.perf_counter() - clock
         ran.append(name)
-        findings.extend(replace(f, first_seen=as_of, last_seen=as_of) for f in found)
+        findings.extend(
+            replace(f, onset=min(f.onset or as_of, as_of), first_seen=as_of, last_seen=as_of)
+            for f in found
+        )  # a detector that cannot tell when it began says "when first seen"
     findings.sort(key=lambda f: (-f.severity.rank, f.integration_id, f.metric, f.detector))
     unique: dict[tuple[str, str, str], Finding] = {}
     for finding in findings:  # one finding per fingerprint: the most severe speaks
@@ -201,7 +204,7 @@ def _rollup_dirty(store: Store) -> None:
         log.info("rollup before detection skipped: %s", exc)
 
 
-HYGIENE_NAMES = ("no_owner", "review_overdue", "past_sunset", "not_inventoried")
+HYGIENE_NAMES = ("no_owner", "review_overdue", "past_sunset", "not_inventoried", "sunset_soon")
 
 
 def _detector_names(ran: list[str]) -> list[str]:

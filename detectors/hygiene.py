@@ -1,8 +1,9 @@
-"""Inventory hygiene (not from metrics): no owner, review overdue, past sunset but still carrying
-traffic, and integrations seen in the data that no inventory file declares.
+"""Inventory hygiene (not from metrics): no owner, review overdue, a sunset coming up (30 and 7
+days before, by default), past sunset but still carrying traffic (and from where), and
+integrations seen in the data that no inventory file declares.
 
 Each check is its own detector name in the finding (`no_owner`, `review_overdue`,
-`past_sunset`, `not_inventoried`) so they open and resolve independently.
+`sunset_soon`, `past_sunset`, `not_inventoried`) so they open and resolve independently.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from detectors.frame import DetectionFrame
 from detectors.settings import DetectorSettings
 from detectors.types import INVENTORY_METRIC, Finding, Severity
 from seamwatch.durations import format_duration
-from seamwatch.inventory import Lifecycle
+from seamwatch.inventory import Integration, Lifecycle
 from seamwatch.metrics import Metric
 
 NAME = "hygiene"
@@ -35,6 +36,32 @@ def _traffic(frame: DetectionFrame, floor: float) -> dict[str, float]:
     return {
         iid: float(x) for iid, x in zip(mf.ids, level, strict=True) if np.isfinite(x) and x > floor
     }
+
+
+def _sunset_soon(
+    integration: Integration, today: date, warnings_at: list[int]
+) -> tuple[Severity, int] | None:
+    """(severity, days left) once a deprecated integration is within the first warning's days of
+    its sunset: info from the first threshold (30 days), warning from the last (7 days)."""
+    if integration.lifecycle is not Lifecycle.DEPRECATED or integration.sunset is None:
+        return None
+    days = (integration.sunset - today).days
+    if days < 0 or days > warnings_at[0]:
+        return None
+    return (Severity.WARNING if days <= warnings_at[-1] else Severity.INFO), days
+
+
+def _traffic_sources(frame: DetectionFrame, integration_id: str) -> list[str]:
+    """The collector sources whose throughput series of this integration still report."""
+    return sorted(
+        {
+            s.source
+            for s in frame.series
+            if s.integration_id == integration_id
+            and s.metric == Metric.THROUGHPUT.value
+            and s.source is not None
+        }
+    )
 
 
 def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
@@ -94,19 +121,41 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                         days_overdue=late,
                         cadence=format_duration(integration.review_cadence),
                     )
+        soon = _sunset_soon(integration, today, settings.hygiene.sunset_warnings)
+        if soon is not None:
+            severity, days = soon
+            successor = f"; successor {integration.successor}" if integration.successor else ""
+            add(
+                iid,
+                "sunset_soon",
+                severity,
+                f"sunset {integration.sunset} in {days} day{'s' if days != 1 else ''}"
+                f"{successor}: move the remaining consumers ({integration.source_system})",
+                sunset=str(integration.sunset),
+                days_left=days,
+                successor=integration.successor,
+                file=origin,
+            )
         if integration.past_sunset(today) and iid in traffic:
             days = (today - integration.sunset).days  # type: ignore[operator]
+            sources = _traffic_sources(frame, iid)
+            via = f" via source {', '.join(sources)}" if sources else ""
+            successor = f"; successor {integration.successor}" if integration.successor else ""
             add(
                 iid,
                 "past_sunset",
                 Severity.WARNING,
                 f"{integration.lifecycle.value}, sunset {integration.sunset} passed {days} days ago, "
-                f"still carrying {value(Metric.THROUGHPUT, traffic[iid])} (last 24 h)",
+                f"still carrying {value(Metric.THROUGHPUT, traffic[iid])} (last 24 h) from "
+                f"{integration.source_system}{via}{successor}",
                 integration.sunset,
                 sunset=str(integration.sunset),
                 days_past=days,
                 lifecycle=integration.lifecycle.value,
                 throughput=round(traffic[iid], 4),
+                source_system=integration.source_system,
+                sources=sources,
+                successor=integration.successor,
                 file=origin,
             )
     recent = as_of - timedelta(hours=frame.hours)

@@ -163,6 +163,23 @@ class HygieneOptions(StrictModel):
     """Inventory checks; `traffic_floor` is the throughput (msg/s) that counts as carrying traffic."""
 
     traffic_floor: float = Field(default=0.0, ge=0)
+    # days before a deprecated integration's sunset at which `sunset_soon` warns (issue 16): an
+    # info finding from the first, a warning from the last (routed like any other finding)
+    sunset_warnings: list[int] = Field(default_factory=lambda: [30, 7], min_length=1)
+
+    @field_validator("sunset_warnings")
+    @classmethod
+    def _positive_days(cls, value: list[int]) -> list[int]:
+        for days in value:
+            if days < 1:
+                raise ValueError(f"{days} is not a number of days before the sunset (1 or more)")
+        return sorted(set(value), reverse=True)
+
+
+class ContractOptions(StrictModel):
+    """Contract findings (detectors/contracts.py): how long a breaking change stays open."""
+
+    breaking_open_for: Duration = timedelta(days=14)
 
 
 class DetectorSettings(StrictModel):
@@ -191,6 +208,7 @@ class DetectorSettings(StrictModel):
     hygiene: HygieneOptions = Field(default_factory=HygieneOptions)
     cert_expiry: CertExpiryOptions = Field(default_factory=CertExpiryOptions)
     consumer_lag: ConsumerLagOptions = Field(default_factory=ConsumerLagOptions)
+    contracts: ContractOptions = Field(default_factory=ContractOptions)
 
     @field_validator("enabled", "disabled")
     @classmethod

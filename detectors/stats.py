@@ -357,3 +357,28 @@ def ramp_test(
             np.where(better, slope, best.slope),
         )
     return RampTest(np.where(np.isfinite(best.z), best.z, np.nan), best.age, best.slope)
+
+
+def accrued(y: np.ndarray, recent: int, skip_days: int = 3, days: int = 14) -> np.ndarray:
+    """The change that has actually accrued: the median over the last `recent` hours of y minus
+    the median of the same hours of day over `days` days ending `skip_days` days ago, per row.
+
+    y is a log level (so the result is a log ratio) on an hourly grid. Each recent hour is
+    compared with the median of its own hour of day over the baseline days, so the daily cycle
+    cancels; the skip keeps a change that began in the last days out of its own baseline (with
+    the defaults this is the baseline of the "quiet day" rule: the 14 days before the last 72 h).
+    NaN where fewer than half the recent hours or a third of the baseline hours have data.
+    """
+    rows, m = y.shape
+    if recent < 1 or m < recent + 24 * (skip_days + days):
+        return np.full(rows, np.nan)
+    lagged = np.stack(
+        [y[:, m - recent - 24 * k : m - 24 * k] for k in range(skip_days, skip_days + days)]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        base = nanmedian(lagged, axis=0)
+        base_ok = np.isfinite(lagged).sum(axis=0) >= days / 3
+        diff = np.where(base_ok, y[:, m - recent :] - base, np.nan)
+        enough = np.isfinite(diff).sum(axis=1) >= recent / 2
+        return np.where(enough, nanmedian(diff, axis=1), np.nan)

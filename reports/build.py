@@ -24,11 +24,20 @@ from reports.model import (
     IntegrationWeek,
     MetricWeek,
     Report,
+    ScorecardWeek,
+    ScoreChange,
     SloWeek,
     TeamPart,
 )
 from reports.weeks import Week
 from seamwatch.metrics import Metric
+from seamwatch.scorecard import (
+    ScorecardSettings,
+    check_totals,
+    fleet_score,
+    read_checks,
+    team_scores,
+)
 from seamwatch.store import Store
 from seamwatch.timeutil import ensure_utc
 
@@ -37,7 +46,13 @@ LAST_INSTANT = timedelta(microseconds=1)  # DuckDB's resolution: the week's end 
 
 
 def build_report(
-    store: Store, week: Week, *, now: datetime, team: str | None = None, top_n: int = 5
+    store: Store,
+    week: Week,
+    *,
+    now: datetime,
+    team: str | None = None,
+    top_n: int = 5,
+    scorecard: ScorecardSettings | None = None,
 ) -> Report:
     """Everything the review says about `week` (compared with the week before), for `team` or all."""
     now = ensure_utc(now)
@@ -47,6 +62,7 @@ def build_report(
         "prev_start": week.previous().start,
         "team": team,
         "as_of": _as_of(week, now),
+        "now": now,
     }
     with store.read() as con:
         run = _runner(con, params)
@@ -64,6 +80,9 @@ def build_report(
         keys = [f"{i.id}|{Metric.THROUGHPUT.value}" for i in integrations if i.has_data]
         keys += [f"{iid}|{m.metric.value}" for iid, m in changed]
         hourly = run(queries.HOURLY, keys=keys) if keys else pd.DataFrame()
+        policy = scorecard or ScorecardSettings()
+        card_this = read_checks(con, policy, at=params["as_of"] or now, team=team)
+        card_last = read_checks(con, policy, at=week.start - LAST_INSTANT, team=team)
 
     series = _hourly(hourly, week)
     by_id = {i.id: i for i in integrations}
@@ -82,14 +101,14 @@ def build_report(
     ]
     rows = _findings(findings, by_id)
     degraded = sorted(
-        (f for f in rows if week.start <= f.first_seen < week.end), key=lambda f: f.sort_key
+        (f for f in rows if week.start <= f.onset < week.end), key=lambda f: f.sort_key
     )
     recovered = sorted(
         (f for f in rows if f.resolved_at is not None and week.start <= f.resolved_at < week.end),
         key=lambda f: f.sort_key,
     )
     still_open = sorted(
-        (f for f in rows if _open_at(f, week.end) and f.first_seen < week.start),
+        (f for f in rows if _open_at(f, week.end) and f.onset < week.start),
         key=lambda f: f.sort_key,
     )
     sources = _failed_sources(failed_sources)
@@ -122,7 +141,30 @@ def build_report(
     if team is None:
         report.teams = _team_parts(report, known_teams)
     report.notes = _notes(report)
+    report.scorecard = _scorecard(card_this, card_last)
     return report
+
+
+def _scorecard(this: pd.DataFrame, last: pd.DataFrame) -> ScorecardWeek:
+    """The checklist at the end of this week against the end of the week before."""
+    card = ScorecardWeek(score=fleet_score(this), score_last=fleet_score(last))
+    teams_last = team_scores(last).set_index("team")["score"].to_dict() if not last.empty else {}
+    for row in team_scores(this).itertuples():
+        before = teams_last.get(row.team)
+        card.teams.append((str(row.team), _none(row.score), _none(before)))
+    card.totals = [
+        (str(r.check_name), int(r.yes), int(r.no)) for r in check_totals(this).itertuples()
+    ]
+    was = {(r.integration_id, r.check_name): r.status for r in last.itertuples()}
+    for r in this[this["counted"]].itertuples():
+        before = was.get((r.integration_id, r.check_name))
+        if before is None or before == r.status or "n.a." in (before, r.status):
+            continue
+        change = ScoreChange(
+            r.integration_id, str(r.name), _none(r.owner), r.check_name, before, r.status, r.reason
+        )
+        (card.improved if r.status == "yes" else card.worsened).append(change)
+    return card
 
 
 def _as_of(week: Week, now: datetime) -> datetime | None:
@@ -326,6 +368,7 @@ def _findings(frame: pd.DataFrame, by_id: dict[str, IntegrationWeek]) -> list[Fi
                 severity=r["severity"],
                 summary=r["summary"],
                 status=r["status"],
+                onset=_ts(r["onset"]),  # type: ignore[arg-type]
                 first_seen=_ts(r["first_seen"]),  # type: ignore[arg-type]
                 last_seen=_ts(r["last_seen"]),  # type: ignore[arg-type]
                 resolved_at=_ts(r["resolved_at"]),
@@ -337,12 +380,12 @@ def _findings(frame: pd.DataFrame, by_id: dict[str, IntegrationWeek]) -> list[Fi
 
 
 def _open_at(f: FindingRow, moment: datetime) -> bool:
-    return f.first_seen < moment and (f.resolved_at is None or f.resolved_at >= moment)
+    return f.onset < moment and (f.resolved_at is None or f.resolved_at >= moment)
 
 
 def _counts(rows: list[FindingRow], notifications: pd.DataFrame, week: Week, which: str) -> Counts:
     counts = Counts(
-        opened=sum(week.start <= f.first_seen < week.end for f in rows),
+        opened=sum(week.start <= f.onset < week.end for f in rows),
         resolved=sum(
             f.resolved_at is not None and week.start <= f.resolved_at < week.end for f in rows
         ),

@@ -138,7 +138,8 @@ class FindingRow:
     severity: str
     summary: str
     status: str
-    first_seen: datetime
+    onset: datetime  # when the problem began: the week it belongs to
+    first_seen: datetime  # when it was detected
     last_seen: datetime
     resolved_at: datetime | None
     runbook: str | None
@@ -147,7 +148,7 @@ class FindingRow:
     @property
     def sort_key(self) -> tuple[int, int, datetime]:
         """Worst first: severity, then tier (1 is most critical), then the oldest."""
-        return (SEVERITY_RANK.get(self.severity, 3), self.tier or 9, self.first_seen)
+        return (SEVERITY_RANK.get(self.severity, 3), self.tier or 9, self.onset)
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,38 @@ class Coverage:
         return not self.empty and self.share < FULL_COVERAGE
 
 
+@dataclass(frozen=True)
+class ScoreChange:
+    """One check of one integration that answers differently than a week before."""
+
+    integration_id: str
+    name: str
+    owner: str | None
+    check_name: str
+    was: str
+    now: str
+    reason: str
+
+
+@dataclass
+class ScorecardWeek:
+    """The checklist at the end of the week, and what changed since the end of the week before."""
+
+    score: float | None = None
+    score_last: float | None = None
+    teams: list[tuple[str, float | None, float | None]] = field(default_factory=list)
+    totals: list[tuple[str, int, int]] = field(default_factory=list)  # check, yes, no
+    improved: list[ScoreChange] = field(default_factory=list)
+    worsened: list[ScoreChange] = field(default_factory=list)
+
+    @property
+    def change(self) -> float | None:
+        """Points gained (or lost) since last week."""
+        if self.score is None or self.score_last is None:
+            return None
+        return round(self.score - self.score_last, 1)
+
+
 @dataclass
 class TeamPart:
     """One owner team's part of the fleet report."""
@@ -265,6 +298,7 @@ class Report:
     teams: list[TeamPart]
     known_teams: list[str]
     notes: list[str] = field(default_factory=list)
+    scorecard: ScorecardWeek = field(default_factory=ScorecardWeek)
 
     @property
     def report_id(self) -> str:

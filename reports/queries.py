@@ -130,14 +130,17 @@ TEAMS = """
 SELECT DISTINCT owner FROM v_integrations WHERE inventoried AND owner IS NOT NULL ORDER BY owner
 """
 
-# Findings that were open at some point of either week, as they stood at $as_of (NULL: now): a
-# resolve after the end of a past week was not known then, so the finding is still open in it.
-# A resolved finding without a resolve time counts as resolved when it was last seen.
+# Findings whose problem was present at some point of either week, as they stood at $as_of
+# (NULL: now): a resolve after the end of a past week was not known then, so the finding is still
+# open in it. A degradation belongs to the week in which it began (its onset), even when it was
+# detected after that week ended (by $now, when the review is written). A resolved finding without
+# a resolve time counts as resolved when it was last seen.
 FINDINGS = """
 WITH f AS (
     SELECT *, CASE WHEN status = 'resolved' THEN coalesce(resolved_at, last_seen) END AS resolved
     FROM v_findings
-    WHERE first_seen < $end AND ($team IS NULL OR owner = $team)
+    WHERE onset < $end AND first_seen <= $now
+      AND ($team IS NULL OR owner = $team)
 ),
 known AS (
     SELECT *, CASE WHEN resolved <= coalesce($as_of, resolved) THEN resolved END AS resolved_by
@@ -146,11 +149,11 @@ known AS (
 SELECT
     finding_id, integration_id, metric, detector, severity, summary,
     CASE WHEN resolved_by IS NULL THEN 'open' ELSE 'resolved' END AS status,
-    first_seen, last_seen, resolved_by AS resolved_at,
+    onset, first_seen, last_seen, resolved_by AS resolved_at,
     name, owner, tier, runbook, inventoried
 FROM known
 WHERE resolved_by IS NULL OR resolved_by >= $prev_start
-ORDER BY first_seen
+ORDER BY onset, first_seen
 """
 
 # Alert notifications per week and status (test messages and report posts are not alerts).

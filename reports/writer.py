@@ -26,6 +26,7 @@ from seamwatch.chatpost import ChatPostError, PostFormat, escape, link, post_tex
 from seamwatch.config import Settings
 from seamwatch.errors import SeamwatchError, StoreMissing
 from seamwatch.metrics import METRIC_INFO, Metric
+from seamwatch.scorecard import load_scorecard_settings
 from seamwatch.store import Store
 from seamwatch.timeutil import ensure_utc, utcnow
 
@@ -71,7 +72,14 @@ def write_report(
             f"no store at {store.path}: run `seamwatch demo` to seed one, or `seamwatch run` to collect"
         )
     store.migrate()
-    report = build_report(store, week, now=now, team=team, top_n=rs.top_n)
+    report = build_report(
+        store,
+        week,
+        now=now,
+        team=team,
+        top_n=rs.top_n,
+        scorecard=load_scorecard_settings(settings),
+    )
     target = (out_dir or rs.out_dir(settings)).resolve()
     try:
         target.mkdir(parents=True, exist_ok=True)

@@ -66,6 +66,48 @@ class Slo(StrictModel):
     window: Duration = timedelta(days=30)
 
 
+# -- governance (issue 16): failure handling and the deprecation plan ---------------------------
+
+
+class FailureHandling(StrictModel):
+    """How the integration survives failure, in the owning team's words.
+
+    Each key is free text ("exponential, max 5", "orderId", "orders.dlq"); `"none"` (with a
+    reason after it if you like) says the team decided against it, which still counts as declared.
+    """
+
+    retries: str | None = Field(default=None, min_length=1)
+    idempotency_key: str | None = Field(default=None, min_length=1)
+    dlq: str | None = Field(default=None, min_length=1)
+
+    def missing(self) -> list[str]:
+        """The keys not declared yet."""
+        return [k for k in ("retries", "idempotency_key", "dlq") if getattr(self, k) is None]
+
+    def has_dlq(self) -> bool:
+        """A DLQ is named (not missing, not "none ...")."""
+        return self.dlq is not None and not self.dlq.strip().lower().startswith("none")
+
+
+def check_successors(inventory: Inventory) -> None:
+    """A successor names an inventoried integration other than itself; else a one-line error."""
+    for integration in inventory:
+        successor = integration.successor
+        if successor is None:
+            continue
+        if successor == integration.id or successor not in inventory:
+            why = (
+                "is the integration itself" if successor == integration.id else "is not inventoried"
+            )
+            inventory.errors.append(
+                ConfigError(
+                    f"successor {successor!r} {why}",
+                    path=inventory.origin.get(integration.id),
+                    key=f"{integration.id}.successor",
+                )
+            )
+
+
 class Integration(StrictModel):
     """One managed link between two systems."""
 
@@ -91,6 +133,9 @@ class Integration(StrictModel):
     collect: dict[Metric, str] = Field(
         default_factory=dict, description="metric -> name of the source that collects it"
     )
+    # governance (issue 16)
+    failure_handling: FailureHandling | None = None
+    successor: Slug | None = Field(default=None, description="id of the integration replacing it")
 
     @field_validator("owner", "chat_route", "runbook")
     @classmethod
@@ -147,8 +192,11 @@ class Inventory:
         return self.integrations.get(integration_id)
 
 
-def load_inventory(patterns: list[str], base_dir: Path) -> Inventory:
-    """Load every file matched by the globs; report broken files and duplicates, keep the rest."""
+def load_inventory(
+    patterns: list[str], base_dir: Path, *, backstage: list[str] | None = None
+) -> Inventory:
+    """Load every file matched by the globs (and the Backstage catalogs named); report broken
+    files, entities and duplicates, keep the rest."""
     inventory = Inventory()
     paths: list[Path] = []
     for pattern in patterns:
@@ -179,7 +227,36 @@ def load_inventory(patterns: list[str], base_dir: Path) -> Inventory:
                 continue
             inventory.integrations[integration.id] = integration
             inventory.origin[integration.id] = path
+    if backstage:
+        _add_backstage(inventory, backstage, base_dir)
+    check_successors(inventory)
     return inventory
+
+
+def _add_backstage(inventory: Inventory, locations: list[str], base_dir: Path) -> None:
+    """Integrations from Backstage catalogs; an id the TOML files already declare is skipped."""
+    from seamwatch.backstage import integrations, read_catalog
+
+    catalog = read_catalog(locations, base_dir)
+    imported, errors = integrations(catalog)
+    inventory.errors.extend(catalog.errors + errors)
+    for item in imported:
+        integration = Integration.model_validate(item.values)
+        origin = Path(item.origin)
+        if integration.id in inventory.integrations:
+            inventory.errors.append(
+                ConfigError(
+                    f"integration id {integration.id!r} is already declared in "
+                    f"{inventory.origin[integration.id]}; the catalog's is skipped",
+                    path=origin,
+                    key=f"{item.entity.where}.metadata.name",
+                )
+            )
+            continue
+        inventory.integrations[integration.id] = integration
+        inventory.origin[integration.id] = origin
+        if origin not in inventory.files:
+            inventory.files.append(origin)
 
 
 def load_file(path: Path) -> list[Integration]:

@@ -57,7 +57,8 @@ class InventoryWatch:
         import glob
 
         files = []
-        for pattern in self.settings.inventory.paths:
+        inv = self.settings.inventory
+        for pattern in [*inv.paths, *(b for b in inv.backstage if "://" not in b)]:
             full = pattern if Path(pattern).is_absolute() else str(self.settings.base_dir / pattern)
             for name in sorted(glob.glob(full, recursive=True)):
                 try:
@@ -72,7 +73,9 @@ class InventoryWatch:
             signature = self._current_signature()
             if signature != self._signature:
                 self._inventory = load_inventory(
-                    self.settings.inventory.paths, self.settings.base_dir
+                    self.settings.inventory.paths,
+                    self.settings.base_dir,
+                    backstage=self.settings.inventory.backstage,
                 )
                 for error in self._inventory.errors:
                     log.warning("inventory: %s", error)
@@ -156,6 +159,38 @@ def detection_jobs(
     ]
 
 
+def check_contracts(
+    settings: Settings, store: Store, inventory: Inventory, now: datetime | None = None
+) -> tuple[list[Any], Any]:
+    """One contracts round (issue 16): fetch and store every spec (collection), then open and
+    resolve the contract findings (detection). For `seamwatch contracts check` and the job."""
+    from collectors.contracts import run_contract_checks
+    from detectors.contracts import run_contract_detection
+
+    moment = now or utcnow()
+    checks = run_contract_checks(store, inventory, settings, moment)
+    _, outcome = run_contract_detection(store, inventory, settings, moment)
+    return checks, outcome
+
+
+def contract_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
+    """Contracts every `[contracts] interval`, when the section exists and is enabled."""
+    from collectors.contracts import load_contracts_options, scheduled
+
+    if not scheduled(settings):
+        return []
+    every = load_contracts_options(settings).interval
+    return [
+        JobSpec(
+            "contracts",
+            lambda: check_contracts(settings, store, inventory.get()),
+            every,
+            run_now=False,
+            first_run_after=timedelta(seconds=30),
+        )
+    ]
+
+
 def report_jobs(settings: Settings) -> list[JobSpec]:
     """The weekly review at `[reports] schedule_day`/`schedule_time` in its time zone, plus a
     one-off catch-up at start for a week whose scheduled run the daemon missed."""
@@ -224,6 +259,7 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
     jobs += alert_jobs(settings, store, metrics)
     jobs += report_jobs(settings)
     jobs += detection_jobs(settings, store, inventory, metrics)
+    jobs += contract_jobs(settings, store, inventory)
     for job in jobs:
         # Without next_run_time the trigger schedules the first run one interval from now.
         extra = {"next_run_time": start} if job.run_now else {}

@@ -142,6 +142,12 @@ def test_findings_say_what_happened_with_numbers(first_run: list[dict]) -> None:
     assert abs(onset(trend) - (T0 - timedelta(days=14))) <= timedelta(days=2)
     pos = by_key[("pos-sales-stream", "no_data")]
     assert abs(onset(pos) - (T0 - timedelta(seconds=STOPPED_AT))) <= timedelta(minutes=10)
+    dlq = by_key[("shipment-events", "dlq_depth", "dlq_growth")]
+    assert abs(onset(dlq) - (T0 - timedelta(days=3))) <= timedelta(hours=3)
+    halved = by_key[("inventory-sync", "throughput", "throughput_drop")]  # glided A-4d .. A-3d
+    assert T0 - timedelta(days=4, hours=8) <= onset(halved) <= T0 - timedelta(days=3)
+    for item in first_run:
+        assert onset(item) <= datetime.fromisoformat(item["first_seen"].replace("Z", "+00:00"))
     for item in first_run:
         assert set(item) >= {
             "integration",

@@ -162,7 +162,7 @@ def test_recovered_lists_resolved_findings_with_how_long_they_lasted(md) -> None
 def test_summary_counts_findings_and_notifications_of_both_weeks(md) -> None:  # type: ignore[no-untyped-def]
     summary = md["Summary"]
     assert (
-        "5 opened (last week 1), 1 resolved (last week 0), 6 still open at the end of the week (a week earlier 2)"
+        "5 began (last week 1), 1 resolved (last week 0), 6 still open at the end of the week (a week earlier 2)"
         in summary
     )
     # the test message is not an alert; failed and undelivered both count as undelivered

@@ -53,14 +53,16 @@ def add_finding(
     first_seen: datetime,
     resolved_at: datetime | None = None,
     detector: str = "trend",
+    onset: datetime | None = None,
 ) -> None:
     with store.write() as con:
         con.execute(
             "INSERT INTO findings (finding_id, fingerprint, integration_id, metric, detector,"
-            " severity, summary, evidence, status, first_seen, last_seen, resolved_at)"
-            " VALUES (?, ?, ?, 'latency_p95_ms', ?, ?, ?, '{}', ?, ?, ?, ?)",
+            " severity, summary, evidence, status, first_seen, last_seen, resolved_at, onset)"
+            " VALUES (?, ?, ?, 'latency_p95_ms', ?, ?, ?, '{}', ?, ?, ?, ?, ?)",
             [finding_id, f"fp-{finding_id}", iid, detector, severity, summary,
-             "resolved" if resolved_at else "open", first_seen, resolved_at or NOW, resolved_at],
+             "resolved" if resolved_at else "open", first_seen, resolved_at or NOW, resolved_at,
+             onset or first_seen],
         )  # fmt: skip
 
 
@@ -131,10 +133,29 @@ def test_past_week_review_does_not_know_resolves_that_came_after_it(
     report = build_report(story, W47, now=NOW)
     md = sections(render_markdown(report))
     degraded = line_with(md["What degraded"], "crm-orders-to-erp")
-    assert "Opened Wed 18 Nov 10:00." in degraded  # not "resolved Tue 24 Nov": unknown then
+    assert "Began Wed 18 Nov 10:00." in degraded  # not "resolved Tue 24 Nov": unknown then
     assert "Nothing recovered this week" in md["What recovered"]
     assert report.counts.open_at_end == 1
     assert "error rate stepped" not in render_markdown(report)  # opened after the week
+
+
+def test_a_degradation_belongs_to_the_week_it_began_even_when_detected_later(
+    story: Store,
+) -> None:
+    began, detected = datetime(2026, 11, 20, 15, tzinfo=UTC), datetime(2026, 11, 24, 8, tzinfo=UTC)
+    add_finding(story, "slow", "late-starter", "warning", "p95 latency rising 20%/week",
+                detected, onset=began)  # fmt: skip
+    w47 = sections(render_markdown(build_report(story, W47, now=NOW)))
+    line = line_with(w47["What degraded"], "late-starter")
+    assert "Began Fri 20 Nov 15:00, detected Tue 24 Nov 08:00." in line
+    w48 = sections(render_markdown(build_report(story, W48, now=NOW)))["What degraded"]
+    new, still_open = w48.split("Still open from earlier weeks")
+    assert "late-starter" not in new
+    assert "late-starter" in line_with(still_open, "late-starter")
+    assert "Since Fri 20 Nov 15:00." in line_with(still_open, "late-starter")
+    # a review written before it was detected cannot know it
+    early = build_report(story, W47, now=W47.end + timedelta(hours=1))
+    assert "late-starter" not in sections(render_markdown(early))["What degraded"]
 
 
 def test_review_of_the_week_in_progress_still_shows_health_now(story: Store) -> None:

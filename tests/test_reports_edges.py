@@ -292,8 +292,9 @@ def test_scheduled_run_writes_fleet_and_team_reports_and_posts(
     assert "[Full report](file://" in json.loads(request.data)["text"]
 
 
-def test_seamwatch_demo_then_report_on_the_wall_clock(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
-    """`seamwatch demo` then `seamwatch report` as a user runs them, with the real clock."""
+def test_seamwatch_demo_then_report_of_its_week(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`seamwatch demo` then `seamwatch report` as a user runs them (the demo anchored at a pinned
+    time, the report of the week before it: no wall clock)."""
     import shutil
 
     from seamwatch.cli import main
@@ -302,11 +303,14 @@ def test_seamwatch_demo_then_report_on_the_wall_clock(tmp_path, capsys) -> None:
     shutil.copytree(REPO / "data" / "inventory", tmp_path / "inventory")
     (tmp_path / "config.toml").write_text(DEMO_CONFIG, encoding="utf-8")
     config = str(tmp_path / "config.toml")
-    assert main(["demo", "--weeks", "2", "--config", config]) == 0
+    anchor = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    assert (
+        main(["demo", "--weeks", "2", "--anchor", "2026-11-25T09:00:00Z", "--config", config]) == 0
+    )
     capsys.readouterr()
-    assert main(["report", "--config", config]) == 0
+    week = Week.last_complete(anchor, BERLIN)
+    assert main(["report", "--week", week.label, "--config", config]) == 0
     out = capsys.readouterr().out
-    week = Week.last_complete(datetime.now(UTC), BERLIN)
     md = (tmp_path / "data" / "reports" / f"{week.label}.md").read_text(encoding="utf-8")
     assert f"wrote {tmp_path / 'data' / 'reports' / week.label}.md" in out
     # situations that do not depend on when the demo was seeded

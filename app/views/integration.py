@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from app import queries
+from app import governance, queries
 from app.charts import metric_chart
 from app.data import guarded, local, local_text, timezone, tz_label
 from app.ui import (
@@ -260,3 +260,6 @@ else:
         hide_index=True,
         column_config=time_columns("created_at", "sent_at"),
     )
+
+# -- governance: scorecard checks and contract history (app/governance.py) -------------------
+governance.integration_panel(str(info["integration_id"]))

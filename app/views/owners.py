@@ -54,6 +54,7 @@ st.dataframe(
     summary.rename(columns=lambda c: c.replace("_", " ")),
     hide_index=True,
 )
+st.page_link("views/scorecard.py", label="Scorecard per team", icon=":material/checklist:")
 
 
 def _table(frame: pd.DataFrame, columns: list[str]) -> None:

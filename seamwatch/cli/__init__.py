@@ -17,14 +17,17 @@ from seamwatch.cli import (
     channels,
     check,
     collect,
+    contracts_cmd,
     demo,
     detect,
     export,
     import_cmd,
+    inventory_cmd,
     notify,
     ping,
     report,
     run,
+    scorecard_cmd,
     silence,
     sources,
     sql,
@@ -50,6 +53,9 @@ COMMANDS: list[ModuleType] = [
     silence,
     report,
     ping,
+    scorecard_cmd,
+    inventory_cmd,
+    contracts_cmd,
 ]
 
 

@@ -9,6 +9,7 @@ import reports
 import seamwatch.inventory as inventory_module
 from alerts.settings import check_alerts
 from collectors import build_source
+from collectors.contracts import check_contracts_section
 from collectors.heartbeat import heartbeat_settings
 from detectors.settings import check_detectors
 from seamwatch.cli.common import Context, say
@@ -16,21 +17,30 @@ from seamwatch.config import check_settings
 from seamwatch.config.base import problems_of
 from seamwatch.durations import format_duration
 from seamwatch.errors import ConfigError, ConfigWarning
+from seamwatch.scorecard import check_scorecard, load_scorecard_settings, strict_failures
 from seamwatch.timeutil import utcnow
 
 
 def register(
     sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 ) -> argparse.ArgumentParser:
-    return sub.add_parser(
+    parser = sub.add_parser(
         "check",
         parents=[common],
         help="validate config.toml and the inventory, print a summary",
         description="Validate the config file, every inventory file and every source; "
         "print one line per problem and a summary. Exit status 2 when anything is wrong.",
-        epilog="example:\n  seamwatch check --config config.toml",
+        epilog="examples:\n  seamwatch check --config config.toml\n"
+        "  seamwatch check --strict   # in the inventory repo's CI",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="also fail an active integration whose scorecard lacks an owner, a contract, "
+        "SLOs or failure handling ([scorecard] strict lists the checks)",
+    )
+    return parser
 
 
 def validate(ctx: Context) -> list[ConfigError]:
@@ -39,7 +49,7 @@ def validate(ctx: Context) -> list[ConfigError]:
     ctx._settings = settings  # the config with its broken keys at their defaults
     # Loaded here, not by ctx.inventory (which logs each error): check prints them, once each.
     ctx.__dict__["inventory"] = inventory_module.load_inventory(
-        settings.inventory.paths, settings.base_dir
+        settings.inventory.paths, settings.base_dir, backstage=settings.inventory.backstage
     )
     problems += ctx.inventory.errors
     sources = []
@@ -72,6 +82,8 @@ def validate(ctx: Context) -> list[ConfigError]:
                         key=f"sources[{index}]",
                     )
                 )
+    if getattr(ctx.args, "strict", False):
+        problems += strict_problems(ctx)
     calls = [(check, (settings,)) for check in SECTION_CHECKS]
     calls += [(check, (settings, ctx.inventory)) for check in INVENTORY_CHECKS]
     for check, args in calls:
@@ -100,9 +112,27 @@ def _without_echoes(problems: list[ConfigError]) -> list[ConfigError]:
     return result
 
 
+def strict_problems(ctx: Context) -> list[ConfigError]:
+    """`--strict`: each required scorecard check an active integration answers no, as an error."""
+    try:
+        policy = load_scorecard_settings(ctx.settings)
+    except ConfigError:
+        return []  # reported by check_scorecard
+    return [
+        ConfigError(
+            f"active integration fails the scorecard check {check}: {reason}",
+            path=ctx.inventory.origin.get(integration_id),
+            key=f"{integration_id}.{check}",
+        )
+        for integration_id, check, reason in strict_failures(ctx.inventory, policy, utcnow())
+    ]
+
+
 SECTION_CHECKS: list = [  # stages register validators of their own config sections here
     reports.check,
     heartbeat_settings,
+    check_scorecard,
+    check_contracts_section,
 ]
 # Validators that also hold a section against the inventory: called with (settings, inventory),
 # the inventory `check` loaded once for everything.

@@ -34,7 +34,11 @@ class Context:
 
     @cached_property
     def inventory(self) -> Inventory:
-        inventory = load_inventory(self.settings.inventory.paths, self.settings.base_dir)
+        inventory = load_inventory(
+            self.settings.inventory.paths,
+            self.settings.base_dir,
+            backstage=self.settings.inventory.backstage,
+        )
         for error in inventory.errors:
             logging.getLogger("seamwatch.inventory").warning("%s", error)
         return inventory

@@ -124,7 +124,7 @@ def run(ctx: Context) -> int:
             f"{store.path} holds {count:,} samples of other sources ({', '.join(sources[:5])}); "
             "the demo would mix simulated samples into them (use another store, or --force)"
         )
-    now = align(_anchor(ctx.args.anchor), source.interval)
+    now = align(_anchor(getattr(ctx.args, "anchor", None)), source.interval)
     start = now - timedelta(weeks=ctx.args.weeks)
     store.migrate()
     store.sync_inventory(ctx.inventory, now)

@@ -60,6 +60,8 @@ class Settings(StrictModel):
     reports: dict[str, Any] = Field(default_factory=dict)
     heartbeats: dict[str, Any] = Field(default_factory=dict)  # collectors.heartbeat validates it
     app: AppSettings = Field(default_factory=AppSettings)
+    scorecard: dict[str, Any] = Field(default_factory=dict)  # seamwatch/scorecard.py (issue 16)
+    contracts: dict[str, Any] = Field(default_factory=dict)  # collectors/contracts.py (issue 16)
 
     # Set by load_settings: where the file was, so relative paths resolve against it.
     config_path: Path | None = Field(default=None, exclude=True)

@@ -75,6 +75,8 @@ class InventorySettings(StrictModel):
     """Globs of inventory TOML files, relative to the config file."""
 
     paths: list[str] = Field(default_factory=lambda: ["data/inventory/*.toml"])
+    # Backstage catalog files, globs or URLs read as inventory too (issue 16; seamwatch/backstage.py)
+    backstage: list[str] = Field(default_factory=list)
 
 
 class SourceSettings(BaseModel):

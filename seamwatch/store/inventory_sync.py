@@ -8,7 +8,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from seamwatch.inventory import Inventory
+from seamwatch.inventory import Integration, Inventory
 
 
 def sync_inventory(con: duckdb.DuckDBPyConnection, inventory: Inventory, now: datetime) -> int:
@@ -47,6 +47,7 @@ def sync_inventory(con: duckdb.DuckDBPyConnection, inventory: Inventory, now: da
                 "collect": json.dumps({m.value: s for m, s in integration.collect.items()}),
                 "origin": str(inventory.origin[integration.id]),
                 "synced_at": now,
+                **_governance(integration),
             }
         )
     frame = pd.DataFrame(rows, columns=_COLUMNS)
@@ -97,4 +98,24 @@ _COLUMNS = [
     "collect",
     "origin",
     "synced_at",
+    # governance (issue 16, migration 051)
+    "slo_throughput_min",
+    "slo_dlq_depth_max",
+    "failure_retries",
+    "failure_idempotency_key",
+    "failure_dlq",
+    "successor",
 ]
+
+
+def _governance(integration: Integration) -> dict[str, object]:
+    """The scorecard's inventory columns: all SLOs, failure handling, the successor."""
+    handling = integration.failure_handling
+    return {
+        "slo_throughput_min": integration.slo.throughput_min,
+        "slo_dlq_depth_max": integration.slo.dlq_depth_max,
+        "failure_retries": handling.retries if handling else None,
+        "failure_idempotency_key": handling.idempotency_key if handling else None,
+        "failure_dlq": handling.dlq if handling else None,
+        "successor": integration.successor,
+    }

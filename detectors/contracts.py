@@ -1,0 +1,113 @@
+"""Contract findings, from what the contracts job stored (seamwatch/store/contracts.py):
+
+- `contract_breaking`: the newest version of a spec broke its consumers (a removed path,
+  operation, channel or message, a removed response field, a changed type, a new required
+  request field, a narrowed enum), each change named in words; open for `breaking_open_for`
+  after the version appeared (default 14 days), so the owning team hears of it while it matters;
+- `contract_unreachable`: the last check could not fetch or read the spec;
+- `contract_invalid`: the last check fetched something that is not a valid OpenAPI/AsyncAPI
+  document.
+
+A pure function of the stored state and `as_of`, like every detector; `run_contract_detection`
+persists its findings through the same lifecycle, resolving only these three names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from detectors.lifecycle import LifecycleResult, apply_findings
+from detectors.settings import load_detector_settings
+from detectors.types import INVENTORY_METRIC, Finding, Severity
+from seamwatch.inventory import Inventory
+from seamwatch.store import Store
+from seamwatch.store.contracts import ContractState, contract_states
+from seamwatch.timeutil import ensure_utc
+
+NAMES = ("contract_breaking", "contract_unreachable", "contract_invalid")
+SHOWN = 5  # changes named in the summary; all of them are in the evidence
+
+
+def detect(
+    states: list[ContractState],
+    inventory: Inventory,
+    as_of: datetime,
+    *,
+    breaking_open_for: timedelta = timedelta(days=14),
+) -> list[Finding]:
+    """Findings about each inventoried integration's contract as of `as_of`."""
+    findings = []
+    for state in states:
+        integration = inventory.get(state.integration_id)
+        if integration is None or not integration.contract.spec:
+            continue  # no longer declared: nothing to say
+        if state.status == "unreachable":
+            findings.append(
+                Finding(
+                    state.integration_id,
+                    INVENTORY_METRIC,
+                    "contract_unreachable",
+                    Severity.WARNING,
+                    f"contract spec unreachable: {state.error}",
+                    {"spec": state.spec_url, "checked_at": state.checked_at.isoformat()},
+                )
+            )
+        elif state.status == "invalid":
+            findings.append(
+                Finding(
+                    state.integration_id,
+                    INVENTORY_METRIC,
+                    "contract_invalid",
+                    Severity.WARNING,
+                    f"contract spec is not valid: {state.error}",
+                    {"spec": state.spec_url, "checked_at": state.checked_at.isoformat()},
+                )
+            )
+        breaking = [c for c in state.changes if c.breaking]
+        recent = (
+            state.changed_at is not None
+            and ensure_utc(state.changed_at) > as_of - breaking_open_for
+        )
+        if breaking and recent:
+            versions = f"{state.from_version or '?'} → {state.api_version or '?'}"
+            named = "; ".join(c.description for c in breaking[:SHOWN])
+            more = f"; and {len(breaking) - SHOWN} more" if len(breaking) > SHOWN else ""
+            findings.append(
+                Finding(
+                    state.integration_id,
+                    INVENTORY_METRIC,
+                    "contract_breaking",
+                    Severity.CRITICAL if integration.tier == 1 else Severity.WARNING,
+                    f"{len(breaking)} breaking change{'s' if len(breaking) != 1 else ''} in the "
+                    f"contract ({versions}): {named}{more}",
+                    {
+                        "spec": state.spec_url,
+                        "from_version": state.from_version,
+                        "to_version": state.api_version,
+                        "version_seq": state.seq,
+                        "changed_at": ensure_utc(state.changed_at).isoformat(),  # type: ignore[arg-type]
+                        "breaking": [c.description for c in breaking],
+                        "compatible": [c.description for c in state.changes if not c.breaking],
+                    },
+                )
+            )
+    return findings
+
+
+def run_contract_detection(
+    store: Store, inventory: Inventory, app_settings: object, now: datetime
+) -> tuple[list[Finding], LifecycleResult]:
+    """Evaluate the stored contract state now and persist the findings (these names only)."""
+    settings = load_detector_settings(app_settings)  # type: ignore[arg-type]
+    as_of = ensure_utc(now)
+    with store.read() as con:
+        states = contract_states(con, as_of)
+    findings = detect(
+        states, inventory, as_of, breaking_open_for=settings.contracts.breaking_open_for
+    )
+    found = [replace(f, first_seen=as_of, last_seen=as_of) for f in findings]
+    outcome = apply_findings(
+        store, found, as_of, resolve_after=1, detectors_ran=list(NAMES), started_at=as_of
+    )
+    return found, outcome

@@ -1,0 +1,231 @@
+"""The integration checklist as a scorecard: the read model every stage shares.
+
+The facts (each check of each integration: yes, no or n.a., and why) are SQL, `scorecard_at(t)`
+and `v_scorecard` (migration 051), so analysts, the CLI, the app and the weekly review read the
+same answers. The policy (which checks count, and how much, per tier) is config.toml's
+`[scorecard]` section, applied here: a score is the weighted share of counted checks answered
+yes; n.a. never counts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+from pydantic import Field, field_validator
+
+from seamwatch.config.base import StrictModel
+from seamwatch.inventory import Inventory, Lifecycle
+from seamwatch.store.inventory_sync import sync_inventory
+from seamwatch.store.schema import migrate
+
+CheckName = Literal[
+    "owner",
+    "samples",
+    "slo",
+    "contract",
+    "contract_valid",
+    "failure_handling",
+    "dlq_watched",
+    "classified",
+    "review",
+    "deprecation",
+]
+CHECKS: tuple[str, ...] = CheckName.__args__  # type: ignore[attr-defined]
+STRICT_DEFAULT: list[CheckName] = ["owner", "contract", "slo", "failure_handling"]
+
+YES, NO, NA = "yes", "no", "n.a."
+
+SCORECARD_SQL = """
+SELECT * FROM scorecard_at(t := CAST($t AS TIMESTAMPTZ))
+WHERE ($team IS NULL OR owner = $team)
+ORDER BY integration_id, check_order
+"""
+
+
+class ScorecardSettings(StrictModel):
+    """`[scorecard]`: weights per check (0: does not count), overridden per tier, and the checks
+    `seamwatch check --strict` requires of every active integration."""
+
+    weights: dict[CheckName, float] = Field(default_factory=dict)
+    tiers: dict[int, dict[CheckName, float]] = Field(default_factory=dict)
+    strict: list[CheckName] = Field(default_factory=lambda: list(STRICT_DEFAULT))
+
+    @field_validator("weights")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        for check, weight in value.items():
+            if weight < 0:
+                raise ValueError(f"weight of {check} is {weight}: weights are 0 or more")
+        return value
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers_1_to_4(cls, value: dict[int, dict[str, float]]) -> dict[int, dict[str, float]]:
+        for tier, weights in value.items():
+            if not 1 <= tier <= 4:
+                raise ValueError(f"tier {tier} does not exist (tiers are 1 to 4)")
+            for check, weight in weights.items():
+                if weight < 0:
+                    raise ValueError(f"tier {tier}: weight of {check} is {weight}: 0 or more")
+        return value
+
+    def weight(self, check: str, tier: int | None) -> float:
+        """The weight of a check for an integration of `tier`: tier override, else default, else 1."""
+        if tier is not None and check in self.tiers.get(int(tier), {}):
+            return float(self.tiers[int(tier)][check])  # type: ignore[index]
+        return float(self.weights.get(check, 1.0))  # type: ignore[call-overload]
+
+
+def load_scorecard_settings(settings: Any) -> ScorecardSettings:
+    """The validated `[scorecard]` section (errors name config.toml, the key and its line)."""
+    from seamwatch.config import validate_section
+
+    return validate_section(ScorecardSettings, settings, "scorecard")
+
+
+def check_scorecard(settings: Any) -> None:
+    """`seamwatch check`: the [scorecard] section is valid."""
+    load_scorecard_settings(settings)
+
+
+def read_checks(
+    con: duckdb.DuckDBPyConnection,
+    policy: ScorecardSettings,
+    *,
+    at: datetime | None = None,
+    team: str | None = None,
+) -> pd.DataFrame:
+    """Every check of every integration (of `team`) as of `at` (now), with its weight."""
+    frame = con.execute(SCORECARD_SQL, {"t": at, "team": team}).df()
+    frame["weight"] = [
+        policy.weight(c, None if pd.isna(t) else int(t))
+        for c, t in zip(frame["check_name"], frame["tier"], strict=True)
+    ]
+    frame["counted"] = (frame["weight"] > 0) & (frame["status"] != NA)
+    return frame
+
+
+def _score(group: pd.DataFrame) -> float | None:
+    counted = group[group["counted"]]
+    total = counted["weight"].sum()
+    if total <= 0:
+        return None
+    return round(100.0 * counted.loc[counted["status"] == YES, "weight"].sum() / total, 1)
+
+
+def integration_scores(checks: pd.DataFrame) -> pd.DataFrame:
+    """One row per integration: score (0-100), the checks answered no (counted ones) and counts."""
+    rows = []
+    for iid, group in checks.groupby("integration_id", sort=True):
+        first = group.iloc[0]
+        counted = group[group["counted"]]
+        missing = counted.loc[counted["status"] == NO, "check_name"].tolist()
+        rows.append(
+            {
+                "integration_id": iid,
+                "name": first["name"],
+                "owner": first["owner"],
+                "tier": first["tier"],
+                "pattern": first["pattern"],
+                "lifecycle": first["lifecycle"],
+                "score": _score(group),
+                "yes": int((counted["status"] == YES).sum()),
+                "no": len(missing),
+                "na": int((group["status"] == NA).sum()),
+                "failing": ", ".join(missing),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "integration_id",
+            "name",
+            "owner",
+            "tier",
+            "pattern",
+            "lifecycle",
+            "score",
+            "yes",
+            "no",
+            "na",
+            "failing",
+        ],
+    )
+
+
+def team_scores(checks: pd.DataFrame) -> pd.DataFrame:
+    """One row per owner team: score over all its integrations' counted checks, how many pass."""
+    per = integration_scores(checks)
+    rows = []
+    teams = checks.assign(team=checks["owner"].fillna("(no owner)"))
+    for team, group in teams.groupby("team", sort=True):
+        mine = per[per["integration_id"].isin(group["integration_id"])]
+        rows.append(
+            {
+                "team": team,
+                "integrations": len(mine),
+                "score": _score(group),
+                "passing": int(((mine["no"] == 0) & mine["score"].notna()).sum()),
+                "failing_checks": int(mine["no"].sum()),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["team", "integrations", "score", "passing", "failing_checks"]
+    )
+
+
+def fleet_score(checks: pd.DataFrame) -> float | None:
+    """The whole fleet's score: every counted check of every integration, weighted."""
+    return _score(checks) if not checks.empty else None
+
+
+def check_totals(checks: pd.DataFrame) -> pd.DataFrame:
+    """Per check: how many integrations answer yes, no (where it counts) and n.a."""
+    rows = []
+    for order, (name, group) in enumerate(
+        sorted(checks.groupby("check_name"), key=lambda kv: kv[1]["check_order"].iloc[0])
+    ):
+        counted = group[group["counted"]]
+        rows.append(
+            {
+                "check_name": name,
+                "question": group["question"].iloc[0],
+                "yes": int((counted["status"] == YES).sum()),
+                "no": int((counted["status"] == NO).sum()),
+                "na": int((group["status"] == NA).sum()),
+                "order": order,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["check_name", "question", "yes", "no", "na", "order"])
+    return frame.drop(columns="order")
+
+
+def inventory_checks(
+    inventory: Inventory, policy: ScorecardSettings, now: datetime
+) -> pd.DataFrame:
+    """The scorecard of an inventory alone, without a store (no samples, no contract checks):
+    the same SQL, over an in-memory database. For `check --strict` in an inventory repo's CI."""
+    con = duckdb.connect()
+    try:
+        migrate(con)
+        sync_inventory(con, inventory, now)
+        return read_checks(con, policy, at=now)
+    finally:
+        con.close()
+
+
+def strict_failures(
+    inventory: Inventory, policy: ScorecardSettings, now: datetime
+) -> list[tuple[str, str, str]]:
+    """(integration, check, reason) for every active integration lacking a required check."""
+    checks = inventory_checks(inventory, policy, now)
+    active = {i.id for i in inventory if i.lifecycle is Lifecycle.ACTIVE}
+    bad = checks[
+        checks["integration_id"].isin(active)
+        & checks["check_name"].isin(policy.strict)
+        & (checks["status"] == NO)
+    ]
+    return [(r.integration_id, r.check_name, r.reason) for r in bad.itertuples()]

@@ -1,0 +1,46 @@
+"""A chat message's "Since" is when the problem began (the finding's onset), not its detection."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from alerts.message import Finding, Item
+
+DETECTED = datetime(2026, 11, 20, 11, 41, tzinfo=UTC)
+BEGAN = datetime(2026, 11, 17, 22, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def finding(**changes: object) -> Finding:
+    base = dict(
+        finding_id="f1",
+        fingerprint="fp",
+        integration_id="payments-webhook",
+        name="Payments webhook",
+        owner="payments",
+        metric="error_rate",
+        detector="level_shift",
+        severity="critical",
+        summary="error rate stepped up from 0.20% to 1.5%",
+        status="open",
+        first_seen=DETECTED,
+        last_seen=NOW,
+        onset=BEGAN,
+    )
+    return Finding(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def test_since_is_the_onset_and_detection_follows() -> None:
+    line = Item(finding(), "open", "").status_line(NOW)
+    assert line == "Since 2026-11-17 22:00 UTC (2d14h; detected 2026-11-20 11:41 UTC)"
+
+
+def test_without_an_onset_since_is_the_detection() -> None:
+    line = Item(finding(onset=None), "open", "").status_line(NOW)
+    assert line == "Since 2026-11-20 11:41 UTC (19m)"
+
+
+def test_a_resolve_says_how_long_the_problem_lasted_from_its_onset() -> None:
+    resolved = finding(status="resolved", resolved_at=datetime(2026, 11, 18, 22, tzinfo=UTC))
+    line = Item(resolved, "resolve", "").status_line(NOW)
+    assert line == "Recovered after 1d (began 2026-11-17 22:00 UTC)"
