@@ -12,6 +12,7 @@ from detectors import (
     consumer_lag,
     dlq_growth,
     hygiene,
+    jobs,
     level_shift,
     no_data,
     slo_burn,
@@ -38,6 +39,7 @@ DETECTORS: dict[str, Detector] = {
     "hygiene": hygiene.detect,
     "cert_expiry": cert_expiry.detect,
     "consumer_lag": consumer_lag.detect,
+    "jobs": jobs.detect,
 }
 
 __all__ = ["DETECTORS", "Detector", "Finding", "Severity"]

@@ -10,7 +10,7 @@ matrices, vectorised across series. Missing hours are NaN, never zero. Only samp
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
@@ -21,6 +21,7 @@ import pyarrow as pa
 from seamwatch.inventory import Integration, Inventory
 from seamwatch.metrics import METRIC_NAMES, Metric
 from seamwatch.store import Store
+from seamwatch.store.jobs import JobRun, job_runs
 from seamwatch.timeutil import ensure_utc
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,7 @@ class DetectionFrame:
     series: list[SeriesInfo]
     inventory: Inventory
     source_intervals: dict[str, timedelta] = field(default_factory=dict)
+    job_runs: dict[str, list[JobRun]] = field(default_factory=dict)  # scheduled jobs' runs
 
     def get(self, metric: Metric) -> MetricFrame | None:
         """The frame of one metric, if any series of it has samples."""
@@ -232,11 +234,14 @@ def load_frame(
                 latest = con.sql(LATEST_SQL, params={"as_of": as_of}).to_arrow_table()
             finally:
                 con.unregister("series")
+            scheduled = [i.id for i in inventory if i.schedule is not None]
+            runs = job_runs(con, scheduled, as_of - lookback, as_of)
     except duckdb.CatalogException:  # a store created before the schema: nothing to read yet
         return empty_frame(as_of, inventory, lookback)
-    return _assemble(
+    frame = _assemble(
         as_of, lo_hour, hours, series, hourly, recent, tail, latest, inventory, source_intervals
     )
+    return replace(frame, job_runs=runs)
 
 
 def _rolled_until(con: duckdb.DuckDBPyConnection, lo_hour: int, hi_hour: int) -> datetime:

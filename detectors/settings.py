@@ -182,6 +182,19 @@ class ContractOptions(StrictModel):
     breaking_open_for: Duration = timedelta(days=14)
 
 
+class JobOptions(StrictModel):
+    """Scheduled jobs (detectors/jobs.py): how early a run may start and still count for its
+    cron time, and when a run's duration is unusual against the job's own recent runs (a
+    robust z-score on the median and MAD of the last `runs`, and a ratio to the median)."""
+
+    early: Duration = timedelta(minutes=5)
+    runs: int = Field(default=10, ge=3, le=100)
+    min_runs: int = Field(default=5, ge=3)
+    duration_ratio: float = Field(default=2.0, gt=1)
+    duration_z: float = Field(default=4.0, gt=0)
+    min_change: Duration = timedelta(minutes=1)
+
+
 class DetectorSettings(StrictModel):
     """Everything under `[detectors]` in config.toml.
 
@@ -209,6 +222,7 @@ class DetectorSettings(StrictModel):
     cert_expiry: CertExpiryOptions = Field(default_factory=CertExpiryOptions)
     consumer_lag: ConsumerLagOptions = Field(default_factory=ConsumerLagOptions)
     contracts: ContractOptions = Field(default_factory=ContractOptions)
+    jobs: JobOptions = Field(default_factory=JobOptions)
 
     @field_validator("enabled", "disabled")
     @classmethod

@@ -97,6 +97,14 @@ class Schedule(StrictModel):
                 return due
         return None
 
+    def due_after(self, ts: datetime) -> datetime | None:
+        """The first time a run is due strictly after `ts`."""
+        for local in CronSim(self.cron, ensure_utc(ts).astimezone(self.zone)):
+            due = local.astimezone(UTC)
+            if due > ts:
+                return due
+        return None
+
     def describe(self) -> str:
         """The schedule as people read it: `0 2 * * * Europe/Berlin, grace 30m`."""
         from seamwatch.durations import format_duration
