@@ -17,8 +17,8 @@ from detectors.engine import evaluate
 from detectors.settings import DetectorSettings
 from seamwatch.config import load_settings
 from seamwatch.inventory import Integration, Inventory
-from seamwatch.scheduler import build_scheduler
 from seamwatch.schedule import Schedule
+from seamwatch.scheduler import build_scheduler
 from seamwatch.store import Ping, Store
 from tests.conftest import CONFIG, INVENTORY, REPO, free_port, run_cli_process, wait_until
 
@@ -88,8 +88,12 @@ def test_spring_forward_0230_berlin_is_due_once_at_0300_local():
     schedule = Schedule(cron="30 2 * * *", timezone=BERLIN)
     due = schedule.expected(utc(2026, 3, 27), utc(2026, 3, 31))
     # 02:30 CET = 01:30 UTC; on 29 March 02:30 does not exist: cron runs it at 03:00 CEST
-    assert due == [utc(2026, 3, 27, 1, 30), utc(2026, 3, 28, 1, 30), utc(2026, 3, 29, 1, 0),
-                   utc(2026, 3, 30, 0, 30)]  # fmt: skip
+    assert due == [
+        utc(2026, 3, 27, 1, 30),
+        utc(2026, 3, 28, 1, 30),
+        utc(2026, 3, 29, 1, 0),
+        utc(2026, 3, 30, 0, 30),
+    ]
 
 
 def test_fall_back_0230_berlin_is_due_once_not_twice():
@@ -134,12 +138,18 @@ def test_an_invalid_cron_or_zone_is_one_line_naming_file_integration_and_value(w
     assert result.code == 2
     lines = [line for line in (result.out + result.err).splitlines() if "jobs.toml" in line]
     path = workspace.root / "inventory" / "jobs.toml"
-    assert f"{path}:8: integration[0].schedule: cron of 'nightly-export': '61 2 * * *' is not a " \
-        "cron expression" in lines[0]  # fmt: skip
-    assert f"{path}:17: integration[1].schedule: timezone of 'partner-drop': 'Europe/Berln' is " \
-        "not a known time zone" in lines[1]  # fmt: skip
-    assert "integration[2].schedule: 'orders-api' is a sync-api integration; only batch and " \
-        "file jobs run on a schedule" in lines[2]  # fmt: skip
+    assert (
+        f"{path}:8: integration[0].schedule: cron of 'nightly-export': '61 2 * * *' is not a "
+        "cron expression" in lines[0]
+    )
+    assert (
+        f"{path}:17: integration[1].schedule: timezone of 'partner-drop': 'Europe/Berln' is "
+        "not a known time zone" in lines[1]
+    )
+    assert (
+        "integration[2].schedule: 'orders-api' is a sync-api integration; only batch and "
+        "file jobs run on a schedule" in lines[2]
+    )
     assert len(lines) == 3
 
 
@@ -149,8 +159,8 @@ def test_an_invalid_cron_or_zone_is_one_line_naming_file_integration_and_value(w
 def test_spring_forward_night_no_false_missed_and_no_late(store):
     """Cron runs the 02:30 job at 03:00 CEST (01:00 UTC) on 29 March 2026."""
     inv = inventory_of(job())
-    for day, start in [(27, utc(2026, 3, 27, 1, 30)), (28, utc(2026, 3, 28, 1, 30)),
-                       (29, utc(2026, 3, 29, 1, 0)), (30, utc(2026, 3, 30, 0, 30))]:  # fmt: skip
+    cron_ran = [utc(2026, 3, 27, 1, 30), utc(2026, 3, 28, 1, 30), utc(2026, 3, 29, 1, 0)]
+    for start in [*cron_ran, utc(2026, 3, 30, 0, 30)]:
         ran(store, "nightly-export", start, 12)
     for t in night(utc(2026, 3, 28, 23, 0)) + night(utc(2026, 3, 29, 23, 0)):
         assert findings(store, inv, t) == {}, t
@@ -196,8 +206,15 @@ def test_late_failed_overrun_duration_and_off_schedule_from_heartbeats(store):
     assert "1h10m late (grace 30m)" in late["job_late"].summary
 
     # 15 Nov: on time but failed with exit status 3 and a log tail
-    ran(store, "nightly-export", utc(2026, 11, 15, 1, 31), 5, "fail", exit_status=3,
-        body="loading 120 rows\nERROR: <target> refused the file\n")  # fmt: skip
+    ran(
+        store,
+        "nightly-export",
+        utc(2026, 11, 15, 1, 31),
+        5,
+        "fail",
+        exit_status=3,
+        body="loading 120 rows\nERROR: <target> refused the file\n",
+    )
     failed = findings(store, inv, utc(2026, 11, 15, 2, 0))
     assert set(failed) == {"job_failed"}
     assert failed["job_failed"].onset == utc(2026, 11, 15, 1, 36)
@@ -320,8 +337,17 @@ def test_a_cron_job_run_by_seamwatch_ping_is_judged_against_its_schedule(workspa
     settings = load_settings(workspace.config)
     scheduler = build_scheduler(settings)
     scheduler.start()
-    cmd = [sys.executable, "-m", "seamwatch", "ping", "nightly-export", "--config",
-           str(workspace.config), "--", str(script)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "seamwatch",
+        "ping",
+        "nightly-export",
+        "--config",
+        str(workspace.config),
+        "--",
+        str(script),
+    ]
     try:
         assert wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/").status_code == 400, 10)
         bad = run_cli_process(*cmd[3:], "1", "bad", cwd=workspace.root)
@@ -333,7 +359,7 @@ def test_a_cron_job_run_by_seamwatch_ping_is_judged_against_its_schedule(workspa
                 "PYTHONPATH": str(REPO),
                 "SW_PING_TOKEN": "tok-123",
                 "PATH": "/usr/bin:/bin",
-            },  # fmt: skip
+            },
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
@@ -352,13 +378,15 @@ def test_a_cron_job_run_by_seamwatch_ping_is_judged_against_its_schedule(workspa
     started = runs.iloc[1].started_at.to_pydatetime()
     # Judged at moments pinned to what the store recorded, not the wall clock: the job is due
     # daily at the minute the failing run started (UTC), 30 minutes' grace, at most 1 minute.
-    nightly = job(cron=f"{bad_start.minute} {bad_start.hour} * * *", timezone="UTC",
-                  max_duration="1m")  # fmt: skip
+    nightly = job(
+        cron=f"{bad_start.minute} {bad_start.hour} * * *", timezone="UTC", max_duration="1m"
+    )
     as_of = bad_start.replace(second=0, microsecond=0) + timedelta(minutes=30, seconds=30)
     found = findings(store, inventory_of(nightly), as_of)
     assert set(found) == {"job_failed", "job_overrun", "job_off_schedule"}, found
-    assert found["job_failed"].summary.endswith("exit status 4: exporting | ERROR: target "
-                                                "refused the file")  # fmt: skip
+    assert found["job_failed"].summary.endswith(
+        "exit status 4: exporting | ERROR: target refused the file"
+    )
     assert found["job_failed"].onset == bad_end
     assert found["job_overrun"].onset == started  # the second run never ended: still going
     assert found["job_off_schedule"].onset == started  # a second run for the same cron time
