@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from app import governance, queries
+from app import governance, jobs, queries
 from app.charts import metric_chart
 from app.data import guarded, local, local_text, timezone, tz_label
 from app.ui import (
@@ -249,6 +249,8 @@ else:
             "severity": severity_column(),
         },
     )
+
+jobs.runs_panel(str(info["integration_id"]), info["pattern"])
 
 st.subheader("Notifications")
 sent = data["notifications"]
