@@ -5,7 +5,10 @@ probe fails when it gets no answer, or an answer with an unexpected status, or a
 the expected text. The last `window` probes of each integration are kept in the source state:
 
 - `error_rate` is the failed share of them;
-- `latency_p50_ms`, `latency_p95_ms`, `latency_p99_ms` are quantiles of the successful ones.
+- `latency_p50_ms`, `latency_p95_ms`, `latency_p99_ms` are quantiles of the successful ones;
+- for https endpoints (unless `check_tls = false`), `cert_days_left` until the TLS certificate
+  expires (the soonest of the integration's endpoints) and `cert_valid` (1 when every
+  certificate verifies, 0 when one does not; not emitted with `verify_tls = false`).
 
 A failed probe is a measurement of the integration, not a failure of the collector: it raises
 the error rate; the run stays `ok`.
@@ -22,6 +25,7 @@ import numpy as np
 from pydantic import Field, StrictBool, model_validator
 
 from collectors.base import Batch, CollectContext, Source
+from collectors.certs import check_certificates, tls_endpoint
 from collectors.http import Fetched, HttpOptions, Request, fetch_all
 from collectors.samples import SampleBuilder
 from seamwatch.config.base import StrictModel
@@ -60,6 +64,7 @@ class ProbeOptions(HttpOptions):
     )
     expect_status: list[int] = Field(default_factory=list, description="empty: any 2xx or 3xx")
     window: int = Field(default=20, ge=1, le=1000, description="recent probes per integration")
+    check_tls: bool = Field(default=True, description="read the certificates of https endpoints")
 
     @model_validator(mode="after")
     def _something(self) -> ProbeOptions:
@@ -134,7 +139,41 @@ class ProbeSource(Source):
                         float(np.percentile(latencies, q)),
                         where="probes",
                     )
+        if self.opts.check_tls:
+            self._certificates(ctx, targets, builder)
         return builder.batch()
+
+    def _certificates(
+        self, ctx: CollectContext, targets: list[ProbeTarget], builder: SampleBuilder
+    ) -> None:
+        """Days left and validity of each integration's https certificates (the worst of them)."""
+        endpoints: dict[str, list[tuple[str, int]]] = {t.integration: [] for t in targets}
+        for target in targets:
+            endpoint = tls_endpoint(target.url)
+            if endpoint is not None:
+                endpoints[target.integration].append(endpoint)
+        checks = check_certificates(
+            [ep for eps in endpoints.values() for ep in eps],
+            timeout=self.settings.timeout.total_seconds(),
+            verify=self.opts.verify_tls,
+            ca_file=self.opts.ca_file,
+            concurrency=self.opts.concurrency,
+        )
+        for integration, eps in endpoints.items():
+            found = [checks[ep] for ep in eps if checks[ep].not_after is not None]
+            if not found:
+                continue
+            days = min(d for c in found if (d := c.days_left(ctx.now)) is not None)
+            builder.add(ctx.now, integration, Metric.CERT_DAYS_LEFT, days, where="certificates")
+            judged = [c.valid for c in found if c.valid is not None]
+            if judged:
+                builder.add(
+                    ctx.now,
+                    integration,
+                    Metric.CERT_VALID,
+                    float(all(judged)),
+                    where="certificates",
+                )
 
     def _judge(self, target: ProbeTarget, answer: Fetched) -> tuple[bool, str]:
         """Whether an answer counts as up, and if not, why."""

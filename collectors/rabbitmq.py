@@ -1,11 +1,13 @@
-"""The rabbitmq source: dead-letter queue depth (and message rates) from the management API.
+"""The rabbitmq source: dead-letter queues, work-queue backlogs and consumers, from the management API.
 
 One paged `GET /api/queues` serves the whole broker. Queues map to integrations by rules, tried
-in order, first match wins: a regular expression whose `integration` group names the
+in order, first match wins (for each metric: one queue can feed several metrics): a regular expression whose `integration` group names the
 integration (`^(?P<integration>.+)\\.dlq$`, the default), or an exact queue name with its
 integration. A rule reads the queue's depth (`messages`, `messages_ready`,
-`messages_unacknowledged`) or a rate (`publish_rate`, `deliver_rate`, `ack_rate`) where the
-broker reports one; several queues of one integration add up.
+`messages_unacknowledged`), its `consumers`, or a rate (`publish_rate`, `deliver_rate`,
+`ack_rate`) where the broker reports one; several queues of one integration add up. A work
+queue is typically read three times: `messages_ready` as `backlog`, `consumers` as
+`consumers`, `ack_rate` (or `deliver_rate` for auto-ack consumers) as `consume_rate`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ Field_ = Literal[
     "messages",
     "messages_ready",
     "messages_unacknowledged",
+    "consumers",
     "publish_rate",
     "deliver_rate",
     "ack_rate",
@@ -50,6 +53,7 @@ COLUMNS = ",".join(
         "messages",
         "messages_ready",
         "messages_unacknowledged",
+        "consumers",
         *(f"message_stats.{detail}.rate" for detail in RATE_FIELDS.values()),
     ]
 )
@@ -150,14 +154,18 @@ class RabbitMqSource(Source):
         used = [False] * len(self.opts.queues)
         for queue in queues:
             name, vhost = str(queue.get("name", "")), str(queue.get("vhost", ""))
+            fed: set[Metric] = set()
             for index, rule in enumerate(self.opts.queues):
+                if rule.metric in fed:
+                    continue
                 integration = rule.match(name, vhost)
                 if integration is None:
                     continue
                 used[index] = True
+                fed.add(rule.metric)
                 raw = _read(queue, rule.field)
                 if raw is None:  # a rate the broker does not report (yet): nothing to add
-                    break
+                    continue
                 number, problem = as_number(raw)
                 if problem is not None or number is None:
                     builder.fail(
@@ -165,9 +173,8 @@ class RabbitMqSource(Source):
                         integration,
                         rule.metric,
                     )
-                    break
+                    continue
                 totals[(integration, rule.metric)] += number
-                break
         for index, rule in enumerate(self.opts.queues):
             if not used[index]:
                 builder.fail(
@@ -204,9 +211,15 @@ class RabbitMqSource(Source):
 
 
 def _read(queue: dict[str, Any], field: str) -> Any:
-    """The value of a field of a queue; None for a rate the broker does not report."""
+    """The value of a field of a queue; None for a rate the broker does not report.
+
+    A queue with message statistics but none of this kind (acks on a queue whose consumer never
+    acknowledged) has a rate of 0, which is what a stalled consumer looks like.
+    """
     if field in RATE_FIELDS:
-        stats = queue.get("message_stats") or {}
+        stats = queue.get("message_stats")
+        if not isinstance(stats, dict):
+            return None
         detail = stats.get(RATE_FIELDS[field]) or {}
-        return detail.get("rate")
+        return detail.get("rate", 0.0)
     return queue.get(field)

@@ -8,8 +8,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from detectors import (
+    cert_expiry,
+    consumer_lag,
     dlq_growth,
     hygiene,
+    jobs,
     level_shift,
     no_data,
     slo_burn,
@@ -34,6 +37,9 @@ DETECTORS: dict[str, Detector] = {
     "dlq_growth": dlq_growth.detect,
     "no_data": no_data.detect,
     "hygiene": hygiene.detect,
+    "cert_expiry": cert_expiry.detect,
+    "consumer_lag": consumer_lag.detect,
+    "jobs": jobs.detect,
 }
 
 __all__ = ["DETECTORS", "Detector", "Finding", "Severity"]

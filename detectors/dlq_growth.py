@@ -3,6 +3,9 @@
 Modelled on Burrow's consumer-lag rules: growing (depth rose by at least `min_delta` over the
 window, Mann-Kendall significant, never drained by more than `drain_tolerance`) and stuck (at
 least `min_delta` messages for `stuck_after` without ever going down). Works at small depths.
+Work queues and consumer groups are judged by `consumer_lag` in the same vocabulary
+(`detectors.queues`); a DLQ's findings carry that state too: growing is STOPPED, not draining
+is STALLED.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import numpy as np
 
 from detectors.common import label, num, series_thresholds, slo_for, value
 from detectors.frame import DetectionFrame
+from detectors.queues import QueueState
 from detectors.settings import DetectorSettings
 from detectors.stats import clean, mann_kendall
 from detectors.types import Finding, Severity
@@ -115,6 +119,9 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                 onset=fill_onset(frame, x[row], stuck + 7 * 24),
                 evidence={
                     "rule": "growing" if growing[row] else "not draining",
+                    # Burrow's words, shared with consumer_lag: nobody drains a growing DLQ
+                    # (STOPPED); one that holds messages and never drains is STALLED
+                    "state": (QueueState.STOPPED if growing[row] else QueueState.STALLED).value,
                     "baseline": num(first[row]),
                     "current": num(depth),
                     "change": num(last[row] - first[row]),

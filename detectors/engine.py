@@ -17,6 +17,7 @@ import duckdb
 
 from detectors import DETECTORS
 from detectors.frame import DetectionFrame, load_frame
+from detectors.jobs import NAMES as JOB_NAMES
 from detectors.lifecycle import LifecycleResult, apply_findings, history_first_seen
 from detectors.settings import DetectorSettings, load_detector_settings
 from detectors.shape import Kind, Shapes, metric_shapes
@@ -208,8 +209,9 @@ HYGIENE_NAMES = ("no_owner", "review_overdue", "past_sunset", "not_inventoried",
 
 
 def _detector_names(ran: list[str]) -> list[str]:
-    """Names findings carry for the registry entries that ran (hygiene has four)."""
+    """Names findings carry for the registry entries that ran (hygiene and jobs have several)."""
+    several = {"hygiene": HYGIENE_NAMES, "jobs": JOB_NAMES}
     names: list[str] = []
     for name in ran:
-        names.extend(HYGIENE_NAMES if name == "hygiene" else (name,))
+        names.extend(several.get(name, (name,)))
     return names

@@ -10,7 +10,7 @@ matrices, vectorised across series. Missing hours are NaN, never zero. Only samp
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
@@ -21,6 +21,7 @@ import pyarrow as pa
 from seamwatch.inventory import Integration, Inventory
 from seamwatch.metrics import METRIC_NAMES, Metric
 from seamwatch.store import Store
+from seamwatch.store.jobs import JobRun, job_runs
 from seamwatch.timeutil import ensure_utc
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,17 @@ log = logging.getLogger(__name__)
 HOUR_S = 3600
 RECENT_BUCKET_S = 300
 RECENT_SPAN = timedelta(hours=6)
+# Metrics whose 5-minute means detectors read for the last hours: burn rates, queues judged on a
+# short sliding window, certificates that just turned invalid.
+RECENT_METRICS = [
+    "error_rate",
+    "throughput",
+    "backlog",
+    "consumers",
+    "consume_rate",
+    "cert_days_left",
+    "cert_valid",
+]
 
 SERIES_SQL = """
 SELECT row_number() OVER (ORDER BY integration_id, metric) - 1 AS code, integration_id, metric, source
@@ -78,7 +90,7 @@ DIRTY_SQL = "SELECT min(lo) FROM rollup_dirty"
 RECENT_SQL = """
 SELECT s.code, epoch_us(ts) // 300000000 AS bucket, avg(value) AS mean
 FROM samples JOIN series s USING (integration_id, metric)
-WHERE ts > $lo AND ts <= $as_of AND metric IN ('error_rate', 'throughput') AND isfinite(value)
+WHERE ts > $lo AND ts <= $as_of AND metric IN (SELECT unnest($recent)) AND isfinite(value)
 GROUP BY ALL
 """
 
@@ -111,7 +123,7 @@ class MetricFrame:
     mean: np.ndarray
     last: np.ndarray
     count: np.ndarray
-    recent: np.ndarray  # 5-minute means over the last 6 hours up to as_of (slo_burn)
+    recent: np.ndarray  # 5-minute means over the last 6 hours up to as_of (RECENT_METRICS)
 
     @property
     def size(self) -> int:
@@ -145,6 +157,7 @@ class DetectionFrame:
     series: list[SeriesInfo]
     inventory: Inventory
     source_intervals: dict[str, timedelta] = field(default_factory=dict)
+    job_runs: dict[str, list[JobRun]] = field(default_factory=dict)  # scheduled jobs' runs
 
     def get(self, metric: Metric) -> MetricFrame | None:
         """The frame of one metric, if any series of it has samples."""
@@ -214,17 +227,21 @@ def load_frame(
                     HOURLY_SQL, params={"lo": lo, "cut": cut, "hi": hi}
                 ).to_arrow_table()
                 recent = con.sql(
-                    RECENT_SQL, params={"lo": as_of - RECENT_SPAN, "as_of": as_of}
+                    RECENT_SQL,
+                    params={"lo": as_of - RECENT_SPAN, "as_of": as_of, "recent": RECENT_METRICS},
                 ).to_arrow_table()
                 tail = con.sql(TAIL_SQL, params={"lo": hi, "as_of": as_of}).to_arrow_table()
                 latest = con.sql(LATEST_SQL, params={"as_of": as_of}).to_arrow_table()
             finally:
                 con.unregister("series")
+            scheduled = [i.id for i in inventory if i.schedule is not None]
+            runs = job_runs(con, scheduled, as_of - lookback, as_of)
     except duckdb.CatalogException:  # a store created before the schema: nothing to read yet
         return empty_frame(as_of, inventory, lookback)
-    return _assemble(
+    frame = _assemble(
         as_of, lo_hour, hours, series, hourly, recent, tail, latest, inventory, source_intervals
     )
+    return replace(frame, job_runs=runs)
 
 
 def _rolled_until(con: duckdb.DuckDBPyConnection, lo_hour: int, hi_hour: int) -> datetime:
@@ -291,7 +308,9 @@ def _assemble(
     ]
     frames: dict[Metric, MetricFrame] = {}
     metric_codes = np.array(metrics, dtype=object)
-    has_data = np.isfinite(fields["level"]).any(axis=1)
+    # a series young enough to have only 5-minute buckets still counts (a certificate that
+    # just turned invalid, a queue whose consumer stopped minutes after it appeared)
+    has_data = np.isfinite(fields["level"]).any(axis=1) | np.isfinite(recent_values).any(axis=1)
     for metric in Metric:
         rows = np.flatnonzero((metric_codes == metric.value) & has_data)
         if rows.size == 0:

@@ -49,6 +49,11 @@ DEFAULT_THRESHOLDS: dict[Metric, Thresholds] = {
     Metric.THROUGHPUT: Thresholds(change=0.30, min_delta=0.0, trend_per_week=0.10, alpha=0.01),
     Metric.ERROR_RATE: Thresholds(change=1.0, min_delta=0.002, trend_per_week=0.25, alpha=0.01),
     Metric.DLQ_DEPTH: Thresholds(change=1.0, min_delta=10.0, trend_per_week=0.5, alpha=0.01),
+    Metric.BACKLOG: Thresholds(change=1.0, min_delta=10.0, trend_per_week=0.5, alpha=0.01),
+    Metric.CONSUMERS: Thresholds(change=0.5, min_delta=1.0, trend_per_week=0.5, alpha=0.01),
+    Metric.CONSUME_RATE: Thresholds(change=0.30, min_delta=0.0, trend_per_week=0.10, alpha=0.01),
+    Metric.CERT_DAYS_LEFT: Thresholds(change=1.0, min_delta=1.0, trend_per_week=1.0, alpha=0.01),
+    Metric.CERT_VALID: Thresholds(change=1.0, min_delta=1.0, trend_per_week=1.0, alpha=0.01),
 }
 """Built-in defaults: latency +20%, throughput -30%, error rate doubled and +0.2 points."""
 
@@ -98,6 +103,34 @@ class DlqOptions(StrictModel):
     window: Duration = timedelta(hours=12)
     stuck_after: Duration = timedelta(hours=24)
     drain_tolerance: float = Field(default=0.15, ge=0, lt=1)
+
+
+class ConsumerLagOptions(StrictModel):
+    """The sliding window of 5-minute observations a queue is judged over (at most 6h)."""
+
+    window: Duration = timedelta(minutes=30)
+    min_points: int = Field(default=4, ge=2, le=72)
+
+    @field_validator("window")
+    @classmethod
+    def _inside_recent(cls, value: timedelta) -> timedelta:
+        if not timedelta(minutes=10) <= value <= timedelta(hours=6):
+            raise ValueError("window must be between 10m and 6h (5-minute observations)")
+        return value
+
+
+class CertExpiryOptions(StrictModel):
+    """A notice `notice` before a TLS certificate expires, a warning at `warn`; expired or not
+    verifying is critical."""
+
+    notice: Duration = timedelta(days=21)
+    warn: Duration = timedelta(days=7)
+
+    @model_validator(mode="after")
+    def _warn_inside_notice(self) -> CertExpiryOptions:
+        if self.warn > self.notice:
+            raise ValueError("warn must not be longer than notice (the warning comes later)")
+        return self
 
 
 class NoDataOptions(StrictModel):
@@ -154,6 +187,19 @@ class ContractOptions(StrictModel):
     breaking_open_for: Duration = timedelta(days=14)
 
 
+class JobOptions(StrictModel):
+    """Scheduled jobs (detectors/jobs.py): how early a run may start and still count for its
+    cron time, and when a run's duration is unusual against the job's own recent runs (a
+    robust z-score on the median and MAD of the last `runs`, and a ratio to the median)."""
+
+    early: Duration = timedelta(minutes=5)
+    runs: int = Field(default=10, ge=3, le=100)
+    min_runs: int = Field(default=5, ge=3)
+    duration_ratio: float = Field(default=2.0, gt=1)
+    duration_z: float = Field(default=4.0, gt=0)
+    min_change: Duration = timedelta(minutes=1)
+
+
 class DetectorSettings(StrictModel):
     """Everything under `[detectors]` in config.toml.
 
@@ -178,7 +224,10 @@ class DetectorSettings(StrictModel):
     no_data: NoDataOptions = Field(default_factory=NoDataOptions)
     slo_burn: SloBurnOptions = Field(default_factory=SloBurnOptions)
     hygiene: HygieneOptions = Field(default_factory=HygieneOptions)
+    cert_expiry: CertExpiryOptions = Field(default_factory=CertExpiryOptions)
+    consumer_lag: ConsumerLagOptions = Field(default_factory=ConsumerLagOptions)
     contracts: ContractOptions = Field(default_factory=ContractOptions)
+    jobs: JobOptions = Field(default_factory=JobOptions)
 
     @field_validator("enabled", "disabled")
     @classmethod

@@ -22,6 +22,7 @@ from reports.model import (
     FindingRow,
     Governance,
     IntegrationWeek,
+    JobWeek,
     MetricWeek,
     Report,
     ScorecardWeek,
@@ -75,6 +76,7 @@ def build_report(
         findings = run(queries.FINDINGS)
         notifications = run(queries.NOTIFICATIONS)
         failed_sources = run(queries.FAILED_SOURCES)
+        jobs = run(queries.JOBS)
         integrations = _integrations(inventory, metric_weeks, coverage, slo, week)
         changed = _most_changed(integrations, top_n)
         keys = [f"{i.id}|{Metric.THROUGHPUT.value}" for i in integrations if i.has_data]
@@ -142,7 +144,33 @@ def build_report(
         report.teams = _team_parts(report, known_teams)
     report.notes = _notes(report)
     report.scorecard = _scorecard(card_this, card_last)
+    report.jobs = _jobs(jobs)
     return report
+
+
+def _jobs(frame: pd.DataFrame) -> list[JobWeek]:
+    """The Jobs section's rows; a failure's log tail kept to its last line or two."""
+    rows = []
+    for r in frame.to_dict("records"):
+        log = _none(r["last_failure_body"])
+        if isinstance(log, str):
+            lines = [line.strip() for line in log.strip().splitlines() if line.strip()]
+            log = " | ".join(lines[-2:])[-200:] or None
+        rows.append(
+            JobWeek(
+                integration_id=str(r["integration_id"]),
+                name=_none(r["name"]),
+                owner=_none(r["owner"]),
+                runs=int(r["runs"]),
+                failed=int(r["failed"]),
+                missed=int(r["missed"]),
+                median_s=_none(r["median_s"]),
+                max_s=_none(r["max_s"]),
+                last_failure=_ts(r["last_failure"]),
+                last_failure_log=log,
+            )
+        )
+    return rows
 
 
 def _scorecard(this: pd.DataFrame, last: pd.DataFrame) -> ScorecardWeek:

@@ -196,6 +196,22 @@ class FailedSource:
     affected: list[str]
 
 
+@dataclass(frozen=True)
+class JobWeek:
+    """One batch job's week: its runs, the failed ones, the cron times it missed."""
+
+    integration_id: str
+    name: str | None
+    owner: str | None
+    runs: int
+    failed: int
+    missed: int
+    median_s: float | None
+    max_s: float | None
+    last_failure: datetime | None
+    last_failure_log: str | None
+
+
 @dataclass
 class Governance:
     """Housekeeping the review meeting should act on."""
@@ -318,6 +334,7 @@ class Report:
     known_teams: list[str]
     notes: list[str] = field(default_factory=list)
     scorecard: ScorecardWeek = field(default_factory=ScorecardWeek)
+    jobs: list[JobWeek] = field(default_factory=list)
 
     @property
     def report_id(self) -> str:

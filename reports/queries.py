@@ -189,6 +189,47 @@ HAVING count(*) FILTER (WHERE status <> 'ok') > 0
 ORDER BY failed DESC, partial DESC, source
 """
 
+# Batch jobs in the week (issue 17): runs that began in it (v_job_runs: heartbeats, or
+# throughput for jobs that never ping), the failed ones with the last failure's log tail, and
+# the cron times missed: each job_missed finding that began in the week counts the missed times
+# in a row it covered (its evidence), as a degradation belongs to the week in which it began.
+JOBS = """
+WITH runs AS (
+    SELECT
+        integration_id, any_value(name) AS name, any_value(owner) AS owner,
+        count(*) AS runs,
+        count(*) FILTER (WHERE status IN ('fail', 'unfinished')) AS failed,
+        median(duration_s) AS median_s,
+        max(duration_s) AS max_s,
+        arg_max(body, coalesce(started_at, finished_at))
+            FILTER (WHERE status IN ('fail', 'unfinished')) AS last_failure_body,
+        max(coalesce(started_at, finished_at))
+            FILTER (WHERE status IN ('fail', 'unfinished')) AS last_failure
+    FROM v_job_runs
+    WHERE coalesce(started_at, finished_at) >= $start AND coalesce(started_at, finished_at) < $end
+      AND ($team IS NULL OR owner = $team)
+    GROUP BY integration_id
+),
+missed AS (
+    SELECT
+        integration_id, any_value(name) AS name, any_value(owner) AS owner,
+        sum(coalesce(TRY_CAST(json_extract(evidence, '$.missed_in_a_row') AS INTEGER), 1))
+            AS missed
+    FROM v_findings
+    WHERE detector = 'job_missed' AND onset >= $start AND onset < $end AND first_seen <= $now
+      AND ($team IS NULL OR owner = $team)
+    GROUP BY integration_id
+)
+SELECT
+    integration_id,
+    coalesce(r.name, m.name) AS name, coalesce(r.owner, m.owner) AS owner,
+    coalesce(r.runs, 0) AS runs, coalesce(r.failed, 0) AS failed,
+    coalesce(m.missed, 0) AS missed,
+    r.median_s, r.max_s, r.last_failure, r.last_failure_body
+FROM runs r FULL OUTER JOIN missed m USING (integration_id)
+ORDER BY missed + failed DESC, integration_id
+"""
+
 # The row written for every report (the dashboard lists them).
 UPSERT_REPORT = """
 INSERT INTO reports (report_id, week, team, md_path, html_path, written_at, posted_at, summary)

@@ -103,6 +103,13 @@ def lasted(start: datetime, end: datetime | None) -> str:
     return format_duration(timedelta(minutes=round((end - start).total_seconds() / 60)))
 
 
+def took(seconds: float | None) -> str:
+    """A run's duration ("21m", "1h5m"), "—" when unknown."""
+    if seconds is None:
+        return "—"
+    return format_duration(timedelta(seconds=round(seconds))) if seconds >= 1 else "0s"
+
+
 def metric_label(metric: Metric | str) -> str:
     """The human label of a metric ("p95 latency"); other text unchanged."""
     try:
@@ -173,6 +180,7 @@ HELPERS: dict[str, Any] = {
     "budget": budget,
     "local": local,
     "lasted": lasted,
+    "took": took,
     "metric_label": metric_label,
     "safe_url": safe_url,
     "sentence": sentence,

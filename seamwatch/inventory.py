@@ -12,10 +12,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from seamwatch.config.base import (
     StrictModel,
+    describe,
     error_at,
     error_loc,
     first_error,
@@ -27,6 +28,7 @@ from seamwatch.config.sections import Slug
 from seamwatch.durations import Duration
 from seamwatch.errors import ConfigError
 from seamwatch.metrics import Metric
+from seamwatch.schedule import SCHEDULED_PATTERNS, Schedule
 
 
 class Pattern(StrEnum):
@@ -136,11 +138,32 @@ class Integration(StrictModel):
     # governance (issue 16)
     failure_handling: FailureHandling | None = None
     successor: Slug | None = Field(default=None, description="id of the integration replacing it")
+    # expected schedule of a batch or file job (issue 17)
+    schedule: Schedule | None = None
 
     @field_validator("owner", "chat_route", "runbook")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if isinstance(value, str) else value
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _schedule_of_a_job(cls, value: Any, info: ValidationInfo) -> Any:
+        """A schedule belongs to a batch or file job; its errors name the integration."""
+        if value is None or isinstance(value, Schedule):
+            return value
+        who = repr(info.data.get("id", "?"))
+        pattern = info.data.get("pattern")
+        if pattern is not None and pattern not in SCHEDULED_PATTERNS:
+            raise ValueError(
+                f"{who} is a {pattern.value} integration; only batch and file jobs run on a schedule"
+            )
+        try:
+            return Schedule.model_validate(value)
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in error_loc(err)) or "schedule"
+            raise ValueError(f"{where} of {who}: {describe(err)}") from None
 
     @model_validator(mode="after")
     def _sunset_for_deprecated(self) -> Integration:

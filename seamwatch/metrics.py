@@ -7,7 +7,14 @@ from enum import StrEnum
 
 
 class Metric(StrEnum):
-    """One of the six health metrics Seamwatch knows."""
+    """One of the health metrics Seamwatch knows.
+
+    Queues: `backlog` is what waits for a consumer (messages ready, or a consumer group's lag),
+    `consumers` how many consumers are attached, `consume_rate` how fast they take messages
+    (acks or deliveries per second; offsets committed per second for Kafka). Probes:
+    `cert_days_left` until the TLS certificate expires (negative once expired), `cert_valid`
+    1 when the certificate verifies, 0 when it does not.
+    """
 
     THROUGHPUT = "throughput"
     ERROR_RATE = "error_rate"
@@ -15,6 +22,11 @@ class Metric(StrEnum):
     LATENCY_P95_MS = "latency_p95_ms"
     LATENCY_P99_MS = "latency_p99_ms"
     DLQ_DEPTH = "dlq_depth"
+    BACKLOG = "backlog"
+    CONSUMERS = "consumers"
+    CONSUME_RATE = "consume_rate"
+    CERT_DAYS_LEFT = "cert_days_left"
+    CERT_VALID = "cert_valid"
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,15 @@ METRIC_INFO: dict[Metric, MetricInfo] = {
     Metric.LATENCY_P95_MS: MetricInfo("p95 latency", "ms", higher_is_worse=True),
     Metric.LATENCY_P99_MS: MetricInfo("p99 latency", "ms", higher_is_worse=True),
     Metric.DLQ_DEPTH: MetricInfo("DLQ depth", "messages", higher_is_worse=True),
+    Metric.BACKLOG: MetricInfo("backlog", "messages", higher_is_worse=True),
+    Metric.CONSUMERS: MetricInfo("consumers", "consumers", higher_is_worse=False),
+    Metric.CONSUME_RATE: MetricInfo("consume rate", "msg/s", higher_is_worse=False),
+    Metric.CERT_DAYS_LEFT: MetricInfo(
+        "TLS certificate days left", "days", higher_is_worse=False, lower_bound=None
+    ),
+    Metric.CERT_VALID: MetricInfo(
+        "TLS certificate valid", "0/1", higher_is_worse=False, upper_bound=1.0
+    ),
 }
 
 METRIC_NAMES: tuple[str, ...] = tuple(m.value for m in Metric)
@@ -62,6 +83,12 @@ def format_value(metric: Metric | str, value: float | None) -> str:
         return f"{value * 100:.2f}%"
     if metric in LATENCY_METRICS:
         return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
-    if metric is Metric.DLQ_DEPTH:
+    if metric in (Metric.DLQ_DEPTH, Metric.BACKLOG):
         return f"{value:,.0f} msg" + ("" if round(value) == 1 else "s")
+    if metric is Metric.CONSUMERS:
+        return f"{value:,.0f} consumer" + ("" if round(value) == 1 else "s")
+    if metric is Metric.CERT_DAYS_LEFT:
+        return f"{value:,.1f} days"
+    if metric is Metric.CERT_VALID:
+        return "valid" if value >= 1 else "invalid"
     return f"{value:,.1f}/s" if value < 100 else f"{value:,.0f}/s"

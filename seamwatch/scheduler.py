@@ -341,12 +341,27 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
         lambda event: metrics.job_failed(event.job_id) if event.exception else None,
         EVENT_JOB_ERROR,
     )
+    serve_heartbeats(settings, store, inventory, scheduler)
     port = settings.scheduler.metrics_port
     if port:
         metrics.serve(port, settings.scheduler.metrics_address)
         scheduler.add_listener(lambda _event: metrics.close(), EVENT_SCHEDULER_SHUTDOWN)
     scheduler.seamwatch_metrics = metrics  # type: ignore[attr-defined]  # for `run` and tests
     return scheduler
+
+
+def serve_heartbeats(
+    settings: Settings, store: Store, inventory: InventoryWatch, scheduler: BackgroundScheduler
+) -> None:
+    """With `[heartbeats] enabled`, the ping endpoint from here on, stopped with the scheduler."""
+    from collectors.heartbeat import HeartbeatServer, heartbeat_settings
+
+    hb = heartbeat_settings(settings)
+    if not hb.enabled:
+        return
+    server = HeartbeatServer(hb, store, lambda iid: iid in inventory.get()).start()
+    scheduler.add_listener(lambda _event: server.close(), EVENT_SCHEDULER_SHUTDOWN)
+    scheduler.seamwatch_heartbeats = server  # type: ignore[attr-defined]  # for `run` and tests
 
 
 def _timed(job_id: str, func: Callable[[], object], metrics: SelfMetrics) -> Callable[[], object]:

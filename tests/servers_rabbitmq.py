@@ -32,6 +32,7 @@ class RabbitServer:
     url: str
     process: subprocess.Popen[bytes]
     root: Path
+    amqp_port: int = 0
 
     def api(self, method: str, path: str, json: object | None = None) -> httpx.Response:
         """Call the management API as guest; raise on an error status."""
@@ -114,7 +115,7 @@ def start_rabbitmq(root: Path, *, ready_timeout: float = 90.0) -> RabbitServer:
             )
         try:
             if httpx.get(f"{url}/api/overview", auth=AUTH, timeout=1).status_code == 200:
-                return RabbitServer(url, process, root)
+                return RabbitServer(url, process, root, amqp)
         except httpx.HTTPError:
             pass
         time.sleep(0.3)

@@ -13,7 +13,7 @@ def test_readme_source_examples_validate(workspace, monkeypatch):
     text = (REPO / "README.md").read_text(encoding="utf-8")
     section = text.split("## Sources", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```toml\n(.*?)```", section, re.S)
-    assert len(blocks) == 5
+    assert len(blocks) == 6
     for name in ("PROMETHEUS_TOKEN", "IPAAS_KEY", "RABBITMQ_PASSWORD"):
         monkeypatch.setenv(name, "secret")
     workspace.write(

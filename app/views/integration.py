@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from app import governance, queries
+from app import governance, jobs, queries
 from app.charts import Panel, metric_panels, onsets, stale_threshold
 from app.data import guarded, local, local_text, notifications_off, timezone, tz_label
 from app.silences import mute_texts
@@ -259,6 +259,8 @@ else:
             "severity": severity_column(),
         },
     )
+
+jobs.runs_panel(str(info["integration_id"]), info["pattern"])
 
 st.subheader("Notifications")
 if quiet:

@@ -11,6 +11,7 @@ import seamwatch.inventory as inventory_module
 from alerts.settings import check_alerts
 from collectors import build_source
 from collectors.contracts import check_contracts_section
+from collectors.heartbeat import heartbeat_settings
 from detectors.settings import check_detectors
 from seamwatch.cli.common import Context, say
 from seamwatch.config import check_settings
@@ -194,6 +195,7 @@ def strict_problems(ctx: Context) -> list[ConfigError]:
 
 SECTION_CHECKS: list = [  # stages register validators of their own config sections here
     reports.check,
+    heartbeat_settings,
     check_scorecard,
     check_contracts_section,
 ]

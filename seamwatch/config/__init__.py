@@ -61,6 +61,7 @@ class Settings(StrictModel):
     detectors: dict[str, Any] = Field(default_factory=dict)
     alerts: dict[str, Any] = Field(default_factory=dict)
     reports: dict[str, Any] = Field(default_factory=dict)
+    heartbeats: dict[str, Any] = Field(default_factory=dict)  # collectors.heartbeat validates it
     app: AppSettings = Field(default_factory=AppSettings)
     scorecard: dict[str, Any] = Field(default_factory=dict)  # seamwatch/scorecard.py (issue 16)
     contracts: dict[str, Any] = Field(default_factory=dict)  # collectors/contracts.py (issue 16)

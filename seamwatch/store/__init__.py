@@ -34,6 +34,7 @@ from seamwatch.store.spool import Spool
 
 __all__ = [
     "SAMPLE_SCHEMA",
+    "Ping",
     "RunRecord",
     "StateChange",
     "Store",
@@ -62,6 +63,36 @@ RUN_SCHEMA = pa.schema(
         ("failures", pa.string()),
     ]
 )
+
+
+PING_SCHEMA = pa.schema(
+    [
+        ("ping_id", pa.string()),
+        ("received_at", pa.timestamp("us", tz="UTC")),
+        ("integration_id", pa.string()),
+        ("kind", pa.string()),
+        ("exit_status", pa.int32()),
+        ("rid", pa.string()),
+        ("body", pa.string()),
+        ("body_bytes", pa.int64()),
+        ("remote", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Ping:
+    """One heartbeat of a batch job as received: start, success or fail (see v_job_runs)."""
+
+    ping_id: str
+    received_at: datetime
+    integration_id: str
+    kind: str  # start | success | fail
+    exit_status: int | None = None
+    rid: str | None = None
+    body: str | None = None
+    body_bytes: int = 0
+    remote: str | None = None
 
 
 @dataclass(frozen=True)
@@ -337,6 +368,20 @@ class Store:
         except StoreLocked:
             self.spool.put("runs", table)
 
+    def record_ping(self, ping: Ping, *, timeout: float | None = None) -> bool:
+        """Store a heartbeat; spooled (and replayed by the next write) if the store is locked.
+
+        Returns False when it was spooled rather than written: either way it is kept.
+        """
+        table = pa.Table.from_pylist([ping.__dict__], schema=PING_SCHEMA)
+        try:
+            with self.write(timeout) as con:
+                self._apply(con, "pings", table)
+        except StoreLocked:
+            self.spool.put("pings", table)
+            return False
+        return True
+
     def _apply(self, con: duckdb.DuckDBPyConnection, kind: str, table: pa.Table) -> int:
         """Apply one batch of a kind inside a transaction; the spool replays through here too."""
         if kind == "samples":
@@ -357,6 +402,15 @@ class Store:
                 con.execute("ROLLBACK")
                 raise
             return written
+        if kind == "pings":
+            con.register("ping_batch", table)
+            try:
+                con.execute(
+                    "INSERT INTO job_pings SELECT * FROM ping_batch ON CONFLICT (ping_id) DO NOTHING"
+                )
+            finally:
+                con.unregister("ping_batch")
+            return table.num_rows
         raise ValueError(f"unknown spool kind {kind!r}")
 
     # -- metadata ----------------------------------------------------------------------------
