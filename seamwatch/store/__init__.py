@@ -27,12 +27,13 @@ from seamwatch.store.batches import (
     empty_samples,
     to_sample_table,
 )
-from seamwatch.store.connection import connection
+from seamwatch.store.connection import DEFAULT_LIMITS, Limits, connection
 from seamwatch.store.schema import latest_version, migrate
 from seamwatch.store.spool import Spool
 
 __all__ = [
     "SAMPLE_SCHEMA",
+    "Limits",
     "RunRecord",
     "Store",
     "WriteResult",
@@ -100,8 +101,10 @@ class Store:
         rollup_5m_retention: timedelta = timedelta(days=120),
         rollup_1h_retention: timedelta = timedelta(days=800),
         alert_history_retention: timedelta = timedelta(days=90),
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.path = Path(path).resolve()
+        self.limits = limits
         self.spool = Spool(spool_dir or self.path.parent / "spool")
         self.lock_timeout = lock_timeout
         self.raw_retention = raw_retention
@@ -121,6 +124,11 @@ class Store:
             rollup_5m_retention=s.rollup_5m_retention,
             rollup_1h_retention=s.rollup_1h_retention,
             alert_history_retention=s.alert_history_retention,
+            limits=Limits(
+                memory_limit=s.memory_limit,
+                threads=s.threads or DEFAULT_LIMITS.threads,
+                temp_directory=settings.resolve(s.temp_directory) if s.temp_directory else None,
+            ),
         )
 
     # -- connections -------------------------------------------------------------------------
@@ -132,7 +140,9 @@ class Store:
     @contextmanager
     def read(self, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection for one query or a few; never blocks a writer for long."""
-        with connection(self.path, read_only=True, timeout=timeout or self.lock_timeout) as con:
+        with connection(
+            self.path, read_only=True, timeout=timeout or self.lock_timeout, limits=self.limits
+        ) as con:
             yield con
 
     @contextmanager
@@ -140,7 +150,9 @@ class Store:
         self, timeout: float | None = None, *, replay: bool = True
     ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection on a migrated store; replays spooled batches first."""
-        with connection(self.path, read_only=False, timeout=timeout or self.lock_timeout) as con:
+        with connection(
+            self.path, read_only=False, timeout=timeout or self.lock_timeout, limits=self.limits
+        ) as con:
             self._ensure_migrated(con)
             if replay and self.spool.pending():
                 self.spool.replay(lambda kind, table: self._apply(con, kind, table))
@@ -155,7 +167,9 @@ class Store:
 
     def migrate(self) -> list[int]:
         """Create or upgrade the schema; returns the versions applied."""
-        with connection(self.path, read_only=False, timeout=self.lock_timeout) as con:
+        with connection(
+            self.path, read_only=False, timeout=self.lock_timeout, limits=self.limits
+        ) as con:
             applied = migrate(con)
             _migrated.add(self.path)
             return applied

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from seamwatch.errors import QueryRefused, SeamwatchError, StoreMissing
-from seamwatch.store.connection import is_lock_error
+from seamwatch.store.connection import DEFAULT_LIMITS, Limits, is_lock_error
 
 _ALLOWED = {
     duckdb.StatementType.SELECT,
@@ -49,7 +49,12 @@ def check_read_only(sql: str) -> None:
 
 
 def run_read_only(
-    path: Path, sql: str, *, row_limit: int = 10_000, timeout: float = 10.0
+    path: Path,
+    sql: str,
+    *,
+    row_limit: int = 10_000,
+    timeout: float = 10.0,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> QueryResult:
     """Run user SQL against the store, read-only and sandboxed, within the limits."""
     check_read_only(sql)
@@ -59,6 +64,7 @@ def run_read_only(
     timer = threading.Timer(timeout, con.interrupt)
     try:
         con.execute("SET TimeZone = 'UTC'")
+        limits.apply(con)  # before the lock below: user SQL cannot raise them
         try:
             con.execute(f"ATTACH '{_quote(str(path))}' AS store (READ_ONLY)")
         except duckdb.Error as exc:
