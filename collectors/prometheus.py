@@ -16,9 +16,11 @@ import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from itertools import chain, repeat
 from typing import Any, ClassVar
 
+import numpy as np
 import requests
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
 from pydantic import Field, field_validator, model_validator
@@ -237,35 +239,50 @@ class PrometheusSource(Source):
                 query.metric,
             )
             return
-        seen: set[str] = set()
-        for item in series:
-            labels = item.get("metric", {})
-            integration = query.integration or labels.get(label)
+        # One pass over the decoded series for their labels; values go to Arrow column-wise.
+        ids = [query.integration or item.get("metric", {}).get(label) for item in series]
+        first_of: dict[str, int] = {}
+        kept: list[int] = []
+        for index, integration in enumerate(ids):  # per series, not per sample
             if not integration:
+                labels = series[index].get("metric", {})
                 builder.fail(
                     f"a series has no {label!r} label ({_selector(labels)}); "
                     f"aggregate with `by ({label})` — {where}",
                     metric=query.metric,
                 )
-                continue
-            if integration in seen:
+            elif integration in first_of:
                 builder.fail(
                     f"several series for integration {integration!r}; "
                     f"aggregate with `sum by ({label})` — {where}",
                     integration,
                     query.metric,
                 )
-                continue
-            seen.add(integration)
-            if instant_at is not None:
-                point = item.get("value") or [None, None]
-                builder.add(instant_at, integration, query.metric, point[1], where=where)
             else:
-                for ts, value in item.get("values", []):
-                    at = datetime.fromtimestamp(float(ts), UTC)
-                    builder.add(
-                        at, integration, query.metric, value, where=f"{where} at {at:%H:%M:%S}"
-                    )
+                first_of[integration] = index
+                kept.append(index)
+        if instant_at is not None:
+            points = [series[i].get("value") or (None, None) for i in kept]
+            builder.add_columns(
+                instant_at,
+                [ids[i] for i in kept],
+                query.metric,
+                [point[1] for point in points],
+                where=where,
+            )
+            return
+        columns = [tuple(zip(*(series[i].get("values") or ()), strict=True)) for i in kept]
+        lengths = [len(c[0]) if c else 0 for c in columns]
+        builder.add_columns(
+            np.fromiter(chain.from_iterable(c[0] for c in columns if c), np.float64),
+            list(
+                chain.from_iterable(repeat(ids[i], k) for i, k in zip(kept, lengths, strict=True))
+            ),
+            query.metric,
+            list(chain.from_iterable(c[1] for c in columns if c)),
+            where=where,
+            timed=True,
+        )
 
 
 def _api_error(message: str) -> tuple[str, str]:
