@@ -123,3 +123,14 @@ def test_an_import_larger_than_a_chunk_is_written_whole_and_once(cli, tmp_path, 
     assert result.code == 0, result.err
     assert f"{len(doubled)} rows, {len(frame)} new" in result.out
     assert "0 new" in cli("import", str(path)).out
+
+
+def test_re_offering_a_stored_batch_writes_nothing_and_leaves_nothing_to_roll_up(tmp_path):
+    store = Store(tmp_path / "s.duckdb")
+    store.migrate()
+    store.write_samples(fleet(hours=2), source="t")
+    store.rollup()
+    again = store.write_samples(fleet(hours=2), source="t")
+    assert again.written == 0
+    assert store.scalar("SELECT count(*) FROM rollup_dirty") == 0
+    assert store.rollup() == 0

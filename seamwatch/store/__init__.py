@@ -366,8 +366,7 @@ def _insert_samples(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
     try:
         con.execute("BEGIN TRANSACTION")
         lo, hi = con.execute("SELECT min(ts), max(ts) FROM sample_batch").fetchone()  # type: ignore[misc]
-        before = con.execute("SELECT count(*) FROM samples").fetchone()[0]  # type: ignore[index]
-        con.execute(
+        inserted = con.execute(
             f"""
             INSERT INTO samples
             SELECT b.ts, b.integration_id, b.metric, b.value, b.source
@@ -377,8 +376,12 @@ def _insert_samples(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
             ) s ON s.ts = b.ts AND s.integration_id = b.integration_id AND s.metric = b.metric
             """,
             {"lo": lo, "hi": hi},
-        )
-        after = con.execute("SELECT count(*) FROM samples").fetchone()[0]  # type: ignore[index]
+        ).fetchone()[0]  # type: ignore[index]
+        if not inserted:
+            # A re-offered batch (a replayed spool file, a repeated backfill): everything is
+            # stored already, so `latest` is current and no rollup bucket changes.
+            con.execute("COMMIT")
+            return 0
         con.execute(
             """
             INSERT INTO latest
@@ -398,4 +401,4 @@ def _insert_samples(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
         raise
     finally:
         con.unregister("sample_batch")
-    return int(after - before)
+    return int(inserted)
