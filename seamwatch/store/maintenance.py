@@ -17,7 +17,11 @@ ROLLUP_CHUNK_ROWS = 10_000_000
 _HOUR = timedelta(hours=1)
 # What detectors read per hour besides n/mean/last (detectors/frame.py): the hourly median and
 # the newest sample time, so completed hours are never re-aggregated from raw samples.
-EXTRA = {"rollup_5m": "", "rollup_1h": ", median(value) AS median, max(ts) AS last_ts"}
+# Both record their first and newest sample time (the weekly review's "data from ... to ...").
+EXTRA = {
+    "rollup_5m": ", min(ts) AS first_ts, max(ts) AS last_ts",
+    "rollup_1h": ", median(value) AS median, min(ts) AS first_ts, max(ts) AS last_ts",
+}
 
 
 # Alert history (migrations 020/021) is pruned one finding episode at a time, all its rows at
