@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 __all__ = ["PrometheusOptions", "PrometheusSource"]
 
 MAX_POINTS = 10_000  # Prometheus refuses range queries of more than 11,000 points per series
+# Samples one backfill chunk may hold (all its queries together): a large fleet's day at one
+# minute would be tens of millions of decoded JSON values, so its chunks shrink to this.
+CHUNK_SAMPLES = 2_000_000
 
 
 class PrometheusOptions(HttpOptions):
@@ -131,10 +134,14 @@ class PrometheusSource(Source):
         return builder.batch()
 
     def backfill(self, ctx: CollectContext, start: datetime, end: datetime) -> Iterator[Batch]:
-        """Range queries over [start, end) at `step`, one batch per chunk of `backfill_chunk`."""
+        """Range queries over [start, end) at `step`, one batch per chunk of `backfill_chunk`
+        (shorter for a large fleet: a chunk holds at most about CHUNK_SAMPLES samples)."""
         step = self.step
-        chunk = min(self.opts.backfill_chunk, step * MAX_POINTS)
-        chunk = max(chunk, step)
+        queries = self.queries()
+        fleet = sum(1 for q in queries if q.integration is None)
+        # First guess: one series per inventoried integration and fleet query; then measured.
+        series = max(1, fleet * len(ctx.inventory) + len(queries) - fleet)
+        chunk = _chunk(self.opts.backfill_chunk, step, series)
         cursor = align(start, step)
         if cursor < ensure_utc(start):
             cursor += step
@@ -161,7 +168,7 @@ class PrometheusSource(Source):
                 except Exception as exc:
                     return query, None, self._describe(exc, query.promql)
 
-            for query, series, error in self._each(run, self.queries()):
+            for query, answer, error in self._each(run, queries):
                 if error is not None:
                     builder.fail(
                         f"{error} (range {cursor:%Y-%m-%d %H:%M}..{upto:%Y-%m-%d %H:%M} UTC)",
@@ -169,7 +176,7 @@ class PrometheusSource(Source):
                         query.metric,
                     )
                     continue
-                self._map(builder, query, series or [], instant_at=None)
+                self._map(builder, query, answer or [], instant_at=None)
             log.info(
                 "backfill %s: %s..%s, %d samples",
                 self.name,
@@ -177,6 +184,9 @@ class PrometheusSource(Source):
                 upto.isoformat(),
                 builder.count,
             )
+            steps = max(1, round((upto - cursor) / step))
+            if builder.count:
+                chunk = _chunk(self.opts.backfill_chunk, step, -(-builder.count // steps))
             yield builder.batch()
             cursor = upto
 
@@ -283,6 +293,12 @@ class PrometheusSource(Source):
             where=where,
             timed=True,
         )
+
+
+def _chunk(configured: timedelta, step: timedelta, series: int) -> timedelta:
+    """A backfill chunk: `backfill_chunk`, within Prometheus' points per series and within
+    CHUNK_SAMPLES for `series` series, and at least one step."""
+    return max(step, min(configured, step * MAX_POINTS, step * (CHUNK_SAMPLES // max(1, series))))
 
 
 def _api_error(message: str) -> tuple[str, str]:

@@ -197,3 +197,19 @@ def test_a_tenant_header_and_path_prefix_reach_a_multi_tenant_backend(backend, s
         assert paths == {"/select/7/prometheus/api/v1/query"}
     finally:
         gateway.server.shutdown()
+
+
+def test_a_large_fleet_backfills_in_chunks_of_bounded_size(backend, store, inventory, monkeypatch):
+    import collectors.prometheus as prometheus
+
+    monkeypatch.setattr(prometheus, "CHUNK_SAMPLES", 300)
+    source = fleet_source(backend.url, step="60s", backfill_chunk="1d")
+    start, end = at(END) - timedelta(hours=1), at(END)
+    results = list(run_backfill(source, store, inventory, start, end))
+    assert len(results) >= 4 and all(r.error is None for r in results)
+    assert max(r.samples for r in results) <= 2 * 300  # the first chunk's size is a guess
+    frame = store.query(
+        "SELECT ts FROM samples WHERE integration_id = 'crm-orders-to-erp'"
+        " AND metric = 'throughput' ORDER BY ts"
+    )
+    assert len(frame) == 60 and frame.ts.is_unique
