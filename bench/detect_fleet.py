@@ -92,7 +92,7 @@ def main() -> None:
         for _ in range(args.runs):
             clock = time.perf_counter()
             with store.read() as con:
-                hourly = con.execute(READ_SQL, {"lo": start, "hi": end}).to_arrow_table()
+                hourly = con.sql(READ_SQL, params={"lo": start, "hi": end}).to_arrow_table()
             scans.append(time.perf_counter() - clock)
             clock = time.perf_counter()
             result, outcome = run_detection(store, Inventory(), settings, now=end)
