@@ -134,3 +134,17 @@ def test_re_offering_a_stored_batch_writes_nothing_and_leaves_nothing_to_roll_up
     assert again.written == 0
     assert store.scalar("SELECT count(*) FROM rollup_dirty") == 0
     assert store.rollup() == 0
+
+
+def test_a_batch_offered_again_is_recognised_without_joining_stored_samples(tmp_path):
+    store = Store(tmp_path / "s.duckdb")
+    store.migrate()
+    first = store.write_samples(fleet(hours=2), source="t")
+    # the same keys with other values: recognised by its keys, the stored values stay
+    again = store.write_samples(fleet(hours=2).assign(value=-1.0), source="t")
+    assert (first.written, again.written) == (12 * 60, 0)
+    assert store.scalar("SELECT count(*) FROM sample_batches") == 1
+    assert store.scalar("SELECT min(value) FROM samples") >= 0
+    # a batch that overlaps but is not the same one still adds its new keys
+    more = store.write_samples(fleet(hours=3), source="t")
+    assert more.written == 6 * 60 and store.sample_count() == 18 * 60

@@ -365,7 +365,20 @@ def _insert_samples(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
     con.register("sample_batch", table)
     try:
         con.execute("BEGIN TRANSACTION")
-        lo, hi = con.execute("SELECT min(ts), max(ts) FROM sample_batch").fetchone()  # type: ignore[misc]
+        digest = con.execute(
+            "SELECT min(ts), max(ts), count(*), sum(hash(ts, integration_id, metric))"
+            " FROM sample_batch"
+        ).fetchone()
+        lo, hi, rows, key_sum = digest  # type: ignore[misc]
+        seen = con.execute(
+            "SELECT count(*) FROM sample_batches WHERE lo = ? AND hi = ? AND rows = ?"
+            " AND key_sum = ?",
+            [lo, hi, rows, key_sum],
+        ).fetchone()[0]  # type: ignore[index]
+        if seen:  # this very batch was stored before: nothing to join, insert or mark
+            con.execute("COMMIT")
+            return 0
+        con.execute("INSERT INTO sample_batches VALUES (?, ?, ?, ?)", [lo, hi, rows, key_sum])
         inserted = con.execute(
             f"""
             INSERT INTO samples
@@ -378,8 +391,8 @@ def _insert_samples(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
             {"lo": lo, "hi": hi},
         ).fetchone()[0]  # type: ignore[index]
         if not inserted:
-            # A re-offered batch (a replayed spool file, a repeated backfill): everything is
-            # stored already, so `latest` is current and no rollup bucket changes.
+            # Every key was stored already (by other batches): `latest` is current and no
+            # rollup bucket changes.
             con.execute("COMMIT")
             return 0
         con.execute(

@@ -168,6 +168,7 @@ def apply_retention(
         if n:
             con.execute(f"DELETE FROM {table} WHERE {column} < ?", [cutoff])
         counts.append(int(n))
+    con.execute("DELETE FROM sample_batches WHERE hi < ?", [now - raw])
     # runs are small but unbounded; keep them as long as the hourly rollups.
     con.execute("DELETE FROM runs WHERE started_at < ?", [now - rollup_1h])
     result = RetentionResult(*counts, *prune_alert_history(con, now - alert_history))
