@@ -18,12 +18,12 @@ WITH dirty AS (
 buckets AS (
     SELECT r.bucket, r.integration_id, r.metric, r.n, r.mean, r.min, r.max, r.last,
            coalesce(r.first_ts, r.bucket) AS first_ts, coalesce(r.last_ts, r.bucket) AS last_ts
-    FROM rollup_5m r, dirty WHERE r.bucket + INTERVAL 5 MINUTE <= dirty.cut
+    FROM rollup_5m r WHERE r.bucket <= (SELECT cut - INTERVAL 5 MINUTE FROM dirty)
     UNION ALL
     SELECT time_bucket(INTERVAL 5 MINUTE, s.ts) AS bucket, s.integration_id, s.metric,
            count(*) AS n, avg(s.value) AS mean, min(s.value) AS min, max(s.value) AS max,
            arg_max(s.value, s.ts) AS last, min(s.ts) AS first_ts, max(s.ts) AS last_ts
-    FROM samples s, dirty WHERE s.ts >= time_bucket(INTERVAL 5 MINUTE, dirty.cut)
+    FROM samples s WHERE s.ts >= (SELECT time_bucket(INTERVAL 5 MINUTE, cut) FROM dirty)
     GROUP BY ALL
 )
 SELECT b.*, i.name, i.owner, i.tier, i.pattern, i.lifecycle, (i.id IS NOT NULL) AS inventoried
@@ -36,12 +36,12 @@ WITH dirty AS (
 buckets AS (
     SELECT r.bucket, r.integration_id, r.metric, r.n, r.mean, r.min, r.max, r.last,
            coalesce(r.first_ts, r.bucket) AS first_ts, coalesce(r.last_ts, r.bucket) AS last_ts
-    FROM rollup_1h r, dirty WHERE r.bucket + INTERVAL 1 HOUR <= dirty.cut
+    FROM rollup_1h r WHERE r.bucket <= (SELECT cut - INTERVAL 1 HOUR FROM dirty)
     UNION ALL
     SELECT time_bucket(INTERVAL 1 HOUR, s.ts) AS bucket, s.integration_id, s.metric,
            count(*) AS n, avg(s.value) AS mean, min(s.value) AS min, max(s.value) AS max,
            arg_max(s.value, s.ts) AS last, min(s.ts) AS first_ts, max(s.ts) AS last_ts
-    FROM samples s, dirty WHERE s.ts >= time_bucket(INTERVAL 1 HOUR, dirty.cut)
+    FROM samples s WHERE s.ts >= (SELECT time_bucket(INTERVAL 1 HOUR, cut) FROM dirty)
     GROUP BY ALL
 )
 SELECT b.*, i.name, i.owner, i.tier, i.pattern, i.lifecycle, (i.id IS NOT NULL) AS inventoried
