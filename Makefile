@@ -34,7 +34,7 @@ lint: install
 test-servers:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		prometheus prometheus-alertmanager rabbitmq-server chromium >/dev/null
+		prometheus prometheus-alertmanager rabbitmq-server chromium victoria-metrics >/dev/null
 
 bench: install
 	for b in bench/*.py; do case $$b in */_*) ;; *) $(PY) $$b || exit 1;; esac; done

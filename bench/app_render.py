@@ -5,7 +5,7 @@ day in time order as a collector would, rolled up after each day. Each page is r
 Streamlit's AppTest (the script run on the server, queries included), cold (caches cleared)
 and warm, against a baseline in the same run: a page that only prints a title.
 
-Run: .venv/bin/python bench/app_render.py [--integrations N] [--days D] [--store PATH]
+Run: .venv/bin/python bench/app_render.py [--integrations N] [--days D] [--step MIN] [--store PATH]
 (--store keeps the generated fleet for the next run; building it takes minutes.)
 """
 
@@ -35,7 +35,7 @@ OWNERS = ["payments", "logistics", "sales", "finance", "people", "marketing", "p
 PATTERNS = ["sync-api", "event", "batch", "file", "stream"]
 
 
-def build(store: Store, integrations: int, days: int) -> None:
+def build(store: Store, integrations: int, days: int, step: timedelta) -> None:
     """Fill the store: inventory rows, samples day by day, rollups, some open findings."""
     end = align(utcnow(), timedelta(minutes=1))
     start = end - timedelta(days=days)
@@ -58,12 +58,15 @@ def build(store: Store, integrations: int, days: int) -> None:
     clock = time.perf_counter()
     rows = 0
     day = start
+    chunk = max(step, min(timedelta(days=1), step * (4_000_000 // (integrations * 6))))
     while day < end:
-        batch = fleet_table(integrations, day, min(day + timedelta(days=1), end), seed=rows % 97)
+        batch = fleet_table(integrations, day, min(day + chunk, end), step, seed=rows % 97)
         store.write_samples(batch)
-        store.rollup()
         rows += batch.num_rows
-        day += timedelta(days=1)
+        day += chunk
+        if (day - start) % timedelta(days=1) and day < end:
+            continue
+        store.rollup()
         print(f"  {day:%Y-%m-%d}: {rows:,} samples, {time.perf_counter() - clock:.0f}s", flush=True)
     with store.write() as con:
         con.execute(
@@ -119,6 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--integrations", type=int, default=1000)
     parser.add_argument("--days", type=int, default=28)
+    parser.add_argument("--step", type=int, default=1, help="minutes between samples")
     parser.add_argument("--store", type=Path, default=None, help="keep/reuse the fleet here")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
@@ -128,8 +132,11 @@ def main() -> None:
     root.mkdir(parents=True, exist_ok=True)
     store = Store(root / "seamwatch.duckdb")
     if not store.exists():
-        print(f"building {args.integrations} integrations x 6 metrics x {args.days} days (1 min)")
-        build(store, args.integrations, args.days)
+        print(
+            f"building {args.integrations} integrations x 6 metrics x {args.days} days "
+            f"({args.step} min)"
+        )
+        build(store, args.integrations, args.days, timedelta(minutes=args.step))
     samples = store.sample_count()
     config = root / "config.toml"
     config.write_text(
@@ -139,18 +146,25 @@ def main() -> None:
     os.environ["SEAMWATCH_CONFIG"] = str(config)
     print(f"store: {store.path} ({samples:,} raw samples)")
 
+    # An integration that exists in this fleet, whatever its size (the middle one of the store).
+    pick = store.scalar(
+        "SELECT id FROM integrations ORDER BY id LIMIT 1 OFFSET (SELECT count(*) // 2 FROM integrations)"
+    )
+    if pick is None:
+        sys.exit(f"{store.path}: no integrations in the store")
+    print(f"integration page of: {pick}")
     base = measure(baseline, args.repeat, cold=False)
     print(f"baseline (a page with only a title): {base * 1000:.0f} ms")
     cases = [
         ("Overview", None, {}),
         ("Integration 6h (raw)", "views/integration.py",
-         {"integration": "int-0420", "range": "6h"}),
+         {"integration": pick, "range": "6h"}),
         ("Integration 3d (5 min)", "views/integration.py",
-         {"integration": "int-0420", "range": "3d"}),
+         {"integration": pick, "range": "3d"}),
         ("Integration 7d (1 h)", "views/integration.py",
-         {"integration": "int-0420", "range": "7d"}),
+         {"integration": pick, "range": "7d"}),
         ("Integration 28d (1 h)", "views/integration.py",
-         {"integration": "int-0420", "range": "28d"}),
+         {"integration": pick, "range": "28d"}),
     ]  # fmt: skip
     render(None, False)  # imports, first connection
     print(f"{'page':<26}{'cold ms':>9}{'warm ms':>9}{'cold/baseline':>15}")

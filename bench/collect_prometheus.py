@@ -8,7 +8,8 @@ In the same run it times:
   (c) the same cycle with one query per integration and metric (6,000 queries), the way a
       per-integration config would do it.
 
-Targets: (b) within 2x of (a); (c) at least 20x (b). Each figure is the median of --repeat runs.
+Targets: (b) within 1.5x of (a); (c) at least 20x (b). At 10,000 integrations (--integrations 10000)
+the per-integration variant alone sends 60,000 queries and takes minutes. Each figure is the median of --repeat runs.
 Run: .venv/bin/python bench/collect_prometheus.py [--integrations N] [--repeat R]
 """
 
@@ -141,7 +142,7 @@ def main() -> None:
     print(
         f"(c) full cycle, per-integration:    {c:8.3f} s  ({c_result.samples:,} samples, {expected:,} queries, status {c_result.status})"
     )
-    print(f"(b)/(a) = {b / a:.2f}x   (target: <= 2x)")
+    print(f"(b)/(a) = {b / a:.2f}x   (target: <= 1.5x)")
     print(f"(c)/(b) = {c / b:.1f}x   (target: >= 20x)")
     if b_result.samples != expected or c_result.samples != expected:
         sys.exit(f"expected {expected} samples from each cycle")

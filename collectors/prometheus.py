@@ -16,9 +16,11 @@ import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from itertools import chain, repeat
 from typing import Any, ClassVar
 
+import numpy as np
 import requests
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
 from pydantic import Field, field_validator, model_validator
@@ -39,6 +41,9 @@ log = logging.getLogger(__name__)
 __all__ = ["PrometheusOptions", "PrometheusSource"]
 
 MAX_POINTS = 10_000  # Prometheus refuses range queries of more than 11,000 points per series
+# Samples one backfill chunk may hold (all its queries together): a large fleet's day at one
+# minute would be tens of millions of decoded JSON values, so its chunks shrink to this.
+CHUNK_SAMPLES = 2_000_000
 
 
 class PrometheusOptions(HttpOptions):
@@ -129,10 +134,14 @@ class PrometheusSource(Source):
         return builder.batch()
 
     def backfill(self, ctx: CollectContext, start: datetime, end: datetime) -> Iterator[Batch]:
-        """Range queries over [start, end) at `step`, one batch per chunk of `backfill_chunk`."""
+        """Range queries over [start, end) at `step`, one batch per chunk of `backfill_chunk`
+        (shorter for a large fleet: a chunk holds at most about CHUNK_SAMPLES samples)."""
         step = self.step
-        chunk = min(self.opts.backfill_chunk, step * MAX_POINTS)
-        chunk = max(chunk, step)
+        queries = self.queries()
+        fleet = sum(1 for q in queries if q.integration is None)
+        # First guess: one series per inventoried integration and fleet query; then measured.
+        series = max(1, fleet * len(ctx.inventory) + len(queries) - fleet)
+        chunk = _chunk(self.opts.backfill_chunk, step, series)
         cursor = align(start, step)
         if cursor < ensure_utc(start):
             cursor += step
@@ -159,7 +168,7 @@ class PrometheusSource(Source):
                 except Exception as exc:
                     return query, None, self._describe(exc, query.promql)
 
-            for query, series, error in self._each(run, self.queries()):
+            for query, answer, error in self._each(run, queries):
                 if error is not None:
                     builder.fail(
                         f"{error} (range {cursor:%Y-%m-%d %H:%M}..{upto:%Y-%m-%d %H:%M} UTC)",
@@ -167,7 +176,7 @@ class PrometheusSource(Source):
                         query.metric,
                     )
                     continue
-                self._map(builder, query, series or [], instant_at=None)
+                self._map(builder, query, answer or [], instant_at=None)
             log.info(
                 "backfill %s: %s..%s, %d samples",
                 self.name,
@@ -175,6 +184,9 @@ class PrometheusSource(Source):
                 upto.isoformat(),
                 builder.count,
             )
+            steps = max(1, round((upto - cursor) / step))
+            if builder.count:
+                chunk = _chunk(self.opts.backfill_chunk, step, -(-builder.count // steps))
             yield builder.batch()
             cursor = upto
 
@@ -240,35 +252,56 @@ class PrometheusSource(Source):
                 query.metric,
             )
             return
-        seen: set[str] = set()
-        for item in series:
-            labels = item.get("metric", {})
-            integration = query.integration or labels.get(label)
+        # One pass over the decoded series for their labels; values go to Arrow column-wise.
+        ids = [query.integration or item.get("metric", {}).get(label) for item in series]
+        first_of: dict[str, int] = {}
+        kept: list[int] = []
+        for index, integration in enumerate(ids):  # per series, not per sample
             if not integration:
+                labels = series[index].get("metric", {})
                 builder.fail(
                     f"a series has no {label!r} label ({_selector(labels)}); "
                     f"aggregate with `by ({label})` — {where}",
                     metric=query.metric,
                 )
-                continue
-            if integration in seen:
+            elif integration in first_of:
                 builder.fail(
                     f"several series for integration {integration!r}; "
                     f"aggregate with `sum by ({label})` — {where}",
                     integration,
                     query.metric,
                 )
-                continue
-            seen.add(integration)
-            if instant_at is not None:
-                point = item.get("value") or [None, None]
-                builder.add(instant_at, integration, query.metric, point[1], where=where)
             else:
-                for ts, value in item.get("values", []):
-                    at = datetime.fromtimestamp(float(ts), UTC)
-                    builder.add(
-                        at, integration, query.metric, value, where=f"{where} at {at:%H:%M:%S}"
-                    )
+                first_of[integration] = index
+                kept.append(index)
+        if instant_at is not None:
+            points = [series[i].get("value") or (None, None) for i in kept]
+            builder.add_columns(
+                instant_at,
+                [ids[i] for i in kept],
+                query.metric,
+                [point[1] for point in points],
+                where=where,
+            )
+            return
+        columns = [tuple(zip(*(series[i].get("values") or ()), strict=True)) for i in kept]
+        lengths = [len(c[0]) if c else 0 for c in columns]
+        builder.add_columns(
+            np.fromiter(chain.from_iterable(c[0] for c in columns if c), np.float64),
+            list(
+                chain.from_iterable(repeat(ids[i], k) for i, k in zip(kept, lengths, strict=True))
+            ),
+            query.metric,
+            list(chain.from_iterable(c[1] for c in columns if c)),
+            where=where,
+            timed=True,
+        )
+
+
+def _chunk(configured: timedelta, step: timedelta, series: int) -> timedelta:
+    """A backfill chunk: `backfill_chunk`, within Prometheus' points per series and within
+    CHUNK_SAMPLES for `series` series, and at least one step."""
+    return max(step, min(configured, step * MAX_POINTS, step * (CHUNK_SAMPLES // max(1, series))))
 
 
 def _api_error(message: str) -> tuple[str, str]:

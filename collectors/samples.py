@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from collectors.base import Batch, Failure
 from seamwatch.config.sections import check_slug
@@ -59,6 +61,7 @@ class SampleBuilder:
         self._ids: list[str] = []
         self._metrics: list[str] = []
         self._values: list[float] = []
+        self._chunks: list[pa.Table] = []  # column-wise additions (add_columns)
         self._uninventoried: set[str] = set()
         self._slugs: set[str] = set()
         self._bad_ids: dict[str, tuple[str, str, int]] = {}  # id -> (why, where first, samples)
@@ -88,6 +91,70 @@ class SampleBuilder:
             self._uninventoried.add(integration)
         return True
 
+    def add_columns(
+        self,
+        ts: datetime | Sequence[float] | np.ndarray,
+        integrations: Sequence[str],
+        metric: Metric,
+        values: Sequence[Any],
+        *,
+        where: str,
+        timed: bool = False,
+    ) -> None:
+        """Add many values of one metric at once, checked column-wise in Arrow.
+
+        `ts` is one time for all (an instant query) or Unix seconds per value (a range query);
+        values are numbers or numeric strings as APIs send them. Refusals are the same as
+        `add`'s, with `where` (plus the sample's time when `timed`) naming each bad value; only
+        the refused values are looked at one by one.
+        """
+        n = len(integrations)
+        if n == 0:
+            return
+        if isinstance(ts, datetime):
+            micros = np.full(n, int(ensure_utc(ts).timestamp() * 1_000_000), dtype=np.int64)
+        else:
+            micros = np.rint(np.asarray(ts, dtype=np.float64) * 1_000_000).astype(np.int64)
+        ids = pa.array(integrations, pa.string())
+        keep = np.ones(n, dtype=bool)
+        for integration in pc.unique(ids).to_pylist():
+            if integration in self._slugs:
+                continue
+            try:
+                check_slug(integration)
+            except (ValueError, TypeError) as exc:
+                why = str(exc) if isinstance(exc, ValueError) else f"{integration!r} is not a slug"
+                rows = np.asarray(pc.equal(ids, integration).to_numpy(zero_copy_only=False))
+                why, first, count = self._bad_ids.get(integration, (why, where, 0))
+                self._bad_ids[integration] = (why, first, count + int(rows.sum()))
+                keep &= ~rows
+                continue
+            self._slugs.add(integration)
+            if self.inventory is not None and integration not in self.inventory:
+                self._uninventoried.add(integration)
+        numbers = _numbers(values)
+        finite = np.isfinite(numbers)
+        for i in np.flatnonzero(keep & ~finite):
+            _, problem = as_number(values[i])
+            at = datetime.fromtimestamp(micros[i] / 1_000_000, UTC)
+            here = f"{where} at {at:%H:%M:%S}" if timed else where
+            self.fail(f"{problem} from {here}", integrations[i], metric)
+        keep &= finite
+        mask = pa.array(keep)
+        count = int(keep.sum())
+        self._chunks.append(
+            pa.Table.from_arrays(
+                [
+                    pa.array(micros, pa.int64()).filter(mask).cast(SAMPLE_SCHEMA.field("ts").type),
+                    ids.filter(mask),
+                    pa.array(np.full(count, metric.value, dtype=object), pa.string()),
+                    pa.array(numbers, pa.float64()).filter(mask),
+                    pa.array(np.full(count, self.source, dtype=object), pa.string()),
+                ],
+                schema=SAMPLE_SCHEMA,
+            )
+        )
+
     def add_many(self, rows: Iterable[tuple[datetime, str, Metric, Any]], *, where: str) -> None:
         """Add (ts, integration, metric, value) rows."""
         for ts, integration, metric, value in rows:
@@ -103,7 +170,7 @@ class SampleBuilder:
     @property
     def count(self) -> int:
         """Samples added so far."""
-        return len(self._values)
+        return len(self._values) + sum(chunk.num_rows for chunk in self._chunks)
 
     def batch(self) -> Batch:
         """The batch: an Arrow table in the store's schema plus the failures."""
@@ -130,4 +197,23 @@ class SampleBuilder:
             ],
             schema=SAMPLE_SCHEMA,
         )
+        if self._chunks:
+            table = pa.concat_tables([table, *self._chunks])
         return Batch(samples=table, failures=failures)
+
+
+def _numbers(values: Sequence[Any]) -> np.ndarray:
+    """Floats of numbers or numeric strings, NaN where a value is not numeric (checked later)."""
+    try:
+        array = pa.array(values)
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+            array = array.cast(pa.float64())
+        if pa.types.is_integer(array.type) or pa.types.is_floating(array.type):
+            return np.asarray(array.cast(pa.float64()).to_numpy(zero_copy_only=False))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    out = np.empty(len(values), dtype=np.float64)
+    for i, value in enumerate(values):  # a rare mixed or non-numeric column: one by one
+        number, _ = as_number(value)
+        out[i] = np.nan if number is None else number
+    return out

@@ -40,6 +40,8 @@ RECENT_METRICS = [
     "cert_days_left",
     "cert_valid",
 ]
+HOURLY_FIELDS = ("level", "mean", "last", "n")
+HOURLY_BATCH_ROWS = 1_000_000
 
 SERIES_SQL = """
 SELECT row_number() OVER (ORDER BY integration_id, metric) - 1 AS code, integration_id, metric, source
@@ -223,9 +225,14 @@ def load_frame(
             con.register("series", series)
             try:
                 cut = lo if raw_only else _rolled_until(con, lo_hour, hi_hour)
-                hourly = con.sql(
+                # Streamed into the matrices batch by batch: at 10,000 integrations the rows
+                # alone are gigabytes, the matrices a fraction of that.
+                hourly = _Hourly(series.num_rows, lo_hour, hours)
+                reader = con.sql(
                     HOURLY_SQL, params={"lo": lo, "cut": cut, "hi": hi}
-                ).to_arrow_table()
+                ).to_arrow_reader(HOURLY_BATCH_ROWS)
+                for batch in reader:
+                    hourly.add(pa.Table.from_batches([batch]))
                 recent = con.sql(
                     RECENT_SQL,
                     params={"lo": as_of - RECENT_SPAN, "as_of": as_of, "recent": RECENT_METRICS},
@@ -258,12 +265,31 @@ def _col(table: pa.Table, name: str, dtype: type = np.float64) -> np.ndarray:
     return table.column(name).to_numpy(zero_copy_only=False).astype(dtype, copy=False)
 
 
+class _Hourly:
+    """The hourly matrices of every series (rows: series codes, columns: hours), filled from
+    batches of the hourly query, and each series' newest sample time."""
+
+    def __init__(self, n_all: int, lo_hour: int, hours: int) -> None:
+        self.lo_hour, self.hours = lo_hour, hours
+        self.fields = {name: np.full((n_all, hours), np.nan) for name in HOURLY_FIELDS}
+        self.newest = np.full(n_all, -np.inf)
+
+    def add(self, table: pa.Table) -> None:
+        code = _col(table, "code", np.int64)
+        col = _col(table, "hour", np.int64) - self.lo_hour
+        keep = (col >= 0) & (col < self.hours)
+        code, col = code[keep], col[keep]
+        for name, values in self.fields.items():
+            values[code, col] = _col(table, name)[keep]
+        np.maximum.at(self.newest, code, _col(table, "last_ts")[keep])
+
+
 def _assemble(
     as_of: datetime,
     lo_hour: int,
     hours: int,
     series: pa.Table,
-    hourly: pa.Table,
+    hourly: _Hourly,
     recent: pa.Table,
     tail: pa.Table,
     latest: pa.Table,
@@ -275,18 +301,7 @@ def _assemble(
     metrics = series.column("metric").to_pylist()
     sources = series.column("source").to_pylist()
 
-    code = _col(hourly, "code", np.int64)
-    col = _col(hourly, "hour", np.int64) - lo_hour
-    keep = (col >= 0) & (col < hours)
-    code, col = code[keep], col[keep]
-    fields = {}
-    for name in ("level", "mean", "last", "n"):
-        values = np.full((n_all, hours), np.nan)
-        values[code, col] = _col(hourly, name)[keep]
-        fields[name] = values
-
-    newest = np.full(n_all, -np.inf)
-    np.maximum.at(newest, code, _col(hourly, "last_ts")[keep])
+    fields, newest = hourly.fields, hourly.newest
     for table in (tail, latest):
         if table.num_rows:
             np.maximum.at(newest, _col(table, "code", np.int64), _col(table, "last_ts"))

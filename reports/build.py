@@ -65,13 +65,16 @@ def build_report(
         "as_of": _as_of(week, now),
         "now": now,
     }
+    # Weeks that start on a UTC hour (every whole-hour time zone) read hourly rollups.
+    aligned = all(int(t.timestamp()) % 3600 == 0 for t in (week.start, week.previous().start))
+    width = "1h" if aligned else "5m"
     with store.read() as con:
         run = _runner(con, params)
         inventory = run(queries.INTEGRATIONS)
         known_teams = [str(t) for t in run(queries.TEAMS)["owner"]]
-        metric_weeks = run(queries.METRIC_WEEKS)
-        coverage = run(queries.COVERAGE)
-        fleet_coverage = run(queries.FLEET_COVERAGE)
+        metric_weeks = run(queries.on_rollups(queries.METRIC_WEEKS, width))
+        coverage = run(queries.on_rollups(queries.COVERAGE, width))
+        fleet_coverage = run(queries.on_rollups(queries.FLEET_COVERAGE, width))
         slo = run(queries.SLO_COMPLIANCE)
         findings = run(queries.FINDINGS)
         notifications = run(queries.NOTIFICATIONS)
@@ -81,7 +84,9 @@ def build_report(
         changed = _most_changed(integrations, top_n)
         keys = [f"{i.id}|{Metric.THROUGHPUT.value}" for i in integrations if i.has_data]
         keys += [f"{iid}|{m.metric.value}" for iid, m in changed]
-        hourly = run(queries.HOURLY, keys=keys) if keys else pd.DataFrame()
+        hourly = (
+            run(queries.on_rollups(queries.HOURLY, width), keys=keys) if keys else pd.DataFrame()
+        )
         policy = scorecard or ScorecardSettings()
         card_this = read_checks(con, policy, at=params["as_of"] or now, team=team)
         card_last = read_checks(con, policy, at=week.start - LAST_INSTANT, team=team)

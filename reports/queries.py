@@ -9,33 +9,52 @@ of a past week; NULL for a week in progress: now). Every query that looks at two
 from __future__ import annotations
 
 WEEK = "CASE WHEN ts >= $start THEN 'this' ELSE 'last' END"
+# The same for rollup buckets: a bucket lies within one week, since the view's width divides
+# both weeks' starts (see `on_rollups`).
+BUCKET_WEEK = "CASE WHEN bucket >= $start THEN 'this' ELSE 'last' END"
+# Hour of the week (0 = its Monday 00:00 local) of a bucket.
+BUCKET_HOUR = (
+    "floor((epoch(bucket) - epoch(CASE WHEN bucket >= $start THEN $start ELSE $prev_start END))"
+    " / 3600)"
+)
+ROLLUP_VIEWS = {"1h": "v_rollup_1h", "5m": "v_rollup_5m"}
 
-# Per integration, metric and week: the figures of the per-integration table. The error rate is
-# also weighted by the throughput at the same timestamp (the share of messages that failed), so a
-# batch job's idle minutes do not dilute it; pairing by conditional aggregation, not a self-join,
-# costs one hash aggregate instead of a join over the week.
+
+def on_rollups(sql: str, width: str) -> str:
+    """A query over the documented rollup view of `width` ("1h" when both weeks start on a UTC
+    hour, else "5m": every time zone's offset is a multiple of 5 minutes)."""
+    return sql.replace("{rollup}", ROLLUP_VIEWS[width])
+
+
+# Per integration, metric and week: the figures of the per-integration table, from rollup
+# buckets (counts, means, peaks and the newest value add up exactly). The error rate is also
+# weighted by the throughput at the same timestamp (the share of messages that failed), so a
+# batch job's idle minutes do not dilute it: that pairs raw samples of those two metrics by
+# (integration, timestamp), a join measured cheaper than grouping every timestamp.
 METRIC_WEEKS = f"""
-WITH s AS (
-    SELECT integration_id, metric, ts, value, {WEEK} AS week
-    FROM v_samples
-    WHERE ts >= $prev_start AND ts < $end AND ($team IS NULL OR owner = $team)
+WITH b AS (
+    SELECT integration_id, metric, n, mean, max, last, last_ts, {BUCKET_WEEK} AS week
+    FROM {{rollup}}
+    WHERE bucket >= $prev_start AND bucket < $end AND ($team IS NULL OR owner = $team)
 ),
 stats AS (
     SELECT
-        integration_id, week, metric, count(*) AS n, avg(value) AS mean, max(value) AS peak,
-        arg_max(value, ts) AS final
-    FROM s GROUP BY ALL
+        integration_id, week, metric, CAST(sum(n) AS BIGINT) AS n, sum(n * mean) / sum(n) AS mean,
+        max(max) AS peak, arg_max(last, last_ts) AS final
+    FROM b GROUP BY ALL
 ),
 paired AS (
-    SELECT integration_id, week, sum(err * thr) / nullif(sum(thr) FILTER (WHERE err IS NOT NULL), 0) AS weighted
+    SELECT e.integration_id, e.week, sum(e.value * t.value) / nullif(sum(t.value), 0) AS weighted
     FROM (
-        SELECT
-            integration_id, week, ts,
-            any_value(value) FILTER (WHERE metric = 'throughput') AS thr,
-            any_value(value) FILTER (WHERE metric = 'error_rate') AS err
-        FROM s WHERE metric IN ('throughput', 'error_rate')
-        GROUP BY ALL
-    )
+        SELECT integration_id, ts, value, {WEEK} AS week FROM v_samples
+        WHERE ts >= $prev_start AND ts < $end AND ($team IS NULL OR owner = $team)
+          AND metric = 'error_rate'
+    ) e
+    JOIN (
+        SELECT integration_id, ts, value FROM v_samples
+        WHERE ts >= $prev_start AND ts < $end AND ($team IS NULL OR owner = $team)
+          AND metric = 'throughput'
+    ) t USING (integration_id, ts)
     GROUP BY ALL
 )
 SELECT stats.*, CASE WHEN stats.metric = 'error_rate' THEN paired.weighted END AS weighted
@@ -45,23 +64,21 @@ FROM stats LEFT JOIN paired USING (integration_id, week)
 # Per integration and week: hours of the week with at least one sample, first and last sample.
 COVERAGE = f"""
 SELECT
-    integration_id, {WEEK} AS week,
-    count(DISTINCT floor((epoch(ts) - epoch(CASE WHEN ts >= $start THEN $start ELSE $prev_start END)) / 3600)) AS hours,
-    min(ts) AS first_ts, max(ts) AS last_ts,
+    integration_id, {BUCKET_WEEK} AS week, count(DISTINCT {BUCKET_HOUR}) AS hours,
+    min(first_ts) AS first_ts, max(last_ts) AS last_ts,
     bool_or(inventoried) AS inventoried, any_value(name) AS name, any_value(owner) AS owner
-FROM v_samples
-WHERE ts >= $prev_start AND ts < $end AND ($team IS NULL OR owner = $team)
+FROM {{rollup}}
+WHERE bucket >= $prev_start AND bucket < $end AND ($team IS NULL OR owner = $team)
 GROUP BY ALL
 """
 
 # The same for the fleet (or team) as a whole: how much of each week has any data at all.
 FLEET_COVERAGE = f"""
 SELECT
-    {WEEK} AS week,
-    count(DISTINCT floor((epoch(ts) - epoch(CASE WHEN ts >= $start THEN $start ELSE $prev_start END)) / 3600)) AS hours,
-    min(ts) AS first_ts, max(ts) AS last_ts, count(*) AS samples
-FROM v_samples
-WHERE ts >= $prev_start AND ts < $end AND ($team IS NULL OR owner = $team)
+    {BUCKET_WEEK} AS week, count(DISTINCT {BUCKET_HOUR}) AS hours,
+    min(first_ts) AS first_ts, max(last_ts) AS last_ts, CAST(sum(n) AS BIGINT) AS samples
+FROM {{rollup}}
+WHERE bucket >= $prev_start AND bucket < $end AND ($team IS NULL OR owner = $team)
 GROUP BY ALL
 """
 
@@ -103,11 +120,11 @@ SELECT * FROM by_metric JOIN by_time USING (integration_id, week)
 # `$keys` lists 'integration_id|metric'. A DLQ's hour is its peak, every other metric's its mean.
 HOURLY = f"""
 SELECT
-    integration_id, metric, {WEEK} AS week,
-    CAST(floor((epoch(ts) - epoch(CASE WHEN ts >= $start THEN $start ELSE $prev_start END)) / 3600) AS INTEGER) AS hour,
-    CASE WHEN metric = 'dlq_depth' THEN max(value) ELSE avg(value) END AS value
-FROM v_samples
-WHERE ts >= $prev_start AND ts < $end AND list_contains($keys, integration_id || '|' || metric)
+    integration_id, metric, {BUCKET_WEEK} AS week, CAST({BUCKET_HOUR} AS INTEGER) AS hour,
+    CASE WHEN metric = 'dlq_depth' THEN max(max) ELSE sum(n * mean) / sum(n) END AS value
+FROM {{rollup}}
+WHERE bucket >= $prev_start AND bucket < $end
+  AND integration_id || '|' || metric IN (SELECT unnest($keys))  -- a hash semi-join
 GROUP BY 1, 2, 3, 4
 ORDER BY integration_id, metric, week, hour
 """

@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.servers_alertmanager",
     "tests.servers_http",
     "tests.servers_prometheus",
+    "tests.servers_victoriametrics",
     "tests.servers_rabbitmq",
     "tests.collect_helpers",
     "tests.reports_fixtures",

@@ -92,10 +92,11 @@ def openmetrics(
 
 @dataclass
 class PrometheusServer:
-    """A running Prometheus on loopback."""
+    """A running Prometheus (or a server of its query API) on loopback."""
 
     url: str
     process: subprocess.Popen[bytes]
+    kind: str = "prometheus"  # or "victoria-metrics" (tests/servers_victoriametrics.py)
 
 
 def start_prometheus(root: Path, data: str, *, ready_timeout: float = 60.0) -> PrometheusServer:

@@ -226,8 +226,10 @@ def test_health_at_reads_freshness_at_that_moment_from_rollups_and_raw_samples(
         "late-starter": (None, None),
     }
     assert fresh() == expected  # rollups are current: they serve the hours before the last
-    # the hour before the pause is written again (a replayed batch): not rolled up any more
-    story.write_samples(throughput("payments-webhook", PAUSE - timedelta(hours=1), PAUSE))
+    # a late sample lands in the hour before the pause: that hour is not rolled up any more
+    # (a replayed batch that adds nothing leaves the rollups current and marks nothing)
+    late = PAUSE - timedelta(minutes=55)
+    story.write_samples(throughput("payments-webhook", late, late + timedelta(minutes=1)))
     assert story.scalar("SELECT count(*) FROM rollup_dirty") == 1
     assert fresh() == expected
 

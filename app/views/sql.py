@@ -92,7 +92,11 @@ with main:
     if run:
         try:
             st.session_state["result"] = run_read_only(
-                store().path, sql, row_limit=int(row_limit), timeout=float(time_limit)
+                store().path,
+                sql,
+                row_limit=int(row_limit),
+                timeout=float(time_limit),
+                limits=store().limits,
             )
             st.session_state["error"] = None
         except QueryRefused as exc:

@@ -15,9 +15,12 @@ from seamwatch.cli.common import Context, say
 from seamwatch.config.sections import check_slug
 from seamwatch.errors import SeamwatchError, StoreLocked
 from seamwatch.metrics import METRIC_NAMES
+from seamwatch.store.connection import DEFAULT_LIMITS, Limits
 from seamwatch.timeutil import utcnow
 
 REQUIRED = ("ts", "integration", "metric", "value")
+# Rows read, checked and written at a time: a file of any size imports in bounded memory.
+CHUNK_ROWS = 1_000_000
 
 
 def register(
@@ -41,12 +44,13 @@ def register(
     return parser
 
 
-def read_history(path: Path) -> duckdb.DuckDBPyRelation:
-    """Read the file with DuckDB's readers; errors name the file."""
+def read_history(path: Path, limits: Limits = DEFAULT_LIMITS) -> duckdb.DuckDBPyRelation:
+    """Read the file with DuckDB's readers (within the store's memory limits); errors name it."""
     if not path.exists():
         raise SeamwatchError(f"{path}: file not found")
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    limits.apply(con)
     reader = "read_parquet" if path.suffix.lower() in (".parquet", ".pq") else "read_csv"
     try:
         quoted = str(path).replace("'", "''")
@@ -90,45 +94,61 @@ def check_ids(path: Path, ids: pa.ChunkedArray) -> None:
 
 def run(ctx: Context) -> int:
     path: Path = ctx.args.file
-    rel = read_history(path)
+    store = ctx.store
+    rel = read_history(path, store.limits)
     label = ctx.args.source or f"import:{path.name}"
     try:
-        table = rel.query(
+        history = rel.query(
             "history",
             """
             SELECT CAST(ts AS TIMESTAMPTZ) AS ts, CAST(integration AS VARCHAR) AS integration_id,
                    CAST(metric AS VARCHAR) AS metric, TRY_CAST(value AS DOUBLE) AS value
             FROM history
             """,
-        ).arrow()
+        )
+        # Checked whole before anything is written (a bad file is refused whole), from the
+        # distinct values only; the rows themselves are then streamed in chunks.
+        ids = [r[0] for r in history.query("h", "SELECT DISTINCT integration_id FROM h").fetchall()]
+        metrics = {r[0] for r in history.query("h", "SELECT DISTINCT metric FROM h").fetchall()}
     except duckdb.Error as exc:
         raise SeamwatchError(f"{path}: {str(exc).splitlines()[0]}") from None
-    if hasattr(table, "read_all"):
-        table = table.read_all()
-    check_ids(path, table.column("integration_id"))
-    table = table.append_column("source", pa.array([label] * table.num_rows, pa.string()))
-    metrics = set(table.column("metric").to_pylist())
+    if not all(isinstance(i, str) and _is_slug(i) for i in ids):
+        column = history.query("h", "SELECT integration_id FROM h").to_arrow_table()
+        check_ids(path, column.column("integration_id"))
     unknown = sorted(str(m) for m in metrics - set(METRIC_NAMES))
     if unknown:
         raise SeamwatchError(
             f"{path}: column metric: unknown metric name(s) {', '.join(map(repr, unknown))} "
             f"(known: {', '.join(METRIC_NAMES)})"
         )
-    store = ctx.store
     busy = not prepare(store, ctx, utcnow())
-    result = store.write_samples(table, dedupe=True, timeout=0.1 if busy else None)
-    if not result.spooled:
+    offered = written = dropped = 0
+    spooled = False
+    try:
+        for chunk in history.to_arrow_reader(CHUNK_ROWS):
+            table = pa.Table.from_batches([chunk])
+            table = table.append_column("source", pa.array([label] * table.num_rows, pa.string()))
+            # Duplicates across chunks are caught by the write's anti-join with stored rows; a
+            # store held by another process spools each chunk (the next write replays them).
+            result = store.write_samples(
+                table, dedupe=True, timeout=0.1 if busy or spooled else None
+            )
+            offered += result.offered
+            written += result.written
+            dropped += result.dropped
+            spooled = spooled or result.spooled
+    except duckdb.Error as exc:
+        raise SeamwatchError(f"{path}: {str(exc).splitlines()[0]}") from None
+    if not spooled:
         with contextlib.suppress(StoreLocked):  # else the daemon's next rollup covers it
             store.rollup()
-    known = set(ctx.inventory.integrations)
-    ids = set(table.column("integration_id").to_pylist())
-    unlisted = sorted(str(i) for i in ids - known if i is not None)
+    unlisted = sorted(str(i) for i in set(ids) - set(ctx.inventory.integrations) if i is not None)
     say(
-        f"imported {path}: {result.offered:,} rows, {result.written:,} new, "
-        f"{result.dropped:,} dropped (empty or non-numeric value)"
+        f"imported {path}: {offered:,} rows, {written:,} new, "
+        f"{dropped:,} dropped (empty or non-numeric value)"
         + (
             f" (spooled to {store.spool.directory}: store busy; stored by the next write)"
-            if result.spooled
+            if spooled
             else ""
         )
     )
@@ -137,3 +157,11 @@ def run(ctx: Context) -> int:
             f"not inventoried (kept): {', '.join(unlisted[:20])}{' ...' if len(unlisted) > 20 else ''}"
         )
     return 0
+
+
+def _is_slug(value: str) -> bool:
+    try:
+        check_slug(value)
+    except ValueError:
+        return False
+    return True

@@ -39,6 +39,7 @@ def run(ctx: Context) -> int:
         query,
         row_limit=ctx.args.limit or app.query_row_limit,
         timeout=app.query_timeout.total_seconds(),
+        limits=ctx.store.limits,
     )
     print_frame(result.frame, ctx.args.format)
     if result.truncated:

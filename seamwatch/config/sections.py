@@ -42,6 +42,16 @@ def check_timezone(value: str) -> str:
 
 TimeZoneName = Annotated[str, AfterValidator(check_timezone)]
 
+DEFAULT_MEMORY_LIMIT = "2GB"
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+def check_memory_limit(value: str) -> str:
+    """A DuckDB memory size such as "2GB" or "512MiB"; anything else is a config error."""
+    if not _MEMORY.match(value):
+        raise ValueError(f"{value!r} is not a memory size (write e.g. '2GB', '512MB' or '4GiB')")
+    return value.strip()
+
 
 class StoreSettings(StrictModel):
     """Where the DuckDB file lives and how long each resolution is kept."""
@@ -54,6 +64,10 @@ class StoreSettings(StrictModel):
     # notifications and alert messages of findings resolved (and told) longer ago than this
     alert_history_retention: Duration = timedelta(days=90)
     lock_timeout: Duration = timedelta(seconds=20)
+    # what one process's DuckDB may use; past the limit it spills to temp_directory
+    memory_limit: Annotated[str, AfterValidator(check_memory_limit)] = DEFAULT_MEMORY_LIMIT
+    threads: int | None = Field(default=None, ge=1, le=256)  # None: min(2, cores)
+    temp_directory: Path | None = None  # None: DuckDB's <store file>.tmp
 
     @field_validator("alert_history_retention")
     @classmethod

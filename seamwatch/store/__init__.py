@@ -28,12 +28,13 @@ from seamwatch.store.batches import (
     empty_samples,
     to_sample_table,
 )
-from seamwatch.store.connection import connection
+from seamwatch.store.connection import DEFAULT_LIMITS, Limits, connection
 from seamwatch.store.schema import latest_version, migrate
 from seamwatch.store.spool import Spool
 
 __all__ = [
     "SAMPLE_SCHEMA",
+    "Limits",
     "Ping",
     "RunRecord",
     "StateChange",
@@ -184,8 +185,10 @@ class Store:
         rollup_5m_retention: timedelta = timedelta(days=120),
         rollup_1h_retention: timedelta = timedelta(days=800),
         alert_history_retention: timedelta = timedelta(days=90),
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.path = Path(path).resolve()
+        self.limits = limits
         self.spool = Spool(spool_dir or self.path.parent / "spool")
         self.lock_timeout = lock_timeout
         self.raw_retention = raw_retention
@@ -209,6 +212,11 @@ class Store:
             rollup_5m_retention=s.rollup_5m_retention,
             rollup_1h_retention=s.rollup_1h_retention,
             alert_history_retention=s.alert_history_retention,
+            limits=Limits(
+                memory_limit=s.memory_limit,
+                threads=s.threads or DEFAULT_LIMITS.threads,
+                temp_directory=settings.resolve(s.temp_directory) if s.temp_directory else None,
+            ),
         )
 
     # -- connections -------------------------------------------------------------------------
@@ -220,7 +228,9 @@ class Store:
     @contextmanager
     def read(self, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection for one query or a few; never blocks a writer for long."""
-        with connection(self.path, read_only=True, timeout=timeout or self.lock_timeout) as con:
+        with connection(
+            self.path, read_only=True, timeout=timeout or self.lock_timeout, limits=self.limits
+        ) as con:
             yield con
 
     @contextmanager
@@ -228,7 +238,9 @@ class Store:
         self, timeout: float | None = None, *, replay: bool = True
     ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection on a migrated store; replays spooled batches first."""
-        with connection(self.path, read_only=False, timeout=timeout or self.lock_timeout) as con:
+        with connection(
+            self.path, read_only=False, timeout=timeout or self.lock_timeout, limits=self.limits
+        ) as con:
             self._ensure_migrated(con)
             if replay and self.spool.pending():
                 self.spool.replay(lambda kind, table: self._apply(con, kind, table))
@@ -243,7 +255,9 @@ class Store:
 
     def migrate(self) -> list[int]:
         """Create or upgrade the schema; returns the versions applied."""
-        with connection(self.path, read_only=False, timeout=self.lock_timeout) as con:
+        with connection(
+            self.path, read_only=False, timeout=self.lock_timeout, limits=self.limits
+        ) as con:
             applied = migrate(con)
             _migrated.add(self.path)
             return applied
@@ -609,7 +623,19 @@ def _insert_samples_in(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
     )
     con.register("sample_batch", table)
     try:
-        lo, hi = con.execute("SELECT min(ts), max(ts) FROM sample_batch").fetchone()  # type: ignore[misc]
+        digest = con.execute(
+            "SELECT min(ts), max(ts), count(*), sum(hash(ts, integration_id, metric))"
+            " FROM sample_batch"
+        ).fetchone()
+        lo, hi, rows, key_sum = digest  # type: ignore[misc]
+        seen = con.execute(
+            "SELECT count(*) FROM sample_batches WHERE lo = ? AND hi = ? AND rows = ?"
+            " AND key_sum = ?",
+            [lo, hi, rows, key_sum],
+        ).fetchone()[0]  # type: ignore[index]
+        if seen:  # this very batch was stored before: nothing to join, insert or mark
+            return 0
+        con.execute("INSERT INTO sample_batches VALUES (?, ?, ?, ?)", [lo, hi, rows, key_sum])
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE new_samples AS
@@ -622,6 +648,11 @@ def _insert_samples_in(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
             {"lo": lo, "hi": hi},
         )
         written = con.execute("SELECT count(*) FROM new_samples").fetchone()[0]  # type: ignore[index]
+        if not written:
+            # Every key was stored already (by other batches): `latest` is current and no
+            # rollup bucket changes.
+            con.execute("DROP TABLE new_samples")
+            return 0
         con.execute("INSERT INTO samples SELECT * FROM new_samples")
         con.execute(
             """

@@ -7,22 +7,56 @@ connection here is opened for one unit of work and closed straight after.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import re
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from seamwatch.config.sections import DEFAULT_MEMORY_LIMIT, check_memory_limit
 from seamwatch.errors import StoreError, StoreLocked, StoreMissing
 
 log = logging.getLogger(__name__)
 
 _FIRST_WAIT = 0.02
 _MAX_WAIT = 0.5
+
+
+def default_threads() -> int:
+    """Two threads, or one on a single core: a shared machine keeps room for its neighbours."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one process's DuckDB may use of a shared machine: memory, threads, spill space.
+
+    DuckDB's own default is 80% of RAM and every core: a first backfill of a large fleet then
+    takes the whole machine. Past `memory_limit` DuckDB spills to `temp_directory` (None: its
+    default, `<store file>.tmp` next to the store) instead of growing.
+    """
+
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    threads: int = field(default_factory=default_threads)
+    temp_directory: Path | None = None
+
+    def apply(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Set the limits on a fresh connection (SET, not connect-time config: the database
+        instance is shared by a process's connections and a different config would be refused)."""
+        con.execute(f"SET memory_limit = '{check_memory_limit(self.memory_limit)}'")
+        con.execute(f"SET threads = {int(self.threads)}")
+        if self.temp_directory is not None:
+            quoted = str(self.temp_directory).replace("'", "''")
+            con.execute(f"SET temp_directory = '{quoted}'")
+
+
+DEFAULT_LIMITS = Limits()
 
 
 def is_lock_error(exc: BaseException) -> bool:
@@ -42,7 +76,9 @@ def lock_holder(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def open_connection(path: Path, *, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+def open_connection(
+    path: Path, *, read_only: bool, timeout: float, limits: Limits = DEFAULT_LIMITS
+) -> duckdb.DuckDBPyConnection:
     """Open the file, retrying lock conflicts with jittered exponential backoff until timeout.
 
     Raises StoreMissing for a read of a file that does not exist, StoreLocked at the deadline.
@@ -60,8 +96,6 @@ def open_connection(path: Path, *, read_only: bool, timeout: float) -> duckdb.Du
         attempts += 1
         try:
             con = duckdb.connect(str(path), read_only=read_only)
-            con.execute("SET TimeZone = 'UTC'")
-            return con
         except duckdb.Error as exc:
             if not is_lock_error(exc):
                 raise StoreError(f"cannot open the store {path}: {exc}") from exc
@@ -73,6 +107,14 @@ def open_connection(path: Path, *, read_only: bool, timeout: float) -> duckdb.Du
                 ) from exc
             time.sleep(min(remaining, wait * random.uniform(0.5, 1.5)))
             wait = min(wait * 2, _MAX_WAIT)
+            continue
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            limits.apply(con)
+        except duckdb.Error as exc:
+            con.close()
+            raise StoreError(f"cannot configure the connection to {path}: {exc}") from exc
+        return con
 
 
 class ModeGate:
@@ -144,7 +186,7 @@ def _gate(path: Path) -> ModeGate:
 
 @contextmanager
 def connection(
-    path: Path, *, read_only: bool, timeout: float
+    path: Path, *, read_only: bool, timeout: float, limits: Limits = DEFAULT_LIMITS
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection for one unit of work, always closed afterwards."""
     gate = _gate(path)
@@ -155,7 +197,7 @@ def connection(
             f"(waiting to open it {mode})"
         )
     try:
-        con = open_connection(path, read_only=read_only, timeout=timeout)
+        con = open_connection(path, read_only=read_only, timeout=timeout, limits=limits)
         try:
             yield con
         finally:

@@ -11,9 +11,17 @@ import duckdb
 log = logging.getLogger(__name__)
 
 ROLLUPS = {"rollup_5m": "5 minutes", "rollup_1h": "1 hour"}
+# Raw samples aggregated per transaction by a rollup: a chunk of ~10 M rows stays well within
+# the default memory limit (the hourly median holds its values).
+ROLLUP_CHUNK_ROWS = 10_000_000
+_HOUR = timedelta(hours=1)
 # What detectors read per hour besides n/mean/last (detectors/frame.py): the hourly median and
 # the newest sample time, so completed hours are never re-aggregated from raw samples.
-EXTRA = {"rollup_5m": "", "rollup_1h": ", median(value) AS median, max(ts) AS last_ts"}
+# Both record their first and newest sample time (the weekly review's "data from ... to ...").
+EXTRA = {
+    "rollup_5m": ", min(ts) AS first_ts, max(ts) AS last_ts",
+    "rollup_1h": ", median(value) AS median, min(ts) AS first_ts, max(ts) AS last_ts",
+}
 
 
 # Alert history (migrations 020/021) is pruned one finding episode at a time, all its rows at
@@ -64,46 +72,79 @@ class RetentionResult:
     alert_messages: int = 0
 
 
-def rollup(con: duckdb.DuckDBPyConnection) -> int:
-    """Recompute every rollup bucket touched by writes since the last rollup; return buckets."""
-    ranges = con.execute("SELECT min(lo), max(hi), count(*) FROM rollup_dirty").fetchone()
-    if not ranges or not ranges[2]:
+def rollup(con: duckdb.DuckDBPyConnection, *, chunk_rows: int = ROLLUP_CHUNK_ROWS) -> int:
+    """Recompute every rollup bucket touched by writes since the last rollup; return buckets.
+
+    Dirty ranges are merged into disjoint whole hours (a backfill of last year and today's
+    cycle are two ranges, not a year between them) and each is aggregated in chunks of whole
+    hours holding about `chunk_rows` raw samples, one transaction each, so the first rollup
+    of a large backfill works in bounded memory. The dirty marks go once all chunks are done;
+    a crash in between only repeats work (a chunk replaces its buckets).
+    """
+    marks = con.execute("SELECT lo, hi FROM rollup_dirty ORDER BY lo").fetchall()
+    if not marks:
         return 0
-    lo, hi = ranges[0], ranges[1]
+    written = 0
+    for lo, hi in _merge_hours(marks):
+        total = con.execute(
+            "SELECT count(*) FROM samples WHERE ts >= ? AND ts < ?", [lo, hi]
+        ).fetchone()[0]  # type: ignore[index]
+        hours = max(1, int((hi - lo) / _HOUR))
+        per_hour = max(1, total // hours)
+        step = _HOUR * max(1, min(hours, chunk_rows // per_hour))
+        cursor = lo
+        while cursor < hi:
+            upto = min(cursor + step, hi)
+            written += _rollup_chunk(con, cursor, upto)
+            cursor = upto
+        log.info("rolled up %s .. %s (%d samples)", lo, hi, total)
+    con.execute("DELETE FROM rollup_dirty")
+    return written
+
+
+def _rollup_chunk(con: duckdb.DuckDBPyConnection, lo: datetime, hi: datetime) -> int:
+    """Replace the 5-minute and hourly buckets in [lo, hi) (whole hours) from raw samples."""
     written = 0
     con.execute("BEGIN TRANSACTION")
     try:
         for table, width in ROLLUPS.items():
-            bucket_lo = con.execute(
-                f"SELECT time_bucket(INTERVAL '{width}', CAST(? AS TIMESTAMPTZ))", [lo]
-            ).fetchone()[0]  # type: ignore[index]
-            con.execute(f"DELETE FROM {table} WHERE bucket >= ? AND bucket <= ?", [bucket_lo, hi])
-            con.execute(
-                f"""
-                INSERT INTO {table} BY NAME
-                SELECT time_bucket(INTERVAL '{width}', ts) AS bucket, integration_id, metric,
-                       count(*) AS n, avg(value) AS mean, min(value) AS min, max(value) AS max,
-                       arg_max(value, ts) AS last, any_value(source) AS source{EXTRA[table]}
-                FROM samples
-                WHERE ts >= ? AND ts < time_bucket(INTERVAL '{width}', CAST(? AS TIMESTAMPTZ))
-                                       + INTERVAL '{width}'
-                GROUP BY ALL
-                """,
-                [bucket_lo, hi],
-            )
+            con.execute(f"DELETE FROM {table} WHERE bucket >= ? AND bucket < ?", [lo, hi])
             written += int(
                 con.execute(
-                    f"SELECT count(*) FROM {table} WHERE bucket >= ? AND bucket <= ?",
-                    [bucket_lo, hi],
+                    f"""
+                    INSERT INTO {table} BY NAME
+                    SELECT time_bucket(INTERVAL '{width}', ts) AS bucket, integration_id, metric,
+                           count(*) AS n, avg(value) AS mean, min(value) AS min,
+                           max(value) AS max, arg_max(value, ts) AS last,
+                           any_value(source) AS source{EXTRA[table]}
+                    FROM samples WHERE ts >= ? AND ts < ?
+                    GROUP BY ALL
+                    """,
+                    [lo, hi],
                 ).fetchone()[0]  # type: ignore[index]
             )
-        con.execute("DELETE FROM rollup_dirty")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    log.info("rolled up %s .. %s into %d buckets", lo, hi, written)
     return written
+
+
+def _merge_hours(marks: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Dirty (lo, hi) marks, inclusive of hi, as disjoint [start, end) ranges of whole hours."""
+    merged: list[tuple[datetime, datetime]] = []
+    for lo, hi in marks:
+        start = _floor_hour(lo)
+        end = _floor_hour(hi) + _HOUR
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _floor_hour(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
 
 
 def apply_retention(
@@ -127,6 +168,7 @@ def apply_retention(
         if n:
             con.execute(f"DELETE FROM {table} WHERE {column} < ?", [cutoff])
         counts.append(int(n))
+    con.execute("DELETE FROM sample_batches WHERE hi < ?", [now - raw])
     # runs are small but unbounded; keep them as long as the hourly rollups.
     con.execute("DELETE FROM runs WHERE started_at < ?", [now - rollup_1h])
     result = RetentionResult(*counts, *prune_alert_history(con, now - alert_history))

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from seamwatch.errors import QueryRefused, SeamwatchError, StoreMissing
-from seamwatch.store.connection import is_lock_error
+from seamwatch.store.connection import DEFAULT_LIMITS, Limits, is_lock_error
 
 # One console query may use this much memory and these threads, and never spills to disk: a
 # query that needs more fails with DuckDB's out-of-memory error instead of taking the machine.
@@ -61,12 +61,15 @@ def run_read_only(
     timeout: float = 10.0,
     memory_limit: str = CONSOLE_MEMORY_LIMIT,
     threads: int = CONSOLE_THREADS,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> QueryResult:
     """Run user SQL against the store, read-only and sandboxed, within the limits (rows, time,
     memory, threads, no temp files); the store's location is not shown in what comes back."""
     check_read_only(sql)
     if not path.exists():
         raise StoreMissing(f"no store at {path}: run `seamwatch demo` or `seamwatch run` first")
+    # The console's own caps, never above the store's threads; no temp files at all.
+    threads = min(threads, limits.threads) if limits.threads else threads
     con = duckdb.connect(
         ":memory:",
         config={"memory_limit": memory_limit, "threads": threads, "temp_directory": ""},
