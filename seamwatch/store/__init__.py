@@ -623,16 +623,17 @@ def _insert_samples_in(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
     )
     con.register("sample_batch", table)
     try:
-        digest = con.execute(
+        # fetchall: a result left half-read blocks the next statement on this connection
+        (digest,) = con.execute(
             "SELECT min(ts), max(ts), count(*), sum(hash(ts, integration_id, metric))"
             " FROM sample_batch"
-        ).fetchone()
-        lo, hi, rows, key_sum = digest  # type: ignore[misc]
-        seen = con.execute(
+        ).fetchall()
+        lo, hi, rows, key_sum = digest
+        ((seen,),) = con.execute(
             "SELECT count(*) FROM sample_batches WHERE lo = ? AND hi = ? AND rows = ?"
             " AND key_sum = ?",
             [lo, hi, rows, key_sum],
-        ).fetchone()[0]  # type: ignore[index]
+        ).fetchall()
         if seen:  # this very batch was stored before: nothing to join, insert or mark
             return 0
         con.execute("INSERT INTO sample_batches VALUES (?, ?, ?, ?)", [lo, hi, rows, key_sum])
@@ -647,7 +648,7 @@ def _insert_samples_in(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
             """,
             {"lo": lo, "hi": hi},
         )
-        written = con.execute("SELECT count(*) FROM new_samples").fetchone()[0]  # type: ignore[index]
+        ((written,),) = con.execute("SELECT count(*) FROM new_samples").fetchall()
         if not written:
             # Every key was stored already (by other batches): `latest` is current and no
             # rollup bucket changes.
