@@ -37,7 +37,7 @@ SELECT
     i.review_cadence_days, i.contacts, i.chat_route, i.runbook, i.tags,
     i.slo_latency_p95_ms, i.slo_error_rate,
     l.throughput, l.error_rate, l.latency_p95_ms, l.dlq_depth,
-    list_position(['failing', 'no data', 'degrading', 'unmonitored', 'ok'], h.health) AS health_rank
+    list_position(['failing', 'no data', 'degrading', 'unmonitored', 'ok', 'not live'], h.health) AS health_rank
 FROM v_health h
 LEFT JOIN v_integrations i USING (integration_id)
 LEFT JOIN latest_wide l USING (integration_id)

@@ -20,8 +20,10 @@ HEALTH_COLOR = {
     "degrading": "#ff9f1a",
     "unmonitored": "#9e9e9e",
     "ok": "#2ca02c",
+    "not live": "#c8ccd2",
 }
-"""Worst first; the colours of health everywhere (grid, tags, graph)."""
+"""Worst first; the colours of health everywhere (grid, tags, graph). `not live`: planned or
+retired and silent, as expected."""
 HEALTHS = tuple(HEALTH_COLOR)
 _HEALTH_MD = {
     "failing": ":red[:material/cancel:]",
@@ -29,6 +31,7 @@ _HEALTH_MD = {
     "degrading": ":orange[:material/trending_down:]",
     "unmonitored": ":gray[:material/visibility_off:]",
     "ok": ":green[:material/check_circle:]",
+    "not live": ":gray[:material/bedtime:]",
 }
 SEVERITY_COLOR = {"critical": "#d62728", "warning": "#ff9f1a", "info": "#1f77b4"}
 SEVERITIES = tuple(SEVERITY_COLOR)
