@@ -206,6 +206,31 @@ def _is_list(value: Any) -> bool:
     )
 
 
+def team_md(team: Any, owner: Any = None) -> str:
+    """A team as Markdown lines: its name (and slug), members, contacts, chat and on-call links;
+    the bare owner slug with a hint when no `[[team]]` declares it; "—" without an owner."""
+    if team is None or (isinstance(team, pd.DataFrame) and team.empty):
+        if not isinstance(owner, str) or not owner:
+            return "**Owner** —"
+        return f"**Owner** `{owner}` :gray[(no `[[team]]` in the inventory says who that is)]"
+    row = team.iloc[0] if isinstance(team, pd.DataFrame) else team
+    if not bool(row["declared"]):
+        return team_md(None, row["team_id"])
+    links = [
+        f"[{label}]({row[key]})"
+        for key, label in (("chat", "chat"), ("oncall", "on-call"))
+        if isinstance(row[key], str) and row[key]
+    ]
+    lines = [
+        f"**Owner** {row['name']} (`{row['team_id']}`)"
+        + (" · " + " · ".join(links) if links else ""),
+        f"**Members** {list_text(row['members'])}",
+    ]
+    if _is_list(row["contacts"]) and len(list(row["contacts"])):
+        lines.append(f"**Team contacts** {list_text(row['contacts'])}")
+    return "  \n".join(lines)
+
+
 def told_text(sent: pd.DataFrame, finding_id: str, quiet: str | None = None) -> str:
     """What was sent about one finding, newest first: "sent to ops-slack Wed 25 Nov 09:13";
     "no channel configured" when nothing could be sent; "" when nothing was yet."""

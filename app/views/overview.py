@@ -25,6 +25,7 @@ from seamwatch.timeutil import utcnow
 
 GROUPS = {
     "none": None,
+    "team": "team",
     "owner": "owner",
     "tier": "tier",
     "pattern": "pattern",
@@ -118,7 +119,7 @@ def fleet_view() -> None:
             why = muted.get(row["integration_id"])
             right.markdown(
                 f"{_md(_or(row['reason'], row['health']))}  \n"
-                f":gray[{_md(_or(row['owner'], 'no owner'))} · tier {_tier(row['tier'])}{since}]"
+                f":gray[{_md(_or(row['team'], 'no owner'))} · tier {_tier(row['tier'])}{since}]"
                 + (f"  \n:violet[:material/notifications_off: {_md(why)}]" if why else "")
             )
         if len(attention) > ATTENTION_LIMIT:
@@ -147,7 +148,7 @@ def fleet_view() -> None:
         "open",
         "health",
         "name",
-        "owner",
+        "team",
         "tier",
         "pattern",
         "lifecycle",
@@ -175,8 +176,14 @@ def fleet_view() -> None:
     if group:
         for value, part in table.groupby(table[group].fillna("(none)").astype(str), sort=True):
             worst = part["health"].iloc[0][0]
+            links = ""
+            if group == "team" and isinstance(part["team_chat"].iloc[0], str):
+                links += f" · [chat]({part['team_chat'].iloc[0]})"
+            if group == "team" and isinstance(part["team_oncall"].iloc[0], str):
+                links += f" · [on-call]({part['team_oncall'].iloc[0]})"
             st.markdown(
                 f"**{group} {value}** · {len(part)} integrations · worst: {health_md(worst)}"
+                + links
             )
             st.dataframe(part[columns], hide_index=True, column_config=column_config)
     else:

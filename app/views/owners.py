@@ -9,8 +9,17 @@ import pandas as pd
 import streamlit as st
 
 from app import queries
-from app.data import guarded, timezone
-from app.ui import HEALTHS, as_date, csv_download, health_column, integration_url, tag
+from app.data import declared_at, guarded, timezone
+from app.ui import (
+    HEALTHS,
+    as_date,
+    csv_download,
+    health_column,
+    integration_url,
+    list_text,
+    tag,
+    team_md,
+)
 from seamwatch.timeutil import utcnow
 
 DUE_SOON = timedelta(days=30)
@@ -56,6 +65,48 @@ st.dataframe(
 )
 st.page_link("views/scorecard.py", label="Scorecard per team", icon=":material/checklist:")
 
+teams = guarded(queries.teams)
+st.subheader("Teams")
+if teams.empty:
+    st.caption("No owning team yet.")
+else:
+    undeclared = teams.loc[~teams["declared"], "team_id"].tolist()
+    st.caption(
+        "Declared with `[[team]]` in an inventory file (name, members, chat and on-call links)."
+        + (
+            f" Owners no `[[team]]` declares yet: {', '.join(f'`{t}`' for t in undeclared)}."
+            if undeclared
+            else ""
+        )
+    )
+    shown = teams.copy()
+    shown["members"] = shown["members"].map(list_text)
+    shown["contacts"] = shown["contacts"].map(list_text)
+    shown["declared in"] = [
+        declared_at(o, n)[0] if d else "—"
+        for o, n, d in zip(shown["origin"], shown["origin_line"], shown["declared"], strict=True)
+    ]
+    st.dataframe(
+        shown[
+            [
+                "team_id",
+                "name",
+                "members",
+                "contacts",
+                "chat",
+                "oncall",
+                "integrations",
+                "declared in",
+            ]
+        ],
+        hide_index=True,
+        column_config={
+            "team_id": st.column_config.TextColumn("owner id"),
+            "chat": st.column_config.LinkColumn("chat", display_text="open chat"),
+            "oncall": st.column_config.LinkColumn("on-call", display_text="on-call schedule"),
+        },
+    )
+
 
 def _table(frame: pd.DataFrame, columns: list[str]) -> None:
     out = frame.copy()
@@ -99,6 +150,8 @@ else:
 st.subheader("A team's integrations")
 team = st.selectbox("Team", sorted(fleet["team"].unique()), key="team", bind="query-params")
 mine = fleet[fleet["team"] == team]
+if team != "(no owner)":
+    st.markdown(team_md(teams[teams["team_id"] == team], team))
 _table(
     mine,
     ["name", "health", "reason", "tier", "pattern", "lifecycle", "review", "due", "sunset_day"],
