@@ -74,6 +74,32 @@ FROM v_teams ORDER BY declared DESC, name
 """
 
 
+RECENT_MESSAGES = """
+SELECT created_at, channel, kind, event, title AS what, status, attempts, sent_at, last_error,
+       NULL AS muted_by
+FROM v_alert_messages
+UNION ALL
+SELECT n.created_at, n.channel, NULL, n.event,
+       coalesce(n.name, n.integration_id) || ': ' || coalesce(f.summary, n.event),
+       'muted', n.attempts, NULL, NULL, n.silenced_by
+FROM v_notifications n LEFT JOIN findings f USING (finding_id)
+WHERE n.status = 'silenced'
+ORDER BY created_at DESC
+LIMIT ?
+"""
+
+
+def recent_messages(limit: int = 200) -> pd.DataFrame:
+    """The newest chat messages (sent, failed, undelivered, pending) and the notifications a
+    silence or maintenance window muted, newest first."""
+    return query(RECENT_MESSAGES, (limit,))
+
+
+def test_requests(limit: int = 20) -> pd.DataFrame:
+    """The newest "send a test message" requests and the daemon's answers."""
+    return query("SELECT * FROM v_alert_test_requests ORDER BY requested_at DESC LIMIT ?", (limit,))
+
+
 def teams() -> pd.DataFrame:
     """Every owning team: declared with `[[team]]` (name, members, links) or only an owner slug."""
     return query(TEAMS)

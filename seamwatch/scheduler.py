@@ -259,6 +259,7 @@ def alert_jobs(
         return []
 
     def notify() -> object:
+        notifier.answer_test_requests()  # "send a test message" from the dashboard
         result = notifier.run(utcnow())
         if metrics is not None:
             metrics.notified(result.count("sent"), result.count("undelivered"))

@@ -25,6 +25,7 @@ PAGES = [
     "views/reports.py",
     "views/sources.py",
     "views/sql.py",
+    "views/alerts.py",
 ]
 
 

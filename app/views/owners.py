@@ -16,7 +16,6 @@ from app.ui import (
     csv_download,
     health_column,
     integration_url,
-    list_text,
     tag,
     team_md,
 )
@@ -79,33 +78,13 @@ else:
             else ""
         )
     )
-    shown = teams.copy()
-    shown["members"] = shown["members"].map(list_text)
-    shown["contacts"] = shown["contacts"].map(list_text)
-    shown["declared in"] = [
-        declared_at(o, n)[0] if d else "—"
-        for o, n, d in zip(shown["origin"], shown["origin_line"], shown["declared"], strict=True)
-    ]
-    st.dataframe(
-        shown[
-            [
-                "team_id",
-                "name",
-                "members",
-                "contacts",
-                "chat",
-                "oncall",
-                "integrations",
-                "declared in",
-            ]
-        ],
-        hide_index=True,
-        column_config={
-            "team_id": st.column_config.TextColumn("owner id"),
-            "chat": st.column_config.LinkColumn("chat", display_text="open chat"),
-            "oncall": st.column_config.LinkColumn("on-call", display_text="on-call schedule"),
-        },
-    )
+    for _, row in teams[teams["declared"]].iterrows():
+        place = declared_at(row["origin"], row["origin_line"])[0]
+        with st.container(border=True):
+            st.markdown(
+                team_md(row)
+                + f"  \n:gray[{int(row['integrations'])} integrations · declared in `{place}`]"
+            )
 
 
 def _table(frame: pd.DataFrame, columns: list[str]) -> None:

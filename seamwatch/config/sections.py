@@ -137,7 +137,9 @@ class AppSettings(StrictModel):
         try:
             value.format(path="x", line=1)
         except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(f"{value!r}: only {{path}} and {{line}} may be filled in ({exc})")
+            raise ValueError(
+                f"{value!r}: only {{path}} and {{line}} may be filled in ({exc})"
+            ) from None
         return value
 
     def edit_url(self, origin: str | None, line: int | None, base_dir: Path) -> str | None:
