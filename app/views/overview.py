@@ -133,6 +133,7 @@ def fleet_view() -> None:
     table = local(fleet, "since")
     table["open"] = table["integration_id"].map(integration_url)
     table["health"] = tag(table["health"])
+    table["owner"] = table["team"]  # the team's name where a [[team]] declares it, else the slug
     table["reason"] = table["reason"].fillna("")
     muted_all = muted_integrations(table.loc[table["open_findings"] > 0, "integration_id"].tolist())
     table["muted"] = table["integration_id"].map(muted_all).fillna("")
@@ -148,7 +149,7 @@ def fleet_view() -> None:
         "open",
         "health",
         "name",
-        "team",
+        "owner",
         "tier",
         "pattern",
         "lifecycle",
