@@ -250,3 +250,39 @@ def _local(ts: Any) -> str:
     from app.data import local_text
 
     return local_text(ts)
+
+
+NULL = "—"
+"""How every page shows a missing value (never None, NaN, n/a, never or a blank)."""
+
+
+def show_table(
+    frame: pd.DataFrame, column_config: dict[str, Any] | None = None, **kwargs: Any
+) -> Any:
+    """st.dataframe as a person reads it: "—" for missing text, whole tiers, and headers in
+    words ("source system", not `source_system`) unless a column's config names it."""
+    out = frame.copy()
+    config = dict(column_config or {})
+    for column in out.columns:
+        name = str(column)
+        if name == "tier" or name.endswith(" tier"):
+            out[column] = out[column].map(
+                lambda v: NULL if v is None or pd.isna(v) else str(int(v))
+            )
+        elif out[column].dtype == object or str(out[column].dtype) in ("string", "str"):
+            out[column] = out[column].map(lambda v: NULL if _missing(v) else v)
+        if "_" in name and name not in config:
+            config[name] = st.column_config.Column(name.replace("_", " "))
+    kwargs.setdefault("hide_index", True)
+    return st.dataframe(out, column_config=config, **kwargs)
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, list | tuple | np.ndarray):
+        return False
+    try:
+        return bool(pd.isna(value)) or value == ""
+    except (TypeError, ValueError):
+        return False

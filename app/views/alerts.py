@@ -12,7 +12,7 @@ import streamlit as st
 from app import queries
 from app.data import guarded, local, local_text, notifications_off, settings, store, tz_label
 from app.silences import describe, matchers_of
-from app.ui import TIME_FORMAT, list_text, time_columns
+from app.ui import TIME_FORMAT, list_text, show_table, time_columns
 from seamwatch.durations import format_duration
 from seamwatch.errors import SeamwatchError
 from seamwatch.mutes import windows_from_config
@@ -208,7 +208,7 @@ if not tests.empty:
         "waiting for the daemon" if s == "pending" else s for s in shown["status"].tolist()
     ]
     shown["error"] = shown["error"].fillna("—")
-    st.dataframe(
+    show_table(
         shown[["requested_at", "channel", "requested_by", "status", "answered_at", "error"]],
         hide_index=True,
         column_config={
@@ -238,7 +238,7 @@ else:
     shown = local(messages, "created_at", "sent_at")
     for column in ("kind", "what", "last_error", "muted_by"):
         shown[column] = shown[column].fillna("—")
-    st.dataframe(
+    show_table(
         shown[["created_at", "channel", "kind", "event", "what", "status", "attempts",
                "sent_at", "last_error", "muted_by"]],
         hide_index=True,

@@ -28,6 +28,7 @@ from app.ui import (
     list_text,
     metric_text,
     severity_column,
+    show_table,
     tag,
     team_md,
     time_columns,
@@ -268,7 +269,7 @@ else:
     table["told"] = [told_text(sent, fid, quiet) for fid in found["finding_id"]]
     columns = ["status", "severity", "metric", "summary", "muted", "told", "since",
                "resolved_at", "age", "detector"]  # fmt: skip
-    st.dataframe(
+    show_table(
         table[columns],
         hide_index=True,
         column_config={
@@ -291,7 +292,7 @@ if sent.empty:
     )
 else:
     shown = local(sent, "created_at", "sent_at")
-    st.dataframe(
+    show_table(
         shown[
             [
                 "created_at",

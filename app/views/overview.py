@@ -12,6 +12,7 @@ from app.silences import mute_texts
 from app.ui import (
     HEALTHS,
     INTEGRATION_PAGE,
+    NULL,
     apply_filter,
     health_column,
     health_md,
@@ -19,6 +20,7 @@ from app.ui import (
     integration_url,
     metric_text,
     multiselect_filter,
+    show_table,
     tag,
 )
 from seamwatch.timeutil import utcnow
@@ -139,7 +141,7 @@ def fleet_view() -> None:
     table["muted"] = table["integration_id"].map(muted_all).fillna("")
     table["since"] = table["since"].dt.strftime("%a %d %b %H:%M")
     table["last sample"] = table["last_sample_age_seconds"].map(
-        lambda s: "never" if pd.isna(s) else f"{human_age(s)} ago"
+        lambda s: NULL if pd.isna(s) else f"{human_age(s)} ago"
     )
     table["p95"] = [metric_text("latency_p95_ms", v) for v in table["latency_p95_ms"]]
     table["errors"] = [metric_text("error_rate", v) for v in table["error_rate"]]
@@ -186,9 +188,9 @@ def fleet_view() -> None:
                 f"**{group} {value}** · {len(part)} integrations · worst: {health_md(worst)}"
                 + links
             )
-            st.dataframe(part[columns], hide_index=True, column_config=column_config)
+            show_table(part[columns], hide_index=True, column_config=column_config)
     else:
-        st.dataframe(
+        show_table(
             table[columns],
             hide_index=True,
             column_config=column_config,

@@ -16,6 +16,7 @@ from app.ui import (
     csv_download,
     health_column,
     integration_url,
+    show_table,
     tag,
     team_md,
 )
@@ -58,7 +59,7 @@ summary = (
     )
     .reset_index()
 )
-st.dataframe(
+show_table(
     summary.rename(columns=lambda c: c.replace("_", " ")),
     hide_index=True,
 )
@@ -91,7 +92,7 @@ def _table(frame: pd.DataFrame, columns: list[str]) -> None:
     out = frame.copy()
     out["open"] = out["integration_id"].map(integration_url)
     out["health"] = tag(out["health"])
-    st.dataframe(
+    show_table(
         out[["open", *columns]],
         hide_index=True,
         column_config={
