@@ -45,7 +45,7 @@ def main() -> None:
         seamwatch(config, "detect")
         with streamlit_server(config, root / "streamlit.log") as base, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 1300})
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
             for name, path in SHOTS.items():
                 page.goto(f"{base}/{path}")
                 page.wait_for_selector("h1", timeout=30_000)
