@@ -138,7 +138,7 @@ def fleet_view() -> None:
     table["owner"] = table["team"]  # the team's name where a [[team]] declares it, else the slug
     table["reason"] = table["reason"].fillna("")
     muted_all = muted_integrations(table.loc[table["open_findings"] > 0, "integration_id"].tolist())
-    table["muted"] = table["integration_id"].map(muted_all).fillna("")
+    table["muted"] = table["integration_id"].map(muted_all).astype(object)
     table["since"] = table["since"].dt.strftime("%a %d %b %H:%M")
     table["last sample"] = table["last_sample_age_seconds"].map(
         lambda s: NULL if pd.isna(s) else f"{human_age(s)} ago"
