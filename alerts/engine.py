@@ -48,6 +48,7 @@ from seamwatch.errors import StoreError
 from seamwatch.matching import HOUSEKEEPING, matches
 from seamwatch.secrets import redact
 from seamwatch.store import Store
+from seamwatch.test_requests import answer_test, pending_tests
 from seamwatch.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,7 @@ class MessageReport:
     status: str
     attempts: int
     error: str | None = None
+    message_id: str | None = None
 
 
 @dataclass
@@ -720,7 +722,41 @@ class Notifier:
                     [message_id],
                 )
             report = MessageReport(**{**report.__dict__, "status": "undelivered"})
-        return report
+        return MessageReport(**{**report.__dict__, "message_id": message_id})
+
+    def answer_test_requests(self, now: datetime | None = None) -> int:
+        """Send the test messages the dashboard asked for and write each outcome back on its
+        request (`seamwatch.test_requests`); returns how many were answered."""
+        answered = 0
+        for request in pending_tests(self.store):
+            moment = now or utcnow()
+            if request.channel not in self.channels:
+                known = ", ".join(sorted(self.channels)) or "none configured"
+                answer_test(
+                    self.store,
+                    request.request_id,
+                    "unknown channel",
+                    moment,
+                    error=f"no channel named {request.channel!r} (known: {known})",
+                )
+            else:
+                report = self.test_message(request.channel, moment)
+                answer_test(
+                    self.store,
+                    request.request_id,
+                    report.status,
+                    moment,
+                    message_id=report.message_id,
+                    error=report.error,
+                )
+                log.info(
+                    "test message to %s for %s: %s",
+                    request.channel,
+                    request.requested_by,
+                    report.status,
+                )
+            answered += 1
+        return answered
 
 
 def _row(rows: list[dict[str, Any]], key: str) -> dict[str, Any] | None:

@@ -27,6 +27,7 @@ pages = {
         st.Page("views/scorecard.py", title="Scorecard", icon=":material/checklist:"),
     ],
     "Operations": [
+        st.Page("views/alerts.py", title="Alerts", icon=":material/notifications:"),
         st.Page("views/reports.py", title="Reports", icon=":material/summarize:"),
         st.Page("views/sources.py", title="Sources", icon=":material/sensors:"),
         st.Page("views/sql.py", title="SQL", icon=":material/terminal:"),

@@ -160,6 +160,21 @@ def tz_label() -> str:
     return str(timezone())
 
 
+def declared_at(origin: object, line: object) -> tuple[str, str | None]:
+    """Where an integration (or team) is declared, as "inventory/sales.toml:16" relative to the
+    config's folder, and its "edit in your repository" link when `[app] repo_url` is set."""
+    if not isinstance(origin, str) or not origin:
+        return "—", None
+    s = settings()
+    number = None if line is None or pd.isna(line) else int(line)  # type: ignore[arg-type]
+    try:
+        shown = Path(origin).resolve().relative_to(s.base_dir.resolve()).as_posix()
+    except ValueError:
+        shown = origin
+    place = f"{shown}:{number}" if number else shown
+    return place, s.app.edit_url(origin, number, s.base_dir)
+
+
 def notifications_off() -> str | None:
     """Why nobody is told about findings (no channel configured, alerts turned off), or None.
 

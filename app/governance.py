@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app.data import guarded, read, reader, settings
-from app.ui import time_columns
+from app.ui import show_table, time_columns
 from seamwatch.scorecard import load_scorecard_settings, read_checks
 
 SCORECARD_PAGE = "views/scorecard.py"
@@ -65,7 +65,7 @@ def integration_panel(integration_id: str) -> None:
     if mine.empty:
         st.caption("Not in the inventory, so not scored.")
     else:
-        st.dataframe(
+        show_table(
             status_text(mine)[["question", "check_name", "status", "reason", "weight"]],
             hide_index=True,
             column_config={"reason": st.column_config.TextColumn(width="large")},
@@ -86,9 +86,7 @@ def integration_panel(integration_id: str) -> None:
         st.error(f"Spec {row['spec_url']}: **{row['status']}**: {row['error']}")
     versions = contract["versions"]
     if not versions.empty:
-        st.dataframe(
-            versions, hide_index=True, column_config=time_columns("first_seen", "last_seen")
-        )
+        show_table(versions, hide_index=True, column_config=time_columns("first_seen", "last_seen"))
     diff = contract["diff"]
     if not diff.empty:
         first = diff.iloc[0]
@@ -96,7 +94,7 @@ def integration_panel(integration_id: str) -> None:
             f"**Last change**: version {int(first['from_seq'])} ({first['from_version']}) → "
             f"{int(first['to_seq'])} ({first['to_version']})"
         )
-        st.dataframe(
+        show_table(
             diff[["change", "location", "description"]],
             hide_index=True,
             column_config={"description": st.column_config.TextColumn(width="large")},

@@ -37,11 +37,13 @@ SELECT
     i.review_cadence_days, i.contacts, i.chat_route, i.runbook, i.tags,
     i.slo_latency_p95_ms, i.slo_error_rate,
     l.throughput, l.error_rate, l.latency_p95_ms, l.dlq_depth,
-    list_position(['failing', 'no data', 'degrading', 'unmonitored', 'ok'], h.health) AS health_rank
+    coalesce(tm.name, h.owner) AS team, tm.chat AS team_chat, tm.oncall AS team_oncall,
+    list_position(['failing', 'no data', 'degrading', 'unmonitored', 'ok', 'not live'], h.health) AS health_rank
 FROM v_health h
 LEFT JOIN v_integrations i USING (integration_id)
 LEFT JOIN latest_wide l USING (integration_id)
 LEFT JOIN trouble t USING (integration_id)
+LEFT JOIN v_teams tm ON tm.team_id = h.owner
 ORDER BY health_rank, h.tier NULLS LAST, since NULLS LAST, h.integration_id
 """
 
@@ -63,6 +65,49 @@ def detection_has_run() -> bool:
 def integration(integration_id: str) -> pd.DataFrame:
     """One integration's inventory row (empty when unknown)."""
     return query("SELECT * FROM v_integrations WHERE integration_id = ?", (integration_id,))
+
+
+TEAMS = """
+SELECT team_id, name, description, members, contacts, chat, oncall, origin, origin_line,
+       declared, integrations
+FROM v_teams ORDER BY declared DESC, name
+"""
+
+
+RECENT_MESSAGES = """
+SELECT created_at, channel, kind, event, title AS what, status, attempts, sent_at, last_error,
+       NULL AS muted_by
+FROM v_alert_messages
+UNION ALL
+SELECT n.created_at, n.channel, NULL, n.event,
+       coalesce(n.name, n.integration_id) || ': ' || coalesce(f.summary, n.event),
+       'muted', n.attempts, NULL, NULL, n.silenced_by
+FROM v_notifications n LEFT JOIN findings f USING (finding_id)
+WHERE n.status = 'silenced'
+ORDER BY created_at DESC
+LIMIT ?
+"""
+
+
+def recent_messages(limit: int = 200) -> pd.DataFrame:
+    """The newest chat messages (sent, failed, undelivered, pending) and the notifications a
+    silence or maintenance window muted, newest first."""
+    return query(RECENT_MESSAGES, (limit,))
+
+
+def test_requests(limit: int = 20) -> pd.DataFrame:
+    """The newest "send a test message" requests and the daemon's answers."""
+    return query("SELECT * FROM v_alert_test_requests ORDER BY requested_at DESC LIMIT ?", (limit,))
+
+
+def teams() -> pd.DataFrame:
+    """Every owning team: declared with `[[team]]` (name, members, links) or only an owner slug."""
+    return query(TEAMS)
+
+
+def team(team_id: str) -> pd.DataFrame:
+    """One team's row of v_teams (empty when the slug owns nothing and no team declares it)."""
+    return query("SELECT * FROM v_teams WHERE team_id = ?", (team_id,))
 
 
 def integration_ids() -> list[str]:

@@ -20,8 +20,10 @@ HEALTH_COLOR = {
     "degrading": "#ff9f1a",
     "unmonitored": "#9e9e9e",
     "ok": "#2ca02c",
+    "not live": "#c8ccd2",
 }
-"""Worst first; the colours of health everywhere (grid, tags, graph)."""
+"""Worst first; the colours of health everywhere (grid, tags, graph). `not live`: planned or
+retired and silent, as expected."""
 HEALTHS = tuple(HEALTH_COLOR)
 _HEALTH_MD = {
     "failing": ":red[:material/cancel:]",
@@ -29,6 +31,7 @@ _HEALTH_MD = {
     "degrading": ":orange[:material/trending_down:]",
     "unmonitored": ":gray[:material/visibility_off:]",
     "ok": ":green[:material/check_circle:]",
+    "not live": ":gray[:material/bedtime:]",
 }
 SEVERITY_COLOR = {"critical": "#d62728", "warning": "#ff9f1a", "info": "#1f77b4"}
 SEVERITIES = tuple(SEVERITY_COLOR)
@@ -203,6 +206,31 @@ def _is_list(value: Any) -> bool:
     )
 
 
+def team_md(team: Any, owner: Any = None) -> str:
+    """A team as Markdown lines: its name (and slug), members, contacts, chat and on-call links;
+    the bare owner slug with a hint when no `[[team]]` declares it; "—" without an owner."""
+    if team is None or (isinstance(team, pd.DataFrame) and team.empty):
+        if not isinstance(owner, str) or not owner:
+            return "**Owner** —"
+        return f"**Owner** `{owner}` :gray[(no `[[team]]` in the inventory says who that is)]"
+    row = team.iloc[0] if isinstance(team, pd.DataFrame) else team
+    if not bool(row["declared"]):
+        return team_md(None, row["team_id"])
+    links = [
+        f"[{label}]({row[key]})"
+        for key, label in (("chat", "chat"), ("oncall", "on-call"))
+        if isinstance(row[key], str) and row[key]
+    ]
+    lines = [
+        f"**Owner** {row['name']} (`{row['team_id']}`)"
+        + (" · " + " · ".join(links) if links else ""),
+        f"**Members** {list_text(row['members'])}",
+    ]
+    if _is_list(row["contacts"]) and len(list(row["contacts"])):
+        lines.append(f"**Team contacts** {list_text(row['contacts'])}")
+    return "  \n".join(lines)
+
+
 def told_text(sent: pd.DataFrame, finding_id: str, quiet: str | None = None) -> str:
     """What was sent about one finding, newest first: "sent to ops-slack Wed 25 Nov 09:13";
     "no channel configured" when nothing could be sent; "" when nothing was yet."""
@@ -222,3 +250,39 @@ def _local(ts: Any) -> str:
     from app.data import local_text
 
     return local_text(ts)
+
+
+NULL = "—"
+"""How every page shows a missing value (never None, NaN, n/a, never or a blank)."""
+
+
+def show_table(
+    frame: pd.DataFrame, column_config: dict[str, Any] | None = None, **kwargs: Any
+) -> Any:
+    """st.dataframe as a person reads it: "—" for missing text, whole tiers, and headers in
+    words ("source system", not `source_system`) unless a column's config names it."""
+    out = frame.copy()
+    config = dict(column_config or {})
+    for column in out.columns:
+        name = str(column)
+        if name == "tier" or name.endswith(" tier"):
+            out[column] = out[column].map(
+                lambda v: NULL if v is None or pd.isna(v) else str(int(v))
+            )
+        elif out[column].dtype == object or str(out[column].dtype) in ("string", "str"):
+            out[column] = out[column].map(lambda v: NULL if _missing(v) else v)
+        if "_" in name and name not in config:
+            config[name] = st.column_config.Column(name.replace("_", " "))
+    kwargs.setdefault("hide_index", True)
+    return st.dataframe(out, column_config=config, **kwargs)
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, list | tuple | np.ndarray):
+        return False
+    try:
+        return bool(pd.isna(value)) or value == ""
+    except (TypeError, ValueError):
+        return False

@@ -45,7 +45,11 @@ def main() -> None:
         seamwatch(config, "detect")
         with streamlit_server(config, root / "streamlit.log") as base, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 1300})
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            # A fresh `streamlit run` shows the Deploy button in its very first session (the
+            # viewer toolbar is set by the app's first run); load it once before the shots.
+            page.goto(base)
+            page.wait_for_selector("h1", timeout=30_000)
             for name, path in SHOTS.items():
                 page.goto(f"{base}/{path}")
                 page.wait_for_selector("h1", timeout=30_000)

@@ -40,7 +40,7 @@ IMPACT_FLOOR: dict[Metric, float] = {
 NOTABLE_CHANGE = 0.10
 FULL_COVERAGE = 0.99
 SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
-HEALTH_ORDER = ("failing", "no data", "degrading", "unmonitored", "ok")
+HEALTH_ORDER = ("failing", "no data", "degrading", "unmonitored", "ok", "not live")
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,11 @@ class IntegrationWeek:
     def has_data(self) -> bool:
         """Any sample this week."""
         return self.coverage > 0
+
+    @property
+    def expects_data(self) -> bool:
+        """Whether silence would be a problem: not when planned, retired and silent."""
+        return self.has_data or self.lifecycle not in ("planned", "retired")
 
     @property
     def traffic(self) -> float | None:

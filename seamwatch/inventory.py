@@ -185,11 +185,45 @@ class Integration(StrictModel):
         return self.sunset is not None and self.sunset < today
 
 
+# -- teams (issue 15): who an owner slug is --------------------------------------------------
+
+
+def _link(value: str | None) -> str | None:
+    """A link a person clicks: http(s) or mailto, else a one-line error."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not value.startswith(("https://", "http://", "mailto:")):
+        raise ValueError(f"{value!r} is not a link (https://..., http://... or mailto:...)")
+    return value
+
+
+class Team(StrictModel):
+    """An owning team: `owner = "<id>"` on an integration points here.
+
+    Optional: an owner that no `[[team]]` declares is still allowed (shown as the bare slug).
+    """
+
+    id: Slug
+    name: str = Field(min_length=1)
+    description: str = ""
+    members: list[str] = Field(default_factory=list)
+    contacts: list[str] = Field(default_factory=list)
+    chat: str | None = Field(default=None, description="link to the team's chat channel")
+    oncall: str | None = Field(default=None, description="link to the team's on-call schedule")
+
+    @field_validator("chat", "oncall")
+    @classmethod
+    def _links(cls, value: str | None) -> str | None:
+        return _link(value)
+
+
 class InventoryFile(StrictModel):
-    """One inventory TOML file: optional shared defaults and a list of integrations."""
+    """One inventory TOML file: optional shared defaults, integrations and teams."""
 
     defaults: dict[str, Any] = Field(default_factory=dict)
     integration: list[dict[str, Any]] = Field(default_factory=list)
+    team: list[dict[str, Any]] = Field(default_factory=list)
 
 
 @dataclass
@@ -200,6 +234,11 @@ class Inventory:
     origin: dict[str, Path] = field(default_factory=dict)
     errors: list[ConfigError] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    lines: dict[str, int] = field(
+        default_factory=dict
+    )  # integration id -> its [[integration]] line
+    teams: dict[str, Team] = field(default_factory=dict)
+    team_origin: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
 
     def __contains__(self, integration_id: object) -> bool:
         return integration_id in self.integrations
@@ -237,6 +276,7 @@ def load_inventory(
         except ConfigError as exc:  # reported by whoever loads it (logged, or printed by check)
             inventory.errors.extend(problems_of(exc))
             continue
+        data, text = _read(path)
         for integration in integrations:
             if integration.id in inventory.integrations:
                 inventory.errors.append(
@@ -250,6 +290,7 @@ def load_inventory(
                 continue
             inventory.integrations[integration.id] = integration
             inventory.origin[integration.id] = path
+        _add_places_and_teams(inventory, path, integrations, data, text)
     if backstage:
         _add_backstage(inventory, backstage, base_dir)
     check_successors(inventory)
@@ -323,3 +364,48 @@ def load_file(path: Path) -> list[Integration]:
         result.append(integration)
     raise_all(problems)
     return result
+
+
+def _read(path: Path) -> tuple[dict[str, Any], str]:
+    from seamwatch.config import read_toml
+
+    return read_toml(path)
+
+
+def _add_places_and_teams(
+    inventory: Inventory,
+    path: Path,
+    integrations: list[Integration],
+    data: dict[str, Any],
+    text: str,
+) -> None:
+    """Each integration's line (for "edit in your repository" links) and the `[[team]]` tables
+    of one valid file; a broken or duplicate team is reported with file, key and line, and the
+    rest of the inventory keeps loading."""
+    for index, integration in enumerate(integrations):  # a valid file keeps their order
+        line = line_of(text, ("integration", index))
+        if line is not None and inventory.origin.get(integration.id) == path:
+            inventory.lines[integration.id] = line
+    for index, raw in enumerate(data.get("team") or []):
+        try:
+            team = Team.model_validate(raw)
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                inventory.errors.append(error_at(err, path=path, text=text, root=("team", index)))
+            continue
+        line = line_of(text, ("team", index))
+        if team.id in inventory.teams:
+            first, first_line = inventory.team_origin[team.id]
+            inventory.errors.append(
+                ConfigError(
+                    f"duplicate team id {team.id!r}, first declared in {first}"
+                    + (f":{first_line}" if first_line else "")
+                    + "; this one is skipped",
+                    path=path,
+                    key=f"team[{index}].id",
+                    line=line,
+                )
+            )
+            continue
+        inventory.teams[team.id] = team
+        inventory.team_origin[team.id] = (path, line)

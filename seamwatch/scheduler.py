@@ -139,6 +139,15 @@ def housekeeping_jobs(settings: Settings, store: Store, inventory: InventoryWatc
     ]
 
 
+FLEET_METRICS_EVERY = timedelta(seconds=30)
+"""How often /metrics' per-integration health and latest values are read from the store."""
+
+
+def fleet_metrics_jobs(store: Store, metrics: SelfMetrics) -> list[JobSpec]:
+    """Seamwatch's view of the fleet on /metrics, read at start and then every 30 s."""
+    return [JobSpec("fleet-metrics", lambda: metrics.fleet.refresh(store), FLEET_METRICS_EVERY)]
+
+
 def collection_jobs(
     settings: Settings,
     store: Store,
@@ -183,6 +192,7 @@ def detection_jobs(
         evaluation, changes = run_detection(store, inventory.get(), settings)
         if metrics is not None:
             metrics.findings(Counter(f.severity.value for f in evaluation.findings))
+            metrics.fleet.refresh(store)  # health changes with detection: show it at once
         return changes
 
     return [
@@ -287,6 +297,7 @@ def alert_jobs(
         return []
 
     def notify() -> object:
+        notifier.answer_test_requests()  # "send a test message" from the dashboard
         result = notifier.run(utcnow())
         if metrics is not None:
             metrics.notified(result.count("sent"), result.count("undelivered"))
@@ -344,6 +355,14 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
     serve_heartbeats(settings, store, inventory, scheduler)
     port = settings.scheduler.metrics_port
     if port:
+        for job in fleet_metrics_jobs(store, metrics):
+            scheduler.add_job(
+                _timed(job.id, job.func, metrics),
+                IntervalTrigger(seconds=int(job.every.total_seconds())),
+                id=job.id,
+                name=job.id,
+                next_run_time=start,
+            )
         metrics.serve(port, settings.scheduler.metrics_address)
         scheduler.add_listener(lambda _event: metrics.close(), EVENT_SCHEDULER_SHUTDOWN)
     scheduler.seamwatch_metrics = metrics  # type: ignore[attr-defined]  # for `run` and tests

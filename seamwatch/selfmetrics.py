@@ -6,23 +6,36 @@ written, batches spooled, spool depth, last run and last success per source, and
 job errors; for every scheduled job (detection, notify, report, rollup, ...) its runs by outcome,
 duration and last success; the open findings by severity after each detection; messages sent
 and undelivered by each notify cycle. Fed from the scheduler's job wrappers.
+
+Seamwatch's view of the fleet is served too (`FleetMetrics`), so a Grafana user can chart and
+alert on it: per integration its health (one series per health state, 1 for the current one),
+its open findings by severity, and the latest value of each metric with its age. It is read from
+the store's views after every detection and collection round and kept in memory, so a scrape
+never opens the store.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from typing import Protocol
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from seamwatch.errors import SeamwatchError
 from seamwatch.timeutil import utcnow
 
+if TYPE_CHECKING:
+    from seamwatch.store import Store
+
 log = logging.getLogger(__name__)
 
-__all__ = ["CycleLike", "SelfMetrics"]
+__all__ = ["CycleLike", "FleetMetrics", "SelfMetrics"]
 
 DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
@@ -127,6 +140,8 @@ class SelfMetrics:
             ["status"],
             registry=r,
         )
+        self.fleet = FleetMetrics()
+        r.register(self.fleet)
         self._server: WSGIServer | None = None
 
     def observe(self, result: CycleLike) -> None:
@@ -182,3 +197,93 @@ class SelfMetrics:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+
+HEALTH_STATES = ("ok", "degrading", "failing", "no data", "unmonitored", "not live")
+"""Every value v_health.health takes; each integration gets one series per state."""
+
+FLEET_SQL = {
+    "health": """
+        SELECT integration_id, coalesce(owner, '') AS owner,
+               coalesce(CAST(CAST(tier AS BIGINT) AS VARCHAR), '') AS tier, health
+        FROM v_health ORDER BY integration_id
+    """,
+    "findings": """
+        SELECT integration_id, coalesce(owner, '') AS owner, severity, count(*) AS n
+        FROM v_findings WHERE status = 'open' GROUP BY ALL ORDER BY ALL
+    """,
+    "latest": """
+        SELECT integration_id, metric, value, epoch(ts) AS ts
+        FROM v_latest WHERE value IS NOT NULL ORDER BY integration_id, metric
+    """,
+}
+
+
+@dataclass(frozen=True)
+class FleetSnapshot:
+    """The rows the fleet metrics are drawn from, as read at one moment."""
+
+    health: list[tuple[str, str, str, str]] = field(default_factory=list)
+    findings: list[tuple[str, str, str, int]] = field(default_factory=list)
+    latest: list[tuple[str, str, float, float]] = field(default_factory=list)
+
+
+class FleetMetrics(Collector):
+    """Seamwatch's view of every integration as Prometheus metrics, from the last snapshot.
+
+    A custom collector rather than labelled gauges, so an integration that leaves the
+    inventory (or a finding that resolves) leaves /metrics at the next refresh.
+    """
+
+    def __init__(self) -> None:
+        self._snapshot = FleetSnapshot()
+        self._lock = threading.Lock()
+
+    def refresh(self, store: Store) -> None:
+        """Read the fleet's health, open findings and latest values in one read-only connection."""
+        if not store.exists():
+            return
+        with store.read() as con:
+            rows = {name: con.execute(sql).fetchall() for name, sql in FLEET_SQL.items()}
+        snapshot = FleetSnapshot(
+            health=[tuple(map(str, r)) for r in rows["health"]],  # type: ignore[misc]
+            findings=[(str(a), str(b), str(c), int(n)) for a, b, c, n in rows["findings"]],
+            latest=[(str(a), str(b), float(v), float(t)) for a, b, v, t in rows["latest"]],
+        )
+        with self._lock:
+            self._snapshot = snapshot
+
+    def collect(self) -> Iterator[Metric]:
+        """The families, drawn from the last snapshot (called on every scrape)."""
+        with self._lock:
+            snap = self._snapshot
+        health = GaugeMetricFamily(
+            "seamwatch_integration_health",
+            "Seamwatch's health of an integration: 1 for its current health, 0 for the others.",
+            labels=["integration", "owner", "tier", "health"],
+        )
+        for integration, owner, tier, current in snap.health:
+            for state in HEALTH_STATES:
+                health.add_metric([integration, owner, tier, state], 1.0 if state == current else 0)
+        findings = GaugeMetricFamily(
+            "seamwatch_integration_findings_open",
+            "Open findings of an integration, by severity.",
+            labels=["integration", "owner", "severity"],
+        )
+        for integration, owner, severity, n in snap.findings:
+            findings.add_metric([integration, owner, severity], n)
+        value = GaugeMetricFamily(
+            "seamwatch_integration_metric_value",
+            "The latest sample Seamwatch holds of an integration's metric (its own units: per "
+            "second, ratio 0..1, milliseconds, messages).",
+            labels=["integration", "metric"],
+        )
+        stamp = GaugeMetricFamily(
+            "seamwatch_integration_metric_timestamp_seconds",
+            "When that latest sample was taken (Unix seconds); old means stale.",
+            labels=["integration", "metric"],
+        )
+        for integration, metric, latest, ts in snap.latest:
+            value.add_metric([integration, metric], latest)
+            stamp.add_metric([integration, metric], ts)
+        yield from (health, findings, value, stamp)

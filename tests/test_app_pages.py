@@ -25,6 +25,7 @@ PAGES = [
     "views/reports.py",
     "views/sources.py",
     "views/sql.py",
+    "views/alerts.py",
 ]
 
 
@@ -536,3 +537,29 @@ def test_a_silenced_finding_is_marked_muted_on_overview_and_integration(
         .iloc[0]
         .startswith("open sent to logistics-slack")
     )
+
+
+@pytest.mark.parametrize(
+    "page", ["views/overview.py", "views/inventory.py", "views/sources.py", "views/findings.py"]
+)
+def test_tables_show_one_null_style_whole_tiers_and_headers_in_words(
+    demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    """Issue 15: "—" for every missing value, tiers as 1..4, no raw `source_system` headers."""
+    at = open_page(demo, monkeypatch, page)
+    assert at.dataframe, page
+    for frame_el in at.dataframe:
+        frame = frame_el.value
+        for column in frame.columns:
+            values = frame[column]
+            if values.dtype == object:
+                shown = {str(v) for v in values if not isinstance(v, list | tuple)}
+                assert not shown & {"None", "nan", "NaN", "n/a", "never", ""}, (page, column)
+            if column == "tier":
+                assert set(values) <= {"1", "2", "3", "4", "—"}, (page, set(values))
+        labels = {
+            str(c.get("label") or name)
+            for name, c in json.loads(frame_el.proto.columns or "{}").items()
+            if isinstance(c, dict)
+        }
+        assert "source_system" not in labels and "target_system" not in labels, labels

@@ -169,7 +169,7 @@ def test_health_view_reflects_the_findings(demo: Demo, first_run: list[dict]) ->
     assert health("pos-sales-stream") == "no data"
     assert health("payments-webhook") == "failing"
     assert health("crm-orders-to-erp") == "degrading"
-    assert health("returns-portal-api") == "unmonitored"
+    assert health("returns-portal-api") == "not live"
     assert health("fraud-score-api") == "ok"
 
 

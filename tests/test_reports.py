@@ -169,11 +169,11 @@ def test_summary_counts_findings_and_notifications_of_both_weeks(md) -> None:  #
     assert "3 sent (last week 2), 2 undelivered (last week 0)" in summary
     assert "17 in the inventory, 1 more seen only in data" in summary
     assert (
-        "Health at the end of the week: 1 failing, 1 no data, 3 degrading, 2 unmonitored, 11 ok"
+        "Health at the end of the week: 1 failing, 1 no data, 3 degrading, 11 ok, 2 not live"
         in summary
     )
-    assert "| tier 1 | 1 | 0 | 2 | 0 | 2 | 5 |" in summary
-    assert "| payments | 1 | 0 | 0 | 0 | 2 | 3 |" in summary
+    assert "| tier 1 | 1 | 0 | 2 | 2 | 0 | 5 |" in summary
+    assert "| payments | 1 | 0 | 0 | 2 | 0 | 3 |" in summary
 
 
 def test_per_integration_table_shows_this_week_last_week_and_coverage(
@@ -203,7 +203,7 @@ def test_per_integration_table_shows_this_week_last_week_and_coverage(
     assert "no data" in stopped
 
     for planned_or_retired in ("(returns-portal-api)", "(legacy-edi-orders)"):
-        assert "| unmonitored | — |" in line_with(table, planned_or_retired)
+        assert "| not live | — |" in line_with(table, planned_or_retired)
 
     shadow = line_with(table, "(partner-shadow-feed)")
     assert "not inventoried" in shadow

@@ -27,6 +27,7 @@ from app.ui import (
     search,
     severity_column,
     severity_md,
+    show_table,
     tag,
     time_columns,
 )
@@ -133,7 +134,7 @@ if not found.empty:
         "resolved_at",
     ]
     st.caption(f"{len(shown)} findings · times in {tz_label()} · select one to silence it")
-    picked = st.dataframe(
+    picked = show_table(
         table[columns],
         hide_index=True,
         on_select="rerun",

@@ -10,7 +10,15 @@ import streamlit as st
 
 from app import governance, jobs, queries
 from app.charts import Panel, metric_panels, onsets, stale_threshold
-from app.data import guarded, local, local_text, notifications_off, timezone, tz_label
+from app.data import (
+    declared_at,
+    guarded,
+    local,
+    local_text,
+    notifications_off,
+    timezone,
+    tz_label,
+)
 from app.silences import mute_texts
 from app.ui import (
     TIME_FORMAT,
@@ -20,7 +28,9 @@ from app.ui import (
     list_text,
     metric_text,
     severity_column,
+    show_table,
     tag,
+    team_md,
     time_columns,
     told_text,
 )
@@ -96,10 +106,12 @@ def _slos(row: pd.Series) -> str:
     return ", ".join(parts) or "none set"
 
 
+owner = info["owner"] if isinstance(info["owner"], str) else None
+place, edit = declared_at(info["origin"], info.get("origin_line"))
 left, middle, right = st.columns(3)
 with left:
     st.markdown(
-        f"**Owner** {_text(info['owner'])}  \n"
+        team_md(guarded(queries.team, owner) if owner else None, owner) + "  \n"
         f"**Contacts** {list_text(info['contacts'])}  \n"
         f"**Chat route** {_text(info['chat_route'])}  \n"
         f"**Runbook** "
@@ -139,6 +151,16 @@ with right:
     )
 if isinstance(info["description"], str):
     st.markdown(f"> {info['description']}")
+if bool(info["inventoried"]):
+    declared = st.container(horizontal=True, vertical_alignment="center")
+    declared.caption(f"Declared in `{place}`")
+    if edit:
+        declared.link_button("Edit in your repository", edit, icon=":material/edit:")
+    else:
+        declared.caption(
+            "Set `[app] repo_url` (e.g. `https://git.example.com/inv/-/blob/main/{path}#L{line}`)"
+            " for an edit link."
+        )
 
 # -- charts --------------------------------------------------------------------------------
 
@@ -247,7 +269,7 @@ else:
     table["told"] = [told_text(sent, fid, quiet) for fid in found["finding_id"]]
     columns = ["status", "severity", "metric", "summary", "muted", "told", "since",
                "resolved_at", "age", "detector"]  # fmt: skip
-    st.dataframe(
+    show_table(
         table[columns],
         hide_index=True,
         column_config={
@@ -272,7 +294,7 @@ if sent.empty:
     )
 else:
     shown = local(sent, "created_at", "sent_at")
-    st.dataframe(
+    show_table(
         shown[
             [
                 "created_at",

@@ -16,6 +16,7 @@ from app.ui import (
     integration_url,
     multiselect_filter,
     search,
+    show_table,
     tag,
 )
 
@@ -101,7 +102,7 @@ columns = [
     "slo_error_rate",
     "description",
 ]
-picked = st.dataframe(
+picked = show_table(
     table[columns],
     hide_index=True,
     on_select="rerun",

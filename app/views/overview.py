@@ -12,6 +12,7 @@ from app.silences import mute_texts
 from app.ui import (
     HEALTHS,
     INTEGRATION_PAGE,
+    NULL,
     apply_filter,
     health_column,
     health_md,
@@ -19,12 +20,14 @@ from app.ui import (
     integration_url,
     metric_text,
     multiselect_filter,
+    show_table,
     tag,
 )
 from seamwatch.timeutil import utcnow
 
 GROUPS = {
     "none": None,
+    "team": "team",
     "owner": "owner",
     "tier": "tier",
     "pattern": "pattern",
@@ -118,7 +121,7 @@ def fleet_view() -> None:
             why = muted.get(row["integration_id"])
             right.markdown(
                 f"{_md(_or(row['reason'], row['health']))}  \n"
-                f":gray[{_md(_or(row['owner'], 'no owner'))} · tier {_tier(row['tier'])}{since}]"
+                f":gray[{_md(_or(row['team'], 'no owner'))} · tier {_tier(row['tier'])}{since}]"
                 + (f"  \n:violet[:material/notifications_off: {_md(why)}]" if why else "")
             )
         if len(attention) > ATTENTION_LIMIT:
@@ -132,12 +135,13 @@ def fleet_view() -> None:
     table = local(fleet, "since")
     table["open"] = table["integration_id"].map(integration_url)
     table["health"] = tag(table["health"])
+    table["owner"] = table["team"]  # the team's name where a [[team]] declares it, else the slug
     table["reason"] = table["reason"].fillna("")
     muted_all = muted_integrations(table.loc[table["open_findings"] > 0, "integration_id"].tolist())
-    table["muted"] = table["integration_id"].map(muted_all).fillna("")
+    table["muted"] = table["integration_id"].map(muted_all).astype(object)
     table["since"] = table["since"].dt.strftime("%a %d %b %H:%M")
     table["last sample"] = table["last_sample_age_seconds"].map(
-        lambda s: "never" if pd.isna(s) else f"{human_age(s)} ago"
+        lambda s: NULL if pd.isna(s) else f"{human_age(s)} ago"
     )
     table["p95"] = [metric_text("latency_p95_ms", v) for v in table["latency_p95_ms"]]
     table["errors"] = [metric_text("error_rate", v) for v in table["error_rate"]]
@@ -175,12 +179,18 @@ def fleet_view() -> None:
     if group:
         for value, part in table.groupby(table[group].fillna("(none)").astype(str), sort=True):
             worst = part["health"].iloc[0][0]
+            links = ""
+            if group == "team" and isinstance(part["team_chat"].iloc[0], str):
+                links += f" · [chat]({part['team_chat'].iloc[0]})"
+            if group == "team" and isinstance(part["team_oncall"].iloc[0], str):
+                links += f" · [on-call]({part['team_oncall'].iloc[0]})"
             st.markdown(
                 f"**{group} {value}** · {len(part)} integrations · worst: {health_md(worst)}"
+                + links
             )
-            st.dataframe(part[columns], hide_index=True, column_config=column_config)
+            show_table(part[columns], hide_index=True, column_config=column_config)
     else:
-        st.dataframe(
+        show_table(
             table[columns],
             hide_index=True,
             column_config=column_config,

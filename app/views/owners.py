@@ -9,8 +9,17 @@ import pandas as pd
 import streamlit as st
 
 from app import queries
-from app.data import guarded, timezone
-from app.ui import HEALTHS, as_date, csv_download, health_column, integration_url, tag
+from app.data import declared_at, guarded, timezone
+from app.ui import (
+    HEALTHS,
+    as_date,
+    csv_download,
+    health_column,
+    integration_url,
+    show_table,
+    tag,
+    team_md,
+)
 from seamwatch.timeutil import utcnow
 
 DUE_SOON = timedelta(days=30)
@@ -50,18 +59,40 @@ summary = (
     )
     .reset_index()
 )
-st.dataframe(
+show_table(
     summary.rename(columns=lambda c: c.replace("_", " ")),
     hide_index=True,
 )
 st.page_link("views/scorecard.py", label="Scorecard per team", icon=":material/checklist:")
+
+teams = guarded(queries.teams)
+st.subheader("Teams")
+if teams.empty:
+    st.caption("No owning team yet.")
+else:
+    undeclared = teams.loc[~teams["declared"], "team_id"].tolist()
+    st.caption(
+        "Declared with `[[team]]` in an inventory file (name, members, chat and on-call links)."
+        + (
+            f" Owners no `[[team]]` declares yet: {', '.join(f'`{t}`' for t in undeclared)}."
+            if undeclared
+            else ""
+        )
+    )
+    for _, row in teams[teams["declared"]].iterrows():
+        place = declared_at(row["origin"], row["origin_line"])[0]
+        with st.container(border=True):
+            st.markdown(
+                team_md(row)
+                + f"  \n:gray[{int(row['integrations'])} integrations · declared in `{place}`]"
+            )
 
 
 def _table(frame: pd.DataFrame, columns: list[str]) -> None:
     out = frame.copy()
     out["open"] = out["integration_id"].map(integration_url)
     out["health"] = tag(out["health"])
-    st.dataframe(
+    show_table(
         out[["open", *columns]],
         hide_index=True,
         column_config={
@@ -99,6 +130,8 @@ else:
 st.subheader("A team's integrations")
 team = st.selectbox("Team", sorted(fleet["team"].unique()), key="team", bind="query-params")
 mine = fleet[fleet["team"] == team]
+if team != "(no owner)":
+    st.markdown(team_md(teams[teams["team_id"] == team], team))
 _table(
     mine,
     ["name", "health", "reason", "tier", "pattern", "lifecycle", "review", "due", "sunset_day"],

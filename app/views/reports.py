@@ -9,7 +9,7 @@ import streamlit as st
 
 from app import queries
 from app.data import guarded, local, settings
-from app.ui import time_columns
+from app.ui import show_table, time_columns
 
 st.title("Weekly reports")
 written = guarded(queries.reports)
@@ -39,7 +39,7 @@ teams = ["whole fleet", *sorted(t for t in written["team"].dropna().unique())]
 team = st.selectbox("Team", ["all", *teams], key="team", bind="query-params")
 if team != "all":
     table = table[table["team"].fillna("whole fleet") == team]
-st.dataframe(
+show_table(
     table[["week", "team", "written_at", "posted_at", "summary"]].fillna({"team": "whole fleet"}),
     hide_index=True,
     column_config={

@@ -10,7 +10,7 @@ import streamlit as st
 
 from app.data import guarded
 from app.governance import checks, status_text
-from app.ui import csv_download, integration_url
+from app.ui import csv_download, integration_url, show_table
 from seamwatch.scorecard import check_totals, fleet_score, integration_scores, team_scores
 
 st.title("Scorecard")
@@ -34,10 +34,10 @@ cols[1].metric("Integrations passing every check", f"{int((per['no'] == 0).sum()
 cols[2].metric("Checks answered no", int(per["no"].sum()))
 
 st.subheader("Per check")
-st.dataframe(check_totals(frame), hide_index=True)
+show_table(check_totals(frame), hide_index=True)
 
 st.subheader("Per team")
-st.dataframe(
+show_table(
     teams,
     hide_index=True,
     column_config={
@@ -52,7 +52,7 @@ options = ["(all teams)", *teams["team"].tolist()]
 team = st.selectbox("Team", options, key="team", bind="query-params")
 shown = per if team == "(all teams)" else per[per["owner"].fillna("(no owner)") == team]
 shown = shown.assign(open=shown["integration_id"].map(integration_url))
-st.dataframe(
+show_table(
     shown[
         [
             "open",
@@ -86,7 +86,7 @@ choice = st.selectbox(
 )
 if choice:
     mine = status_text(frame[frame["integration_id"] == choice])
-    st.dataframe(
+    show_table(
         mine[["question", "check_name", "status", "reason", "weight"]],
         hide_index=True,
         column_config={"reason": st.column_config.TextColumn(width="large")},

@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from app import queries
-from app.charts import wall_time
+from app.charts import AXIS_FORMAT, TIME_FORMAT, wall_time
 from app.data import guarded, local, settings, tz_label
-from app.ui import human_age, time_columns
+from app.ui import human_age, show_table, time_columns
 from seamwatch.durations import format_duration
 from seamwatch.timeutil import utcnow
 
@@ -78,7 +78,7 @@ for name in sorted(set(known) | set(last["source"])):
             "every": format_duration(source.interval) if source else "—",
             "configured": "yes" if source else "no (removed from config.toml)",
             "enabled": bool(source.enabled) if source else False,
-            "last run": "never" if r is None else _ago(now, r["last_run"]),
+            "last run": "—" if r is None else _ago(now, r["last_run"]),
             "status": "—" if r is None else r["last_status"],
             "samples": None if r is None else r["last_samples"],
             "took s": None if r is None else r["last_duration_s"],
@@ -86,17 +86,15 @@ for name in sorted(set(known) | set(last["source"])):
             "failed 24h": None if r is None else r["failures_24h"],
             "failing streak": None if r is None else r["failing_streak"],
             "last error at": "—" if r is None else _ago(now, r["last_error_at"]),
-            "last error": ""
-            if r is None or not isinstance(r["last_error"], str)
-            else r["last_error"],
+            "last error": None if r is None else r["last_error"],
         }
     )
 if rows:
-    st.dataframe(
+    show_table(
         pd.DataFrame(rows),
         hide_index=True,
         column_config={
-            "took s": st.column_config.NumberColumn(format="%.2f"),
+            "took s": st.column_config.NumberColumn("took (s)", format="%.2f"),
             "last error": st.column_config.TextColumn(width="large"),
         },
     )
@@ -130,7 +128,11 @@ st.altair_chart(
     alt.Chart(chart_data)
     .mark_circle(size=36)
     .encode(
-        x=alt.X("t:T", title=f"run started ({tz_label()})"),
+        x=alt.X(
+            "t:T",
+            title=f"run started ({tz_label()})",
+            axis=alt.Axis(format=AXIS_FORMAT, labelOverlap=True),
+        ),
         y=alt.Y("samples:Q", title="samples per run"),
         color=alt.Color(
             "status:N",
@@ -139,7 +141,14 @@ st.altair_chart(
             ),
         ),
         row=alt.Row("source:N", title=None),
-        tooltip=["source", "status", "samples", alt.Tooltip("duration_s:Q", format=".2f"), "error"],
+        tooltip=[
+            alt.Tooltip("t:T", title=f"started ({tz_label()})", format=TIME_FORMAT),
+            "source",
+            "status",
+            "samples",
+            alt.Tooltip("duration_s:Q", title="took (s)", format=".2f"),
+            "error",
+        ],
     )
     .properties(height=110),
     width="stretch",
@@ -152,7 +161,7 @@ if bad.empty:
 else:
     table = local(bad, "started_at")
     table["failed integrations"] = table["failures"].map(_describe)
-    st.dataframe(
+    show_table(
         table[["started_at", "source", "status", "error", "failed integrations", "samples"]],
         hide_index=True,
         column_config={

@@ -13,6 +13,7 @@ import urllib.request
 from seamwatch.cli import demo
 from seamwatch.cli.app_cmd import streamlit_command, warn_if_exposed
 from seamwatch.cli.common import Context, say
+from seamwatch.config import Settings
 from seamwatch.errors import SeamwatchError
 from seamwatch.scheduler import build_scheduler, run_until_stopped, stop_on_signals
 
@@ -29,14 +30,42 @@ def register(
         description='Everything at once: when the config has a kind = "demo" source and the '
         "store has no samples, seed the demo history; then run the scheduler and the dashboard "
         "until Ctrl-C, which stops both.",
-        epilog="example:\n  seamwatch up",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo history")
     parser.add_argument(
-        "--port", type=int, default=None, help="dashboard port (default: [app] port)"
+        "--port",
+        type=int,
+        default=None,
+        help="dashboard port (default: [app] port); without --metrics-port the daemon's "
+        "metrics port moves by as much (8502 -> 9465)",
+    )
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="the daemon's /metrics port (default: [scheduler] metrics_port; 0 turns it off)",
+    )
+    parser.epilog = (
+        "examples:\n  seamwatch up\n"
+        "  seamwatch up --port 8502                      # a second instance: metrics on 9465\n"
+        "  seamwatch up --port 8502 --metrics-port 0     # ... without the daemon's /metrics"
     )
     return parser
+
+
+def metrics_port(settings: Settings, port: int | None, metrics: int | None) -> int:
+    """The daemon's metrics port for `up`: --metrics-port, else the configured one moved by as
+    much as --port moved the dashboard (so a second instance needs one flag), 0 for off."""
+    if metrics is not None:
+        if not 0 <= metrics <= 65535:
+            raise SeamwatchError(f"--metrics-port {metrics} is not a port (0 to 65535, 0 = off)")
+        return metrics
+    configured = settings.scheduler.metrics_port or 0
+    if not configured or port is None:
+        return configured
+    moved = configured + (port - settings.app.port)
+    return moved if 0 < moved <= 65535 and moved != port else 0
 
 
 def port_in_use(address: str, port: int) -> bool:
@@ -80,23 +109,40 @@ def stop(app: subprocess.Popen) -> None:
         app.kill()
 
 
-def run(ctx: Context) -> int:
-    store = ctx.store
-    if not ctx.args.no_demo and store.sample_count() == 0:
-        if demo.configured_demo(ctx) is not None:
-            ctx.args.weeks, ctx.args.seed, ctx.args.if_empty = 5, None, True
-            ctx.args.force = False
-            demo.run(ctx)
-        else:
-            say('the store is empty and the config has no kind = "demo" source: no demo seeded')
-    store.migrate()
-    address = ctx.settings.app.address
-    port = ctx.args.port or ctx.settings.app.port
+def check_ports(settings: Settings, port: int, metrics: int) -> None:
+    """Both ports `up` will bind, checked before anything is seeded or started."""
+    address = settings.app.address
     if port_in_use(address, port):
         raise SeamwatchError(
             f"dashboard port {port} on {address} is already in use (stop what holds it, "
             "or pass --port / set [app] port)"
         )
+    metrics_address = settings.scheduler.metrics_address
+    if metrics and port_in_use(metrics_address, metrics):
+        raise SeamwatchError(
+            f"metrics port {metrics} on {metrics_address} is already in use (stop what holds "
+            "it, or pass --metrics-port N, 0 to turn it off, or set [scheduler] metrics_port)"
+        )
+
+
+def run(ctx: Context) -> int:
+    store = ctx.store
+    seed = not ctx.args.no_demo and store.sample_count() == 0
+    if seed and demo.configured_demo(ctx) is None:
+        say('the store is empty and the config has no kind = "demo" source: no demo seeded')
+        seed = False
+    address = ctx.settings.app.address
+    port = ctx.args.port or ctx.settings.app.port
+    metrics = metrics_port(ctx.settings, ctx.args.port, ctx.args.metrics_port)
+    check_ports(ctx.settings, port, metrics)
+    if seed:
+        ctx.args.weeks, ctx.args.seed, ctx.args.if_empty = 5, None, True
+        ctx.args.force = False
+        demo.run(ctx)
+    store.migrate()
+    settings = ctx.settings.model_copy(
+        update={"scheduler": ctx.settings.scheduler.model_copy(update={"metrics_port": metrics})}
+    )
     warn_if_exposed(ctx.settings.app)
     # Ctrl-C or SIGTERM from here on, even while the dashboard starts, is one clean stop.
     with stop_on_signals() as stopping:
@@ -112,7 +158,9 @@ def run(ctx: Context) -> int:
             say(
                 f"dashboard: http://{address}:{port}  (Ctrl-C stops the scheduler and the dashboard)"
             )
-            scheduler = build_scheduler(ctx.settings)
+            if metrics:
+                say(f"metrics:   http://{settings.scheduler.metrics_address}:{metrics}/metrics")
+            scheduler = build_scheduler(settings)
         except BaseException:
             stop(app)
             raise

@@ -147,6 +147,38 @@ class AppSettings(StrictModel):
     login: StrictBool = False
     login_provider: str | None = None  # a named provider, [auth.<name>]; None for plain [auth]
     allowed_emails: list[str] = Field(default_factory=list)  # ["*@example.com"]; empty: anyone
+    # "edit in your repository" per integration: {path} (its inventory file, relative to this
+    # config's folder) and {line}, e.g. "https://git.example.com/inv/-/blob/main/{path}#L{line}"
+    repo_url: str | None = None
+
+    @field_validator("repo_url")
+    @classmethod
+    def _repo_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("https://", "http://")) or "{path}" not in value:
+            raise ValueError(
+                f"{value!r} is not a link template: an http(s) URL with {{path}} (and "
+                "optionally {line}), e.g. https://git.example.com/inv/-/blob/main/{path}#L{line}"
+            )
+        try:
+            value.format(path="x", line=1)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"{value!r}: only {{path}} and {{line}} may be filled in ({exc})"
+            ) from None
+        return value
+
+    def edit_url(self, origin: str | None, line: int | None, base_dir: Path) -> str | None:
+        """The "edit in your repository" link of an inventory file and line, if configured."""
+        if not self.repo_url or not origin:
+            return None
+        path = Path(origin)
+        try:
+            relative = path.resolve().relative_to(base_dir.resolve()).as_posix()
+        except ValueError:
+            relative = path.name  # outside the repository: the best guess is its name
+        return self.repo_url.format(path=relative, line=line or 1)
 
     def exposure_warning(self) -> str | None:
         """The sentence to say when the dashboard listens beyond this machine without sign-in."""

@@ -46,6 +46,7 @@ def sync_inventory(con: duckdb.DuckDBPyConnection, inventory: Inventory, now: da
                 "tags": list(integration.tags),
                 "collect": json.dumps({m.value: s for m, s in integration.collect.items()}),
                 "origin": str(inventory.origin[integration.id]),
+                "origin_line": inventory.lines.get(integration.id),
                 "synced_at": now,
                 **_governance(integration),
             }
@@ -65,6 +66,7 @@ def sync_inventory(con: duckdb.DuckDBPyConnection, inventory: Inventory, now: da
                 " FROM inventory_rows ON CONFLICT (id) DO NOTHING"
             )
             con.unregister("inventory_rows")
+        _sync_teams(con, inventory, now, keep)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -97,6 +99,7 @@ _COLUMNS = [
     "tags",
     "collect",
     "origin",
+    "origin_line",
     "synced_at",
     # governance (issue 16, migration 051)
     "slo_throughput_min",
@@ -119,3 +122,38 @@ def _governance(integration: Integration) -> dict[str, object]:
         "failure_dlq": handling.dlq if handling else None,
         "successor": integration.successor,
     }
+
+
+_TEAM_COLUMNS = [
+    "id", "name", "description", "members", "contacts", "chat", "oncall",
+    "origin", "origin_line", "synced_at",
+]  # fmt: skip
+
+
+def _sync_teams(
+    con: duckdb.DuckDBPyConnection, inventory: Inventory, now: datetime, keep: list[str]
+) -> None:
+    """Replace the `teams` rows as the integrations' (teams of broken files stay as last loaded)."""
+    rows = [
+        {
+            "id": team.id,
+            "name": team.name,
+            "description": team.description,
+            "members": list(team.members),
+            "contacts": list(team.contacts),
+            "chat": team.chat,
+            "oncall": team.oncall,
+            "origin": str(inventory.team_origin[team.id][0]),
+            "origin_line": inventory.team_origin[team.id][1],
+            "synced_at": now,
+        }
+        for team in inventory.teams.values()
+    ]
+    if keep:
+        con.execute("DELETE FROM teams WHERE origin NOT IN (SELECT unnest(?))", [keep])
+    else:
+        con.execute("DELETE FROM teams")
+    if rows:
+        con.register("team_rows", pd.DataFrame(rows, columns=_TEAM_COLUMNS))
+        con.execute("INSERT INTO teams BY NAME SELECT * FROM team_rows ON CONFLICT (id) DO NOTHING")
+        con.unregister("team_rows")

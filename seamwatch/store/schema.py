@@ -19,6 +19,19 @@ class Migration:
     name: str
     sql: str
 
+    @property
+    def after(self) -> int:
+        """The migration this one must follow (its `-- after: NNN` header line), else none.
+
+        Numbers are assigned in ranges per area, so a lower-numbered migration can build on a
+        higher one (e.g. recreate a view that one defines); without the header a fresh store
+        would apply it first and the higher one would undo it.
+        """
+        for line in self.sql.splitlines():
+            if line.startswith("-- after:"):
+                return int(line.split(":", 1)[1].strip())
+        return 0
+
 
 def migrations() -> list[Migration]:
     """All migrations shipped with this code, in order."""
@@ -26,7 +39,7 @@ def migrations() -> list[Migration]:
     for entry in resources.files("seamwatch.store").joinpath("migrations").iterdir():
         if entry.name.endswith(".sql") and entry.name[:3].isdigit():
             found.append(Migration(int(entry.name[:3]), entry.name[4:-4], entry.read_text("utf-8")))
-    found.sort(key=lambda m: m.version)
+    found.sort(key=lambda m: (max(m.version, m.after), m.after > m.version, m.version))
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
         raise RuntimeError(f"two migrations share a number: {versions}")
@@ -35,7 +48,7 @@ def migrations() -> list[Migration]:
 
 def latest_version() -> int:
     """The schema version this code expects."""
-    return migrations()[-1].version
+    return max(m.version for m in migrations())
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
