@@ -21,8 +21,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
@@ -151,6 +152,7 @@ class Notifier:
         instance: str | None = None,
     ) -> None:
         self.settings = settings
+        self.zone = _display_zone(settings.app.timezone)
         self.alerts: AlertSettings = load_alert_settings(settings)
         self.channels: dict[str, Channel] = build_channels(self.alerts, settings)
         self.store = store or Store.from_settings(settings)
@@ -395,7 +397,8 @@ class Notifier:
             events, key=lambda e: (-_rank(e.finding.severity), e.finding.name, e.finding.finding_id)
         )
         items = tuple(
-            Item(e.finding, event, dashboard_url(base, e.finding.integration_id)) for e in events
+            Item(e.finding, event, dashboard_url(base, e.finding.integration_id), self.zone)
+            for e in events
         )
         message_id = uuid.UUID(int=self.rng.getrandbits(128), version=4).hex
         group = Group(
@@ -852,3 +855,11 @@ def _raw_finding(row: dict[str, Any]) -> Finding:
         tags=tuple(row["tags"] or ()),
         onset=row.get("onset"),
     )
+
+
+def _display_zone(name: str) -> tzinfo:
+    """The zone people read chat times in ([app] timezone); UTC when it is unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC

@@ -11,13 +11,14 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from seamwatch.durations import format_duration
 from seamwatch.matching import field_values
 from seamwatch.metrics import METRIC_INFO, Metric
+from seamwatch.timeutil import localize_times
 
 T = TypeVar("T")
 
@@ -75,6 +76,7 @@ class Item:
     finding: Finding
     event: str
     dashboard_url: str
+    zone: tzinfo = UTC  # the reader's zone ([app] timezone): times are shown in it
 
     @property
     def severity(self) -> str:
@@ -82,10 +84,10 @@ class Item:
 
     def since(self) -> str:
         """When the problem began (the finding's onset, not its detection)."""
-        return self.finding.began.strftime("%Y-%m-%d %H:%M UTC")
+        return self.finding.began.astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
 
     def detected(self) -> str:
-        return self.finding.first_seen.strftime("%Y-%m-%d %H:%M UTC")
+        return self.finding.first_seen.astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
 
     def duration(self, now: datetime) -> str:
         """How long the problem lasted (or has lasted) since it began, e.g. '3h12m'."""
@@ -110,9 +112,10 @@ class Item:
         """The finding's summary; for a resolve, what recovered and how long it took."""
         if self.event == "resolve":
             return (
-                f"{self.what()} recovered after {self.duration(now)} (was: {self.finding.summary})"
+                f"{self.what()} recovered after {self.duration(now)} "
+                f"(was: {localize_times(self.finding.summary, self.zone)})"
             )
-        return self.finding.summary
+        return localize_times(self.finding.summary, self.zone)
 
     def headline(self) -> str:
         """'CRM orders to ERP (crm-orders-to-erp)'."""

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
-from app.data import query, read, reader, settings
+from app.data import query, read, reader, settings, timezone
+from seamwatch.timeutil import localize_times
 
 FLEET = """
 WITH latest_wide AS (
@@ -48,9 +49,20 @@ ORDER BY health_rank, h.tier NULLS LAST, since NULLS LAST, h.integration_id
 """
 
 
+def _localized(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Text columns with their UTC times shown in the display zone ([app] timezone)."""
+    zone = timezone()
+    for column in columns:
+        if column in frame.columns:
+            frame[column] = frame[column].map(
+                lambda v: localize_times(v, zone) if isinstance(v, str) else v
+            )
+    return frame
+
+
 def fleet() -> pd.DataFrame:
     """Every integration with its health, reason, since when, metadata and latest key values."""
-    return query(FLEET)
+    return _localized(query(FLEET), "reason")
 
 
 HEALTH = "SELECT health, reason, open_findings, last_sample FROM v_health WHERE integration_id = ?"
@@ -132,7 +144,7 @@ FINDINGS = """
 
 def findings(integration_id: str | None = None, *, since: datetime | None = None) -> pd.DataFrame:
     """Findings, open ones first then newest; of one integration and/or opened or active since."""
-    return query(FINDINGS, (integration_id, integration_id, since, since))
+    return _localized(query(FINDINGS, (integration_id, integration_id, since, since)), "summary")
 
 
 NOTIFICATIONS = """

@@ -18,6 +18,7 @@ from reports.charts import svg_sparkline, svg_week_chart, text_sparkline
 from reports.model import HEALTH_ORDER, TABLE_METRICS, IntegrationWeek, MetricWeek, Report
 from seamwatch.durations import format_duration
 from seamwatch.metrics import METRIC_INFO, Metric, format_value
+from seamwatch.timeutil import localize_times
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -124,6 +125,11 @@ def sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def summary(f: object, report: Report) -> str:
+    """A finding's summary as a sentence, its times in the report's zone (stored in UTC)."""
+    return sentence(localize_times(str(getattr(f, "summary", "")), report.week.zone))
+
+
 def safe_url(url: str | None) -> str | None:
     """A link target only when it is plain http(s): never javascript: or data: from an inventory."""
     if url and re.match(r"^https?://[^\s\"'<>]+$", url.strip()):
@@ -184,6 +190,7 @@ HELPERS: dict[str, Any] = {
     "metric_label": metric_label,
     "safe_url": safe_url,
     "sentence": sentence,
+    "summary": summary,
     "ranked": ranked,
     "numbers": numbers,
     "dlq": dlq,

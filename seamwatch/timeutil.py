@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta, tzinfo
 
 
 def utcnow() -> datetime:
@@ -37,3 +38,28 @@ def parse_timestamp(text: str) -> datetime:
         raise ValueError(
             f"{text!r} is not a timestamp (write ISO 8601, e.g. 2026-11-20T08:00:00Z)"
         ) from None
+
+
+_UTC_STAMP = re.compile(r"\b(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC\b")
+
+
+def localize_times(text: str, zone: tzinfo | None) -> str:
+    """Text with every "YYYY-MM-DD HH:MM UTC" in it shown as wall time of `zone`.
+
+    Findings are stored with their times in UTC (a summary says when a step happened); they
+    are rendered in the reader's zone when shown (page, chat, review, CLI), not frozen at
+    detection. UTC, or no zone, leaves the text as it is.
+    """
+    if not text or zone is None or _is_utc(zone):
+        return text
+
+    def local(match: re.Match[str]) -> str:
+        stamp = datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}:00+00:00")
+        return stamp.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+    return _UTC_STAMP.sub(local, text)
+
+
+def _is_utc(zone: tzinfo) -> bool:
+    probe = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC)
+    return all(t.astimezone(zone).utcoffset() == timedelta(0) for t in probe)

@@ -158,6 +158,16 @@ def test_a_degradation_belongs_to_the_week_it_began_even_when_detected_later(
     assert "late-starter" not in sections(render_markdown(early))["What degraded"]
 
 
+def test_the_review_shows_summaries_in_its_own_zone(story: Store) -> None:
+    berlin = Week.parse("2026-W47", ZoneInfo("Europe/Berlin"))
+    add_finding(story, "step", "late-starter", "warning",
+                "p95 latency stepped up at 2026-11-18 10:00 UTC, 12 h ago",
+                datetime(2026, 11, 18, 22, tzinfo=UTC))  # fmt: skip
+    md = render_markdown(build_report(story, berlin, now=NOW))
+    assert "stepped up at 2026-11-18 11:00 CET, 12 h ago." in md
+    assert "10:00 UTC" not in md
+
+
 def test_review_of_the_week_in_progress_still_shows_health_now(story: Store) -> None:
     report = build_report(story, W48, now=NOW)
     assert report.in_progress

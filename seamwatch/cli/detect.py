@@ -14,7 +14,7 @@ from detectors.lifecycle import open_findings
 from seamwatch.cli.common import Context, add_format, display_zone, local_time, print_frame, say
 from seamwatch.errors import SeamwatchError, StoreMissing
 from seamwatch.mutes import open_mutes
-from seamwatch.timeutil import parse_timestamp, utcnow
+from seamwatch.timeutil import localize_times, parse_timestamp, utcnow
 
 COLUMNS = ["severity", "integration_id", "metric", "detector", "summary", "onset", "first_seen"]
 
@@ -143,6 +143,7 @@ def run(ctx: Context) -> int:
     else:
         frame = pd.DataFrame(rows, columns=[*COLUMNS, "last_seen", "evidence"])[COLUMNS]
         frame["onset"] = frame["onset"].map(lambda t: local_time(t, zone))
+        frame["summary"] = frame["summary"].map(lambda s: localize_times(str(s), zone))
         frame["first_seen"] = frame["first_seen"].map(lambda t: local_time(t, zone))
         ids = [r.get("finding_id") for r in rows]
         frame["muted"] = [
