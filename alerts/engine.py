@@ -21,9 +21,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
@@ -50,7 +49,7 @@ from seamwatch.matching import HOUSEKEEPING, matches
 from seamwatch.secrets import redact
 from seamwatch.store import Store
 from seamwatch.test_requests import answer_test, pending_tests
-from seamwatch.timeutil import utcnow
+from seamwatch.timeutil import utcnow, zone_named
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +151,7 @@ class Notifier:
         instance: str | None = None,
     ) -> None:
         self.settings = settings
-        self.zone = _display_zone(settings.app.timezone)
+        self.zone = zone_named(settings.app.timezone)
         self.alerts: AlertSettings = load_alert_settings(settings)
         self.channels: dict[str, Channel] = build_channels(self.alerts, settings)
         self.store = store or Store.from_settings(settings)
@@ -855,11 +854,3 @@ def _raw_finding(row: dict[str, Any]) -> Finding:
         tags=tuple(row["tags"] or ()),
         onset=row.get("onset"),
     )
-
-
-def _display_zone(name: str) -> tzinfo:
-    """The zone people read chat times in ([app] timezone); UTC when it is unknown."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC

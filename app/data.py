@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -20,6 +20,7 @@ import streamlit as st
 from seamwatch.config import Settings, find_config, load_settings
 from seamwatch.errors import SeamwatchError, StoreLocked, StoreMissing
 from seamwatch.store import Store
+from seamwatch.timeutil import zone_named
 
 T = TypeVar("T")
 
@@ -128,10 +129,7 @@ def _first_line(exc: BaseException) -> str:
 
 def timezone() -> ZoneInfo:
     """The configured display time zone ([app] timezone), UTC if it is not a known zone."""
-    try:
-        return ZoneInfo(settings().app.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return zone_named(settings().app.timezone)
 
 
 def local(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:

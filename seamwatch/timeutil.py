@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def utcnow() -> datetime:
@@ -63,3 +64,11 @@ def localize_times(text: str, zone: tzinfo | None) -> str:
 def _is_utc(zone: tzinfo) -> bool:
     probe = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC)
     return all(t.astimezone(zone).utcoffset() == timedelta(0) for t in probe)
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The time zone people read times in (`[app] timezone`); UTC when the name is unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
