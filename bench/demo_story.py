@@ -63,7 +63,7 @@ class Told:
 
 def seed_demo(root: Path, anchor: datetime, *, interval: str = "300s", seed: int = 7) -> Path:
     """A workspace under root with the demo seeded anchored at `anchor`; returns its config."""
-    from seamwatch.cli import main
+    from cli import main
 
     config = root / "config.toml"
     config.write_text(
@@ -82,7 +82,7 @@ def seed_demo(root: Path, anchor: datetime, *, interval: str = "300s", seed: int
 
 def detect_as_of(config: Path, at: datetime) -> list[dict]:
     """`seamwatch detect --as-of at --format json`, in process."""
-    from seamwatch.cli import main
+    from cli import main
 
     out = io.StringIO()
     stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")

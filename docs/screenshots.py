@@ -28,7 +28,7 @@ SHOTS = {
 
 def seamwatch(config: Path, *args: str) -> None:
     subprocess.run(
-        [sys.executable, "-m", "seamwatch", *args, "--config", str(config), "-q"],
+        [sys.executable, "-m", "cli", *args, "--config", str(config), "-q"],
         check=True,
         cwd=REPO,
     )

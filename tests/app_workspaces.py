@@ -49,7 +49,7 @@ class AppWorkspace:
 
 def demo_workspace(root: Path) -> AppWorkspace:
     """The repo's demo inventory, two weeks of demo history, and seeded findings etc."""
-    from seamwatch.cli import main
+    from cli import main
 
     root.mkdir(parents=True, exist_ok=True)
     (root / "config.toml").write_text(CONFIG, encoding="utf-8")

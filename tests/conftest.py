@@ -120,7 +120,7 @@ def cli(workspace: Workspace, capsys: pytest.CaptureFixture[str]):
     """Run `seamwatch ARGS --config <workspace>` in-process; returns (code, stdout, stderr)."""
 
     def run(*args: str) -> Result:
-        from seamwatch.cli import main
+        from cli import main
 
         capsys.readouterr()
         code = main([*args, "--config", str(workspace.config)])
@@ -137,7 +137,7 @@ def run_cli_process(
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO)
     return subprocess.run(
-        [sys.executable, "-m", "seamwatch", *args],
+        [sys.executable, "-m", "cli", *args],
         cwd=cwd or REPO,
         env=env,
         capture_output=True,

@@ -60,7 +60,7 @@ def start_daemon(config: Path, log: Path) -> subprocess.Popen[bytes]:
     """`seamwatch run` as its own process, logging to a file."""
     handle = open(log, "wb")  # noqa: SIM115 (the child owns it until it exits)
     return subprocess.Popen(
-        [sys.executable, "-m", "seamwatch", "run", "--config", str(config)],
+        [sys.executable, "-m", "cli", "run", "--config", str(config)],
         env=env(),
         stdout=handle,
         stderr=subprocess.STDOUT,

@@ -28,7 +28,7 @@ def notify_process(workspace, now) -> subprocess.Popen:
         [
             sys.executable,
             "-m",
-            "seamwatch",
+            "cli",
             "notify",
             "--config",
             str(workspace.config),

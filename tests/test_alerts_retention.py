@@ -148,7 +148,7 @@ def test_alert_history_retention_is_a_store_key_of_at_least_a_day(workspace):
 
 
 def test_the_daemons_retention_job_prunes_alert_history(workspace, receiver):
-    from seamwatch.scheduler import build_scheduler
+    from cli.scheduler import build_scheduler
     from seamwatch.timeutil import utcnow
 
     settings = configure(workspace, WEBHOOK.format(fast=ONE_BY_ONE, base=receiver.base))

@@ -198,7 +198,7 @@ def test_send_resolved_false_skips_resolve_messages(workspace, receiver):
 def test_a_silence_mutes_matching_findings_records_them_and_lets_them_through_when_expired(
     workspace, receiver, cli, monkeypatch
 ):
-    monkeypatch.setattr("seamwatch.cli.silence.utcnow", lambda: T0)  # the scenario's now
+    monkeypatch.setattr("cli.silence.utcnow", lambda: T0)  # the scenario's now
     settings = routed(workspace, receiver)
     added = cli(
         "silence",
@@ -324,7 +324,7 @@ def test_check_names_bad_alert_config_in_one_line(workspace, cli):
 def test_check_reads_the_inventory_once_and_still_warns_about_a_chat_route(
     workspace, cli, monkeypatch
 ):
-    import seamwatch.cli.common
+    import cli.common
     import seamwatch.inventory
 
     configure(
@@ -344,7 +344,7 @@ def test_check_reads_the_inventory_once_and_still_warns_about_a_chat_route(
 
         return load
 
-    for module in (seamwatch.cli.common, seamwatch.inventory):
+    for module in (cli.common, seamwatch.inventory):
         monkeypatch.setattr(module, "load_inventory", counted(module.load_inventory))
     result = cli("check")
     assert (

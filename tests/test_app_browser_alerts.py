@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from app.silences import create_silence
+from cli.scheduler import alert_jobs
 from seamwatch.config import load_settings
-from seamwatch.scheduler import alert_jobs
 from tests.app_workspaces import REPO, AppWorkspace, demo_workspace
 from tests.conftest import require_binary
 from tests.servers_chat import Behaviour, ChatReceiver

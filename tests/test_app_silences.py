@@ -13,7 +13,7 @@ import pytest
 from alerts.message import Finding
 from alerts.silences import Muter, Silence
 from app.silences import silenced_mask
-from seamwatch.cli import main
+from cli import main
 from seamwatch.matching import normalise
 from tests.app_workspaces import AppWorkspace, clone, demo_workspace
 from tests.test_app_pages import PAGES, open_page, table, texts

@@ -197,7 +197,7 @@ def test_parquet_import(cli, tmp_path):
 
 
 def test_every_command_has_help_with_an_example():
-    from seamwatch.cli import COMMANDS, build_parser
+    from cli import COMMANDS, build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
@@ -213,7 +213,7 @@ def test_every_command_has_help_with_an_example():
 
 def test_run_daemon_collects_and_stops_cleanly_on_sigterm(workspace):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "seamwatch", "run", "--config", str(workspace.config)],
+        [sys.executable, "-m", "cli", "run", "--config", str(workspace.config)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -253,7 +253,7 @@ def test_up_seeds_the_demo_serves_the_dashboard_and_ctrl_c_stops_both(workspace)
         (workspace.config.read_text() + f'\n[app]\naddress = "127.0.0.1"\nport = {port}\n'),
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "seamwatch", "up", "--config", str(workspace.config)],
+        [sys.executable, "-m", "cli", "up", "--config", str(workspace.config)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -15,7 +15,7 @@ def run_from(
     directory, capsys: pytest.CaptureFixture[str], *args: str, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[int, str, str]:
     """Run `seamwatch ARGS` in-process from `directory`, exactly as given (no --config added)."""
-    from seamwatch.cli import main
+    from cli import main
 
     monkeypatch.chdir(directory)
     monkeypatch.delenv("SEAMWATCH_CONFIG", raising=False)
@@ -67,7 +67,7 @@ def test_config_before_the_channels_action_is_the_config_used(
 
 
 def test_common_options_work_at_either_level():
-    from seamwatch.cli import build_parser
+    from cli import build_parser
 
     parser = build_parser()
     outer = parser.parse_args(["silence", "--config", "a.toml", "--debug", "list"])

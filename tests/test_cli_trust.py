@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
-from seamwatch.cli.common import readable
+from cli.common import readable
+from cli.scheduler import after_first_detection
 from seamwatch.mutes import Muter, open_mutes, silences_from_rows, windows_from_config
-from seamwatch.scheduler import after_first_detection
 from seamwatch.store import Store
 from tests.conftest import REPO, Workspace
 
@@ -73,9 +73,7 @@ def test_a_closed_pipe_ends_quietly(workspace: Workspace) -> None:
         for i in range(3000)
     )
     workspace.config.write_text(workspace.config.read_text() + many)
-    command = (
-        f"{sys.executable} -m seamwatch maintenance list --config {workspace.config} | head -n 2"
-    )
+    command = f"{sys.executable} -m cli maintenance list --config {workspace.config} | head -n 2"
     done = subprocess.run(
         ["bash", "-c", command], cwd=REPO, capture_output=True, text=True, timeout=120
     )

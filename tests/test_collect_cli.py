@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from cli.scheduler import build_scheduler
 from seamwatch.config import load_settings
-from seamwatch.scheduler import build_scheduler
 from tests.servers_prometheus import END, FLEET_QUERIES, free_port
 
 INVENTORY_PATHS = '[inventory]\npaths = ["inventory/*.toml"]\n[store]\npath = "data/seamwatch.duckdb"\nlock_timeout = "3s"\n'
@@ -172,7 +172,7 @@ metrics = {{ throughput = "rate" }}
 def test_every_job_is_counted_and_detection_reports_the_open_findings(workspace):
     from prometheus_client import generate_latest
 
-    from seamwatch.scheduler import InventoryWatch, _timed, detection_jobs
+    from cli.scheduler import InventoryWatch, _timed, detection_jobs
     from seamwatch.selfmetrics import SelfMetrics
     from seamwatch.store import Store
 

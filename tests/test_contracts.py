@@ -299,8 +299,8 @@ def test_swagger_2_new_required_query_parameter_is_breaking() -> None:
 
 
 def test_the_scheduler_checks_contracts_when_configured(contracts_ws: Workspace) -> None:
+    from cli.scheduler import build_scheduler
     from seamwatch.config import load_settings
-    from seamwatch.scheduler import build_scheduler
 
     scheduler = build_scheduler(
         load_settings(contracts_ws.config), now=datetime(2026, 11, 20, tzinfo=UTC)

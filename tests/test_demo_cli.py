@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import duckdb
 
+from cli.up import wait_for_app
 from collectors.demo import emitting_ids
-from seamwatch.cli.up import wait_for_app
 from tests.conftest import CONFIG, REPO, run_cli_process
 
 NO_DEMO_CONFIG = CONFIG.replace(

@@ -37,7 +37,7 @@ class Demo:
     config: Path
 
     def cli(self, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-        from seamwatch.cli import main
+        from cli import main
 
         capsys.readouterr()
         code = main([*args, "--config", str(self.config), "-q"])
@@ -54,7 +54,7 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    from seamwatch.cli import main
+    from cli import main
 
     root = tmp_path_factory.mktemp("demo")
     config = root / "config.toml"
@@ -99,7 +99,7 @@ def first_run(demo: Demo) -> list[dict]:
     import contextlib
     import io
 
-    from seamwatch.cli import main
+    from cli import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -249,8 +249,8 @@ def test_detect_without_a_store_says_what_to_do(workspace, cli) -> None:
 
 
 def test_the_scheduler_runs_detection_at_the_configured_interval(workspace) -> None:
+    from cli.scheduler import build_scheduler
     from seamwatch.config import load_settings
-    from seamwatch.scheduler import build_scheduler
 
     workspace.write(
         "config.toml", workspace.config.read_text() + '\n[detectors]\ninterval = "2m"\n'

@@ -36,7 +36,7 @@ def test_the_corpus_is_large_enough():
 
 @pytest.mark.parametrize("case", CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_bad_config_is_one_line_naming_file_key_and_value(case, workspace, capsys):
-    from seamwatch.cli import main
+    from cli import main
 
     key, value = expectation(case)
     config = workspace.root / "config.toml"
@@ -51,7 +51,7 @@ def test_bad_config_is_one_line_naming_file_key_and_value(case, workspace, capsy
 
 @pytest.mark.parametrize("case", INVENTORIES, ids=[p.stem for p in INVENTORIES])
 def test_bad_inventory_is_one_line_naming_file_key_and_value(case, workspace, capsys):
-    from seamwatch.cli import main
+    from cli import main
 
     key, value = expectation(case)
     workspace.write("config.toml", CONFIG)
@@ -66,7 +66,7 @@ def test_bad_inventory_is_one_line_naming_file_key_and_value(case, workspace, ca
 
 
 def test_global_options_go_before_the_command_too(workspace, capsys):
-    from seamwatch.cli import main
+    from cli import main
 
     assert main(["--config", str(workspace.config), "check"]) == 0
     assert "config: " + str(workspace.config) in capsys.readouterr().out
@@ -94,7 +94,7 @@ url = "${OPS_HOOK}"
 
 
 def test_a_config_that_is_a_symlink_loop_is_one_line_exit_2(tmp_path, capsys):
-    from seamwatch.cli import main
+    from cli import main
 
     (tmp_path / "a.toml").symlink_to(tmp_path / "b.toml")
     (tmp_path / "b.toml").symlink_to(tmp_path / "a.toml")

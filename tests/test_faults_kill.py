@@ -42,7 +42,7 @@ def history(path, rows: int = ROWS) -> None:
 
 def seamwatch(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "seamwatch", *args],
+        [sys.executable, "-m", "cli", *args],
         env=env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

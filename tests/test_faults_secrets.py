@@ -195,7 +195,7 @@ def test_log_records_of_child_loggers_are_redacted_at_the_root_handler(capsys):
 
 
 def test_dashboard_exposed_without_sign_in_is_warned_at_start_and_by_check(cli, workspace, capsys):
-    from seamwatch.cli.app_cmd import warn_if_exposed
+    from cli.app_cmd import warn_if_exposed
     from seamwatch.config import AppSettings
 
     assert AppSettings().address == "127.0.0.1"  # loopback by default

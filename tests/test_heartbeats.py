@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from cli.scheduler import build_scheduler
 from collectors.heartbeat import HeartbeatServer, HeartbeatSettings, parse_ping_path
 from seamwatch.config import load_settings
-from seamwatch.scheduler import build_scheduler
 from seamwatch.store import Store
 from tests.conftest import CONFIG, free_port, run_cli_process, wait_until
 

@@ -13,12 +13,12 @@ import httpx
 import pandas as pd
 import pytest
 
+from cli.scheduler import build_scheduler
 from detectors.engine import evaluate
 from detectors.settings import DetectorSettings
 from seamwatch.config import load_settings
 from seamwatch.inventory import Integration, Inventory
 from seamwatch.schedule import Schedule
-from seamwatch.scheduler import build_scheduler
 from seamwatch.store import Ping, Store
 from tests.conftest import CONFIG, INVENTORY, REPO, free_port, run_cli_process, wait_until
 
@@ -340,7 +340,7 @@ def test_a_cron_job_run_by_seamwatch_ping_is_judged_against_its_schedule(workspa
     cmd = [
         sys.executable,
         "-m",
-        "seamwatch",
+        "cli",
         "ping",
         "nightly-export",
         "--config",

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from seamwatch.cli.up import metrics_port
+from cli.up import metrics_port
 from seamwatch.config import Settings, load_settings
 from seamwatch.store import Store
 from tests.app_workspaces import CONFIG
@@ -141,7 +141,7 @@ def second_instance(fleet: Fleet, tmp_path: Path) -> Iterator[tuple[int, int, st
     text = text.replace("metrics_port = 0\n", f"metrics_port = {moved - 1}\n")
     config.write_text(text.replace("[app]\n", f'[app]\naddress = "127.0.0.1"\nport = {port - 1}\n'))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "seamwatch", "up", "--port", str(port), "--config", str(config)],
+        [sys.executable, "-m", "cli", "up", "--port", str(port), "--config", str(config)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:

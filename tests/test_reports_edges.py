@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from pytest_httpserver import HTTPServer
 
+from cli.scheduler import build_scheduler
 from collectors.demo import simulate
 from reports import ReportSettings, Week, WeekError, report_trigger, write_report
 from seamwatch.config import load_settings
 from seamwatch.inventory import load_inventory
-from seamwatch.scheduler import build_scheduler
 from seamwatch.store import Store
 from tests.conftest import Workspace
 
@@ -297,7 +297,7 @@ def test_seamwatch_demo_then_report_of_its_week(tmp_path, capsys) -> None:  # ty
     time, the report of the week before it: no wall clock)."""
     import shutil
 
-    from seamwatch.cli import main
+    from cli import main
     from tests.reports_fixtures import DEMO_CONFIG, REPO
 
     shutil.copytree(REPO / "data" / "inventory", tmp_path / "inventory")

@@ -328,8 +328,8 @@ def test_inventory_new_writes_a_complete_commented_entry_that_loads(
 def test_inventory_new_asks_for_what_flags_do_not_give(workspace: Workspace, capsys) -> None:
     import argparse
 
-    from seamwatch.cli.common import Context
-    from seamwatch.cli.inventory_cmd import run_new
+    from cli.common import Context
+    from cli.inventory_cmd import run_new
 
     answers = iter(["asked-one", "Asked", "", "team", "t@example.com", "", "A", "B", "file", "3"])
     parser_args = argparse.Namespace(

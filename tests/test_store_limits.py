@@ -114,7 +114,7 @@ def test_rollup_of_a_late_write_replaces_only_its_hours(tmp_path):
 
 
 def test_an_import_larger_than_a_chunk_is_written_whole_and_once(cli, tmp_path, monkeypatch):
-    from seamwatch.cli import import_cmd
+    from cli import import_cmd
 
     monkeypatch.setattr(import_cmd, "CHUNK_ROWS", 7)
     frame = fleet(hours=1, integrations=1).rename(columns={"integration_id": "integration"})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from seamwatch.cli.common import Context, say
+from cli.common import Context, say
 from seamwatch.errors import SeamwatchError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from alerts.engine import Notifier, channel_health
-from seamwatch.cli.common import Context, say
+from cli.common import Context, say
 from seamwatch.errors import ConfigError
 
 

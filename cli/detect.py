@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from cli.common import Context, add_format, display_zone, local_time, print_frame, say
 from detectors.engine import evaluate_as_of, run_detection
 from detectors.lifecycle import open_findings
-from seamwatch.cli.common import Context, add_format, display_zone, local_time, print_frame, say
 from seamwatch.errors import SeamwatchError, StoreMissing
 from seamwatch.mutes import open_mutes
 from seamwatch.timeutil import localize_times, parse_timestamp, utcnow

@@ -12,9 +12,9 @@ import argparse
 import time
 from datetime import datetime, timedelta
 
+from cli.common import Context, say
 from collectors.demo import DemoSource
 from collectors.runner import run_backfill
-from seamwatch.cli.common import Context, say
 from seamwatch.config import SourceSettings
 from seamwatch.errors import SeamwatchError
 from seamwatch.store import Store

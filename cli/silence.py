@@ -9,8 +9,8 @@ import sys
 import pandas as pd
 
 from alerts.silences import add_silence, expire_silence, list_silences, parse_matchers
+from cli.common import Context, add_format, print_frame, say
 from detectors.types import Severity
-from seamwatch.cli.common import Context, add_format, print_frame, say
 from seamwatch.durations import format_duration, parse_duration
 from seamwatch.errors import SeamwatchError
 from seamwatch.matching import value_matches

@@ -10,8 +10,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seamwatch.cli.collect import prepare
-from seamwatch.cli.common import Context, say
+from cli.collect import prepare
+from cli.common import Context, say
 from seamwatch.config.sections import check_slug
 from seamwatch.errors import SeamwatchError, StoreLocked
 from seamwatch.metrics import METRIC_NAMES

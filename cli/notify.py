@@ -6,7 +6,7 @@ import argparse
 import json
 
 from alerts.engine import Notifier
-from seamwatch.cli.common import Context, say
+from cli.common import Context, say
 from seamwatch.timeutil import parse_timestamp, utcnow
 
 

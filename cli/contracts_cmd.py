@@ -6,8 +6,8 @@ import argparse
 
 import pandas as pd
 
-from seamwatch.cli.common import Context, add_format, print_frame, say
-from seamwatch.scheduler import check_contracts
+from cli.common import Context, add_format, print_frame, say
+from cli.scheduler import check_contracts
 from seamwatch.timeutil import utcnow
 
 

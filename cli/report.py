@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cli.common import Context, say
 from reports import Week, post_report, report_settings, write_report
-from seamwatch.cli.common import Context, say
 from seamwatch.errors import SeamwatchError
 from seamwatch.timeutil import utcnow
 

@@ -10,12 +10,12 @@ import subprocess
 import time
 import urllib.request
 
-from seamwatch.cli import demo
-from seamwatch.cli.app_cmd import streamlit_command, warn_if_exposed
-from seamwatch.cli.common import Context, say
+from cli import demo
+from cli.app_cmd import streamlit_command, warn_if_exposed
+from cli.common import Context, say
+from cli.scheduler import build_scheduler, run_until_stopped, stop_on_signals
 from seamwatch.config import Settings
 from seamwatch.errors import SeamwatchError
-from seamwatch.scheduler import build_scheduler, run_until_stopped, stop_on_signals
 
 START_TIMEOUT = 90.0  # a cold Streamlit start on a busy 2-core machine takes several seconds
 

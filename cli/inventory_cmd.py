@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from seamwatch.cli import inventory_import
-from seamwatch.cli.common import Context, say
+from cli import inventory_import
+from cli.common import Context, say
 from seamwatch.errors import ConfigError, SeamwatchError
 from seamwatch.inventory import Lifecycle, Pattern
 from seamwatch.inventory_toml import existing_ids, render_entry, validate_entry

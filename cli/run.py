@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from seamwatch.cli.common import Context, say
-from seamwatch.scheduler import build_scheduler, run_until_stopped
+from cli.common import Context, say
+from cli.scheduler import build_scheduler, run_until_stopped
 
 
 def register(

@@ -7,7 +7,7 @@ import logging
 
 import pandas as pd
 
-from seamwatch.cli.common import Context, add_format, print_frame, say
+from cli.common import Context, add_format, print_frame, say
 from seamwatch.errors import SeamwatchError, StoreLocked
 from seamwatch.scorecard import (
     check_totals,

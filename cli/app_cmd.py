@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from seamwatch.cli.common import Context
+from cli.common import Context
 from seamwatch.config import AppSettings
 
-ENTRY = Path(__file__).resolve().parents[2] / "app" / "Home.py"
+ENTRY = Path(__file__).resolve().parents[1] / "app" / "Home.py"
 
 
 def register(

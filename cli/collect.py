@@ -7,9 +7,9 @@ import argparse
 import contextlib
 from datetime import datetime, timedelta
 
+from cli.common import Context, say
 from collectors import Failure, Source, build_source, build_sources
 from collectors.runner import CycleResult, run_backfill, run_cycle
-from seamwatch.cli.common import Context, say
 from seamwatch.durations import format_duration, parse_duration
 from seamwatch.errors import SeamwatchError, StoreLocked
 from seamwatch.store import Store

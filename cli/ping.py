@@ -16,8 +16,8 @@ from collections import deque
 
 import httpx
 
+from cli.common import EXAMPLES, Context
 from collectors.heartbeat import heartbeat_settings
-from seamwatch.cli.common import EXAMPLES, Context
 from seamwatch.errors import ConfigError
 
 TOKEN_ENV = "SEAMWATCH_PING_TOKEN"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from cli.common import Context, say
 from seamwatch.backstage import integrations, read_catalog
-from seamwatch.cli.common import Context, say
 from seamwatch.errors import ConfigError, SeamwatchError
 from seamwatch.inventory_toml import render_entry, toml_value, validate_entry
 from seamwatch.openslo import openslo_from_slo, read_documents, slo_from_openslo

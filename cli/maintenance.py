@@ -7,7 +7,7 @@ import argparse
 
 import pandas as pd
 
-from seamwatch.cli.common import Context, add_format, display_zone, local_time, print_frame
+from cli.common import Context, add_format, display_zone, local_time, print_frame
 from seamwatch.errors import ConfigError
 from seamwatch.matching import normalise
 from seamwatch.mutes import windows_from_config

@@ -11,8 +11,7 @@ import logging
 import sys
 from types import ModuleType
 
-from seamwatch import __version__
-from seamwatch.cli import (
+from cli import (
     app_cmd,
     channels,
     check,
@@ -34,7 +33,8 @@ from seamwatch.cli import (
     sql,
     up,
 )
-from seamwatch.cli.common import Context
+from cli.common import Context
+from seamwatch import __version__
 from seamwatch.errors import SeamwatchError
 from seamwatch.secrets import install_root_redaction, redact
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from seamwatch.cli.common import Context, add_format, print_frame
+from cli.common import Context, add_format, print_frame
 from seamwatch.store.readonly import run_read_only
 
 

@@ -9,11 +9,11 @@ from typing import Any
 import reports
 import seamwatch.inventory as inventory_module
 from alerts.settings import check_alerts
+from cli.common import Context, say
 from collectors import build_source
 from collectors.contracts import check_contracts_section
 from collectors.heartbeat import heartbeat_settings
 from detectors.settings import check_detectors
-from seamwatch.cli.common import Context, say
 from seamwatch.config import check_settings
 from seamwatch.config.base import problems_of
 from seamwatch.durations import format_duration

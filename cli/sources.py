@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from seamwatch.cli.common import Context, add_format, print_frame, say
+from cli.common import Context, add_format, print_frame, say
 from seamwatch.durations import format_duration
 from seamwatch.errors import StoreMissing
 from seamwatch.timeutil import ensure_utc, utcnow
