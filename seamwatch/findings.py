@@ -116,7 +116,9 @@ def _missing(value: Any) -> bool:
         return True
     try:
         return bool(value != value)
-    except (TypeError, ValueError):
+    except TypeError:  # pandas' NA: neither equal nor unequal to itself
+        return True
+    except ValueError:  # an array (tags): present
         return False
 
 

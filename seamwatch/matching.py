@@ -15,6 +15,23 @@ HOUSEKEEPING = frozenset({"no_owner", "review_overdue", "past_sunset", "not_inve
 """Detector names of findings about the inventory's upkeep, not about a system misbehaving:
 never evidence that a shared system is failing."""
 
+MATCH_FIELDS = (
+    "owner",
+    "severity",
+    "tier",
+    "lifecycle",
+    "detector",
+    "metric",
+    "tags",
+    "integration_id",
+    "source_system",
+    "target_system",
+    "system",
+    "finding_id",
+)
+"""The fields routes, silences and maintenance windows match on (the read model's names;
+`system` is either end of the integration, `tags` any of its tags)."""
+
 ALIASES = {"integration": "integration_id", "team": "owner", "tag": "tags"}
 """Short names a matcher may use (`seamwatch silence --match team=payments`)."""
 
