@@ -7,7 +7,6 @@ It lives in the spine so the alerts stage (which routes and mutes findings) and 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Protocol
 
@@ -67,17 +66,6 @@ def matches(finding: Matchable, matchers: Mapping[str, Sequence[str]]) -> bool:
         if not any(value_matches(p, v) for p in accepted for v in values):
             return False
     return True
-
-
-@dataclass(frozen=True)
-class FindingRecord:
-    """A row of `v_findings` (column -> value, None when missing) as a Matchable finding."""
-
-    row: Mapping[str, Any]
-
-    def field_values(self, name: str) -> list[str]:
-        """The row's values for a field name; a field the row does not carry matches nothing."""
-        return field_values(self.row.get, name)
 
 
 def field_values(get: Callable[[str], Any], name: str) -> list[str]:

@@ -1,8 +1,8 @@
 -- Severity's order is no longer written by hand in SQL: the store defines the macro
 -- `severity_rank(s)` from `seamwatch.severity.Severity` before it migrates (critical 3, warning 2,
 -- info 1, anything else 0; see seamwatch.store.schema.define_macros), and views and queries order
--- by it. health_at: 080's text, with the worst summary picked by `severity_rank` instead of a
--- CASE (same results for the three severities).
+-- by it. health_at and v_health: 043's text (the latest, applied after 080), with the worst
+-- summary picked by `severity_rank` instead of a CASE (same results for the three severities).
 
 CREATE OR REPLACE MACRO health_at(t TIMESTAMPTZ := NULL) AS TABLE
 WITH series AS (
@@ -61,6 +61,8 @@ open_findings AS (
 SELECT
     f.integration_id, f.name, f.owner, f.tier, f.pattern, f.lifecycle, f.inventoried,
     CASE
+        WHEN f.lifecycle IN ('planned', 'retired')
+             AND (s.first_sample IS NULL OR coalesce(o.no_data, 0) > 0) THEN 'not live'
         WHEN coalesce(o.no_data, 0) > 0 THEN 'no data'
         WHEN coalesce(o.critical, 0) > 0 THEN 'failing'
         WHEN coalesce(o.warning, 0) > 0 THEN 'degrading'
@@ -68,6 +70,10 @@ SELECT
         ELSE 'ok'
     END AS health,
     CASE
+        WHEN f.lifecycle = 'planned' AND (s.first_sample IS NULL OR coalesce(o.no_data, 0) > 0)
+            THEN 'planned: not live yet'
+        WHEN f.lifecycle = 'retired' AND (s.first_sample IS NULL OR coalesce(o.no_data, 0) > 0)
+            THEN 'retired: no longer live'
         WHEN coalesce(o.no_data, 0) > 0 OR coalesce(o.critical, 0) > 0 OR coalesce(o.warning, 0) > 0
             THEN o.worst_summary
         WHEN s.first_sample IS NULL THEN 'no samples collected yet'
@@ -77,6 +83,8 @@ SELECT
     s.last_sample,
     CAST(epoch(coalesce(t, now())) - epoch(s.last_sample) AS BIGINT) AS last_sample_age_seconds,
     CASE
+        WHEN f.lifecycle IN ('planned', 'retired')
+             AND (s.first_sample IS NULL OR coalesce(o.no_data, 0) > 0) THEN NULL
         WHEN coalesce(o.no_data, 0) > 0 OR coalesce(o.critical, 0) > 0 OR coalesce(o.warning, 0) > 0
             THEN o.since
     END AS since
