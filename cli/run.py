@@ -31,9 +31,8 @@ def run(ctx: Context) -> int:
         if port
         else ""
     )
-    heartbeats = getattr(scheduler, "seamwatch_heartbeats", None)
-    if heartbeats is not None:
-        served += f"; heartbeats on http://{heartbeats.settings.address}:{heartbeats.port}/ping/"
+    for service in getattr(scheduler, "seamwatch_services", []):
+        served += f"; {service.name} on {service.url}"
     say(f"seamwatch run: {jobs}{served}; Ctrl-C to stop")
     run_until_stopped(scheduler)
     return 0
