@@ -1,5 +1,5 @@
-"""The `seamwatch` command: one module per command, each with register() and run().
-
+"""The `seamwatch` command: one module per command (register() and run()), listed in COMMANDS
+by dotted path and imported only when it runs, so `--help` and `--version` start at once.
 Errors users can fix print as `seamwatch: <file>: <key>: <what is wrong>` and exit 2;
 tracebacks only with --debug.
 """

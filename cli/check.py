@@ -22,7 +22,6 @@ def register(
     parser = sub.add_parser(
         "check",
         parents=[common],
-        help="validate config.toml and the inventory, print a summary",
         description="Validate the config file, every inventory file and every source; "
         "print one line per problem and a summary. Exit status 2 when anything is wrong.",
         epilog="examples:\n  seamwatch check --config config.toml\n"

@@ -14,7 +14,6 @@ def register(
     return sub.add_parser(
         "run",
         parents=[common],
-        help="run the scheduler daemon (collection, rollups, retention)",
         description="Run every source at its interval, plus rollups and retention, until "
         "SIGINT or SIGTERM; a running job finishes before the daemon exits.",
         epilog="example:\n  seamwatch run --config /etc/seamwatch/config.toml",
