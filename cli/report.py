@@ -17,7 +17,6 @@ def register(
     parser = sub.add_parser(
         "report",
         parents=[common],
-        help="write the weekly review for one ISO week (Markdown and HTML)",
         description="Write the weekly review of one ISO week, compared with the week before, as "
         "YYYY-Www.md and YYYY-Www.html (YYYY-Www-<team>.* with --team) in [reports] dir, and "
         "record it in the reports table. Default week: the last complete one in [reports] timezone.",

@@ -56,11 +56,6 @@ def load_contracts_options(settings: Settings) -> ContractsOptions:
     return validate_section(ContractsOptions, settings, "contracts")
 
 
-def check_contracts_section(settings: Settings) -> None:
-    """`seamwatch check`: the [contracts] section is valid."""
-    load_contracts_options(settings)
-
-
 def scheduled(settings: Settings) -> bool:
     """Whether `seamwatch run` checks contracts on a schedule: a `[contracts]` section, enabled."""
     return bool(settings.contracts) and load_contracts_options(settings).enabled
@@ -238,7 +233,6 @@ def run_contract_checks(
 __all__ = [
     "ContractsOptions",
     "check_all",
-    "check_contracts_section",
     "inspect",
     "load_contracts_options",
     "run_contract_checks",

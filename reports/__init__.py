@@ -1,13 +1,13 @@
 """The weekly review: queries against the documented views, jinja2 templates, Markdown and HTML.
 
 Public face: `write_report` / `post_report` / `run_scheduled` / `catch_up` (CLI and scheduler),
-`build_report` and the renderers (for tests and other callers), `ReportSettings` and `check`.
+`build_report` and the renderers (for tests and other callers), `ReportSettings`.
 """
 
 from reports.build import build_report
 from reports.render import render_html, render_markdown
 from reports.schedule import report_trigger
-from reports.settings import ReportSettings, check, report_settings
+from reports.settings import ReportSettings, report_settings
 from reports.weeks import Week, WeekError
 from reports.writer import (
     ReportError,
@@ -26,7 +26,6 @@ __all__ = [
     "Written",
     "build_report",
     "catch_up",
-    "check",
     "post_report",
     "render_html",
     "render_markdown",
