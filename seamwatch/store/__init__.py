@@ -444,25 +444,6 @@ class Store:
 
     # -- metadata ----------------------------------------------------------------------------
 
-    def get_meta(self, key: str) -> str | None:
-        """A value from the meta table, or None (also when the store does not exist yet)."""
-        if not self.exists():
-            return None
-        with self.read() as con:
-            try:
-                row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-            except duckdb.CatalogException:
-                return None
-        return row[0] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        """Set a value in the meta table."""
-        with self.write() as con:
-            con.execute(
-                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )
-
     def get_state(self, prefix: str, *, timeout: float | None = None) -> dict[str, str]:
         """Every meta key under `prefix.` (without the prefix): a component's persistent state."""
         if not self.exists():
@@ -475,18 +456,6 @@ class Store:
             except duckdb.CatalogException:
                 return {}
         return {k[len(prefix) + 1 :]: v for k, v in rows}
-
-    def put_state(self, prefix: str, state: dict[str, str]) -> None:
-        """Replace the meta keys under `prefix.` with `state`."""
-        with self.write() as con:
-            con.execute("BEGIN TRANSACTION")
-            con.execute("DELETE FROM meta WHERE starts_with(key, ?)", [prefix + "."])
-            if state:
-                con.executemany(
-                    "INSERT INTO meta VALUES (?, ?)",
-                    [[f"{prefix}.{k}", v] for k, v in state.items()],
-                )
-            con.execute("COMMIT")
 
     def sync_inventory(self, inventory: Any, now: datetime) -> int:
         """Mirror the loaded inventory into the integrations table."""
