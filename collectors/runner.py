@@ -99,8 +99,18 @@ def run_backfill(
     *,
     configured: Collection[str] = (),
 ) -> Iterable[CycleResult]:
-    """Pull history between start and end chunk by chunk, storing and recording each chunk."""
-    before = store.cycle_state(state_prefix(source))
+    """Pull history between start and end chunk by chunk, storing and recording each chunk.
+
+    A failure is the chunk's error, never a raise; only a kind that keeps no history raises
+    NotImplementedError, at the first chunk, before anything is stored.
+    """
+    clock = time.perf_counter()
+    try:
+        before = store.cycle_state(state_prefix(source))
+    except Exception as exc:
+        log.exception("backfill of %s could not start", source.name)
+        yield _result(source, "failed", Batch(), 0, False, f"{type(exc).__name__}: {exc}", clock)
+        return
     ctx = CollectContext(now=now or utcnow(), inventory=inventory, state=MappingProxyType(before))
     iterator = source.backfill(ctx, start, end)
     while True:

@@ -128,3 +128,24 @@ def test_a_process_restarted_while_the_store_is_held_continues_from_the_spooled_
     assert len(runs) == 4
     assert [s.value for s in samples] == pytest.approx([10 / 60, 20 / 60] * 3)
     assert counters(state, exporter.url) == ((T0 + 3 * STEP).timestamp(), {A: 40.0, B: 80.0})
+
+
+def test_a_source_that_raises_is_a_failed_run_and_its_state_does_not_move(
+    exporter, workspace, inventory
+):
+    store = Store(workspace.store_path, lock_timeout=0.5)
+    store.migrate()
+    source = scrape(exporter.url)
+    cycle(source, store, inventory, 0)
+    state = store.get_state("source.scrape")
+
+    def broken(ctx):  # type: ignore[no-untyped-def]
+        ctx.state["scrape:x"] = "{}"  # the context's state is read only: a source returns it
+        raise AssertionError("not reached")
+
+    source.collect = broken  # type: ignore[method-assign]
+    result = cycle(source, store, inventory, 1)
+    assert result.status == "failed" and result.error is not None
+    assert result.error.startswith("TypeError: ")
+    assert store.get_state("source.scrape") == state
+    assert store.scalar("SELECT count(*) FROM runs WHERE status = 'failed'") == 1
