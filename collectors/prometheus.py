@@ -218,7 +218,7 @@ class PrometheusSource(Source):
         session.mount(opts.url, HTTPAdapter(max_retries=retry, pool_maxsize=opts.concurrency))
         return client
 
-    def _each(self, run: Any, queries: list[_Query]) -> list[tuple[_Query, Any, str | None]]:
+    def _each(self, run: Any, queries: list[_Query]) -> list[tuple[_Query, Any, Problem | None]]:
         if len(queries) == 1:
             return [run(queries[0])]
         with ThreadPoolExecutor(max_workers=min(self.opts.concurrency, len(queries))) as pool:
@@ -316,8 +316,8 @@ class QueryRefused(Exception):
     from its JSON answer (or the start of a body that is not that JSON, from a proxy)."""
 
     def __init__(self, status: int, error_type: str | None, error: str) -> None:
-        super().__init__(f"HTTP {status}: {error_type}: {error}" if error_type else error)
         self.status, self.error_type, self.error = status, error_type, error
+        super().__init__(f"HTTP {status}: {self.detail}")
 
     @property
     def detail(self) -> str:

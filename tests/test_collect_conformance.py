@@ -194,6 +194,8 @@ def test_a_cycle_against_a_real_server_stores_aligned_samples_of_vocabulary_metr
     cycle = align(case.now, source.interval)
     batch = source.collect(CollectContext(now=cycle, inventory=inventory))
     assert isinstance(batch, Batch) and batch.samples.num_rows > 0
+    assert set(batch.samples.column("ts").to_pylist()) == {cycle}
+    assert set(batch.samples.column("metric").to_pylist()) <= VOCABULARY
     result = run_cycle(source, store, inventory, case.now)
     assert result.error is None and result.status in ("ok", "partial"), result
     rows = store.query("SELECT DISTINCT ts, metric, source FROM samples")
