@@ -91,9 +91,10 @@ def check_all(
         options,
         options.timeout.total_seconds(),
     )
-    bodies: dict[str, tuple[bytes | None, str | None]] = {
-        f.request.key: f.ok_body() for f in fetched
-    }
+    bodies: dict[str, tuple[bytes | None, str | None]] = {}
+    for f in fetched:
+        body, problem = f.ok_body()
+        bodies[f.request.key] = (body, None if problem is None else str(problem))
     for iid, location in targets.items():
         if iid not in urls:
             bodies[iid] = _read_file(Path(location))
