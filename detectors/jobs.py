@@ -32,14 +32,6 @@ from seamwatch.inventory import Integration, Lifecycle
 from seamwatch.schedule import Schedule
 from seamwatch.store.jobs import JobRun
 
-NAMES = (
-    "job_missed",
-    "job_late",
-    "job_failed",
-    "job_overrun",
-    "job_duration",
-    "job_off_schedule",
-)
 EXCERPT = 200  # characters of a failed run's log tail in its summary
 MAX_IN_A_ROW = 60  # missed cron times counted back, at most
 

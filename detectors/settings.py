@@ -232,11 +232,12 @@ class DetectorSettings(StrictModel):
     @field_validator("enabled", "disabled")
     @classmethod
     def _known_detectors(cls, names: list[str] | None) -> list[str] | None:
-        from detectors import DETECTORS
+        from detectors import frame_detectors
 
+        known = frame_detectors()
         for name in names or []:
-            if name not in DETECTORS:
-                raise ValueError(f"unknown detector {name!r} (known: {', '.join(DETECTORS)})")
+            if name not in known:
+                raise ValueError(f"unknown detector {name!r} (known: {', '.join(known)})")
         return names
 
     @model_validator(mode="after")

@@ -11,10 +11,6 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Protocol
 
-HOUSEKEEPING = frozenset({"no_owner", "review_overdue", "past_sunset", "not_inventoried"})
-"""Detector names of findings about the inventory's upkeep, not about a system misbehaving:
-never evidence that a shared system is failing."""
-
 ALIASES = {"integration": "integration_id", "team": "owner", "tag": "tags"}
 """Short names a matcher may use (`seamwatch silence --match team=payments`)."""
 
