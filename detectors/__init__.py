@@ -24,17 +24,17 @@ CONTRACTS = ("contract_breaking", "contract_unreachable", "contract_invalid")
 
 _SPECS = [
     DetectorSpec("week_over_week", "detectors.week_over_week:detect", DEGRADATION, HOURLY),
-    DetectorSpec("trend", "detectors.trend:detect", DEGRADATION, HOURLY, options="detectors.settings:TrendOptions"),
-    DetectorSpec("level_shift", "detectors.level_shift:detect", DEGRADATION, (*LATENCY, Metric.ERROR_RATE), options="detectors.settings:LevelShiftOptions"),
-    DetectorSpec("slo_burn", "detectors.slo_burn:detect", DEGRADATION, (Metric.ERROR_RATE,), options="detectors.settings:SloBurnOptions"),
-    DetectorSpec("throughput_drop", "detectors.throughput_drop:detect", DEGRADATION, (Metric.THROUGHPUT,), options="detectors.settings:ThroughputDropOptions"),
-    DetectorSpec("dlq_growth", "detectors.dlq_growth:detect", DEGRADATION, (Metric.DLQ_DEPTH,), options="detectors.settings:DlqOptions"),
-    DetectorSpec("no_data", "detectors.no_data:detect", STALE, (WHOLE, *Metric), options="detectors.settings:NoDataOptions"),
-    DetectorSpec("hygiene", "detectors.hygiene:detect", HOUSEKEEPING, (WHOLE,), HYGIENE, options="detectors.settings:HygieneOptions"),
-    DetectorSpec("cert_expiry", "detectors.cert_expiry:detect", DEGRADATION, (Metric.CERT_DAYS_LEFT, Metric.CERT_VALID), options="detectors.settings:CertExpiryOptions"),
-    DetectorSpec("consumer_lag", "detectors.consumer_lag:detect", DEGRADATION, (Metric.BACKLOG,), options="detectors.settings:ConsumerLagOptions"),
-    DetectorSpec("jobs", "detectors.jobs:detect", DEGRADATION, (WHOLE,), JOBS, options="detectors.settings:JobOptions"),
-    DetectorSpec("contracts", "detectors.contracts:detect", DEGRADATION, (WHOLE,), CONTRACTS, options="detectors.settings:ContractOptions", on_frame=False),
+    DetectorSpec("trend", "detectors.trend:detect", DEGRADATION, HOURLY, options="detectors.trend:TrendOptions"),
+    DetectorSpec("level_shift", "detectors.level_shift:detect", DEGRADATION, (*LATENCY, Metric.ERROR_RATE), options="detectors.level_shift:LevelShiftOptions"),
+    DetectorSpec("slo_burn", "detectors.slo_burn:detect", DEGRADATION, (Metric.ERROR_RATE,), options="detectors.slo_burn:SloBurnOptions"),
+    DetectorSpec("throughput_drop", "detectors.throughput_drop:detect", DEGRADATION, (Metric.THROUGHPUT,), options="detectors.throughput_drop:ThroughputDropOptions"),
+    DetectorSpec("dlq_growth", "detectors.dlq_growth:detect", DEGRADATION, (Metric.DLQ_DEPTH,), options="detectors.dlq_growth:DlqOptions"),
+    DetectorSpec("no_data", "detectors.no_data:detect", STALE, (WHOLE, *Metric), options="detectors.no_data:NoDataOptions"),
+    DetectorSpec("hygiene", "detectors.hygiene:detect", HOUSEKEEPING, (WHOLE,), HYGIENE, options="detectors.hygiene:HygieneOptions"),
+    DetectorSpec("cert_expiry", "detectors.cert_expiry:detect", DEGRADATION, (Metric.CERT_DAYS_LEFT, Metric.CERT_VALID), options="detectors.cert_expiry:CertExpiryOptions"),
+    DetectorSpec("consumer_lag", "detectors.consumer_lag:detect", DEGRADATION, (Metric.BACKLOG,), options="detectors.consumer_lag:ConsumerLagOptions"),
+    DetectorSpec("jobs", "detectors.jobs:detect", DEGRADATION, (WHOLE,), JOBS, options="detectors.jobs:JobOptions"),
+    DetectorSpec("contracts", "detectors.contracts:detect", DEGRADATION, (WHOLE,), CONTRACTS, options="detectors.contracts:ContractOptions", on_frame=False),
 ]  # fmt: skip
 
 DETECTORS: dict[str, DetectorSpec] = {spec.name: spec for spec in _SPECS}

@@ -9,16 +9,36 @@ verify. The newest 5-minute value speaks (a renewed certificate clears the findi
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import model_validator
 
 from detectors.common import iso
 from detectors.frame import DetectionFrame, MetricFrame
-from detectors.settings import DetectorSettings
 from detectors.types import Finding, Severity
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration
 from seamwatch.metrics import Metric
 
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
+
 NAME = "cert_expiry"
+
+
+class CertExpiryOptions(StrictModel):
+    """A notice `notice` before a TLS certificate expires, a warning at `warn`; expired or not
+    verifying is critical."""
+
+    notice: Duration = timedelta(days=21)
+    warn: Duration = timedelta(days=7)
+
+    @model_validator(mode="after")
+    def _warn_inside_notice(self) -> CertExpiryOptions:
+        if self.warn > self.notice:
+            raise ValueError("warn must not be longer than notice (the warning comes later)")
+        return self
 
 
 def newest(mf: MetricFrame) -> np.ndarray:

@@ -18,19 +18,31 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from detectors import DETECTORS
 from detectors.lifecycle import LifecycleResult, apply_findings
 from detectors.settings import load_detector_settings
 from detectors.types import INVENTORY_METRIC, Finding, Severity
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration
 from seamwatch.inventory import Inventory
 from seamwatch.store import Store
 from seamwatch.store.contracts import ContractState, contract_states
 from seamwatch.timeutil import ensure_utc
 
+if TYPE_CHECKING:
+    pass
+
 log = logging.getLogger(__name__)
 
 SHOWN = 5  # changes named in the summary; all of them are in the evidence
+
+
+class ContractOptions(StrictModel):
+    """Contract findings (detectors/contracts.py): how long a breaking change stays open."""
+
+    breaking_open_for: Duration = timedelta(days=14)
 
 
 def detect(

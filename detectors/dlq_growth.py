@@ -11,20 +11,33 @@ is STALLED.
 from __future__ import annotations
 
 import warnings
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 
 from detectors.common import label, num, series_thresholds, slo_for, value
 from detectors.frame import DetectionFrame
 from detectors.queues import QueueState
-from detectors.settings import DetectorSettings
 from detectors.stats import clean, mann_kendall
 from detectors.types import Finding, Severity
-from seamwatch.durations import format_duration
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration, format_duration
 from seamwatch.metrics import Metric
 
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
+
 NAME = "dlq_growth"
+
+
+class DlqOptions(StrictModel):
+    """A DLQ that grew by at least min_delta (thresholds) over `window` without draining."""
+
+    window: Duration = timedelta(hours=12)
+    stuck_after: Duration = timedelta(hours=24)
+    drain_tolerance: float = Field(default=0.15, ge=0, lt=1)
 
 
 def _drawdown(v: np.ndarray) -> np.ndarray:

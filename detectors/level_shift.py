@@ -10,13 +10,14 @@ there in the latest hours.
 from __future__ import annotations
 
 import warnings
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 
 from detectors.common import iso, label, num, pct, series_thresholds, slo_for, value, worse_sign
 from detectors.frame import DetectionFrame
-from detectors.settings import DetectorSettings
 from detectors.stats import (
     clean,
     deseasonalise,
@@ -27,11 +28,25 @@ from detectors.stats import (
     variance_inflation,
 )
 from detectors.types import Finding, Severity
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration
 from seamwatch.metrics import LATENCY_METRICS, Metric
+
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
 
 NAME = "level_shift"
 METRICS = (*LATENCY_METRICS, Metric.ERROR_RATE)
 LASTING = 0.75  # share of the hours since the change that must sit beyond half the shift
+
+
+class LevelShiftOptions(StrictModel):
+    """A lasting step in the last `window`, at least `min_duration` old (longer than the usual
+    regimes of a few hours), `min_z` robust sigmas."""
+
+    window: Duration = timedelta(days=7)
+    min_duration: Duration = timedelta(hours=12)
+    min_z: float = Field(default=6.0, gt=0)
 
 
 def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:

@@ -9,21 +9,34 @@ from __future__ import annotations
 
 import warnings
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 from scipy import stats
 
 from detectors.common import label, num, series_thresholds, shape_onset, slo_for, value
 from detectors.frame import DetectionFrame
-from detectors.settings import DetectorSettings
 from detectors.shape import metric_shapes
 from detectors.stats import clean, nanmedian
 from detectors.types import Finding, Severity
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration
 from seamwatch.metrics import Metric
+
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
 
 NAME = "throughput_drop"
 WEEK = 168
 MIN_ACTIVE = 6
+
+
+class ThroughputDropOptions(StrictModel):
+    """The last `window` against the same hours of up to `weeks` previous weeks."""
+
+    window: Duration = timedelta(hours=24)
+    weeks: int = Field(default=3, ge=1, le=8)
 
 
 def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:

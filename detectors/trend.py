@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 import warnings
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from pydantic import Field, StrictBool
 from scipy import stats
 
 from detectors.common import (
@@ -25,7 +27,6 @@ from detectors.common import (
     worse_sign,
 )
 from detectors.frame import DetectionFrame
-from detectors.settings import DetectorSettings, TrendOptions
 from detectors.shape import metric_shapes
 from detectors.stats import (
     RampTest,
@@ -41,12 +42,37 @@ from detectors.stats import (
     seasonal_slots,
 )
 from detectors.types import Finding, Severity
-from seamwatch.durations import format_duration
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration, format_duration
 from seamwatch.metrics import LATENCY_METRICS, Metric
+
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
 
 NAME = "trend"
 METRICS = (*LATENCY_METRICS, Metric.THROUGHPUT, Metric.ERROR_RATE)
 WEEK_H = 168.0
+
+
+class TrendOptions(StrictModel):
+    """Mann-Kendall (Hamed-Rao corrected) on the deseasonalised series of the last `window`.
+
+    A young drift is caught earlier by the `early` path: a matched filter for a ramp that began
+    up to `early_window` ago, in `bucket` means, calibrated on the series' own weeks before
+    (their spread and autocorrelation); it fires at `early_z` sigmas and the configured rate.
+    Either way the drift must also have accrued: the level of the last `accrued_window` at least
+    `min_accrued` beyond the level of the 14 days before it (real series wander for days; a
+    slope alone is no degradation while the last days sit where they usually do).
+    """
+
+    window: Duration = timedelta(days=10)
+    bucket: Duration = timedelta(hours=4)
+    correction: Literal["hamed-rao", "none"] = "hamed-rao"
+    early: StrictBool = True
+    early_z: float = Field(default=4.1, gt=0)
+    early_window: Duration = timedelta(days=7)
+    min_accrued: float = Field(default=0.10, ge=0)
+    accrued_window: Duration = timedelta(hours=72)
 
 
 def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
