@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import model_validator
 
-from detectors.common import iso
+from detectors.common import finding, iso
 from detectors.frame import DetectionFrame, MetricFrame
 from detectors.types import Finding, Severity
 from seamwatch.config.base import StrictModel
@@ -99,12 +99,12 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                 limit = options.warn if severity is Severity.WARNING else options.notice
                 onset = expires - limit
             findings.append(
-                Finding(
-                    integration_id=days_mf.ids[row],
-                    metric=Metric.CERT_DAYS_LEFT.value,
-                    detector=NAME,
-                    severity=severity,
-                    summary=summary,
+                finding(
+                    NAME,
+                    days_mf.ids[row],
+                    Metric.CERT_DAYS_LEFT,
+                    severity,
+                    summary,
                     evidence={
                         "days_left": round(float(days), 2),
                         "expires": iso(expires),
@@ -121,12 +121,12 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
             if not np.isfinite(valid) or valid >= 1:
                 continue
             findings.append(
-                Finding(
-                    integration_id=valid_mf.ids[row],
-                    metric=Metric.CERT_VALID.value,
-                    detector=NAME,
-                    severity=Severity.CRITICAL,
-                    summary="TLS certificate does not verify (untrusted, wrong host name or expired); "
+                finding(
+                    NAME,
+                    valid_mf.ids[row],
+                    Metric.CERT_VALID,
+                    Severity.CRITICAL,
+                    "TLS certificate does not verify (untrusted, wrong host name or expired); "
                     "clients that check certificates cannot connect",
                     evidence={"valid": False},
                     onset=_invalid_since(frame, valid_mf, row),

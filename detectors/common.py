@@ -8,6 +8,7 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -28,14 +29,25 @@ class Series:
 
     x: the values, cleaned (finite, in the metric's range; NaN elsewhere); y: their log level
     (multiplicative changes become additive); residual: y minus its seasonal profile (hour of
-    day, weekdays and weekends apart), when asked for.
+    day, weekdays and weekends apart) fitted on columns `fit` (default all). y and residual are
+    computed when first read.
     """
 
     metric: Metric
     mf: MetricFrame
     x: np.ndarray
-    y: np.ndarray
-    residual: np.ndarray | None
+    hour_of_week: np.ndarray
+    fit: slice | None = None
+
+    @cached_property
+    def y(self) -> np.ndarray:
+        """log(x + c), c following the series' typical level (`stats.log_level`)."""
+        return log_level(self.x, self.metric)
+
+    @cached_property
+    def residual(self) -> np.ndarray:
+        """The deseasonalised log level."""
+        return deseasonalise(self.y, seasonal_slots(self.hour_of_week), fit=self.fit)
 
 
 def prepared(
@@ -44,14 +56,14 @@ def prepared(
     *,
     values: Literal["level", "mean", "last"] = "level",
     last: int | None = None,
-    deseasonalised: bool = False,
     fit: slice | None = None,
 ) -> Iterator[Series]:
     """The prologue every metric detector shares, for each metric it reads that has series.
 
-    `last` keeps only the newest hours before taking logs (the log offset follows that span's
-    typical level); `deseasonalised` adds the residual, its profile fitted on columns `fit`
-    (default all: a detector that searches for a recent change fits on the hours before it).
+    `values` picks the hourly aggregate (median level, mean, last value); `last` keeps only the
+    newest hours (the log offset then follows that span's typical level); `fit` are the columns
+    the seasonal profile is estimated on (a detector that searches for a recent change fits on
+    the hours before it).
     """
     for name in metrics:
         metric = Metric(name)
@@ -61,11 +73,14 @@ def prepared(
         x = clean(getattr(mf, values), metric)
         if last is not None:
             x = x[:, -last:]
-        y = log_level(x, metric)
-        residual = None
-        if deseasonalised:
-            residual = deseasonalise(y, seasonal_slots(frame.hour_of_week), fit=fit)
-        yield Series(metric, mf, x, y, residual)
+        yield Series(metric, mf, x, frame.hour_of_week[-x.shape[1] :], fit)
+
+
+def prepared_one(
+    frame: DetectionFrame, metric: Metric, *, values: Literal["level", "mean", "last"] = "level"
+) -> Series | None:
+    """The prologue for a detector that reads one metric; None when it has no series."""
+    return next(prepared(frame, (metric,), values=values), None)
 
 
 def finding(

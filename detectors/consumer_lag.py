@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field, field_validator
 
-from detectors.common import iso, num, value
+from detectors.common import finding, iso, num, value
 from detectors.frame import RECENT_BUCKET_S, DetectionFrame, MetricFrame
 from detectors.queues import QueueState, Verdict, judge
 from detectors.types import Finding, Severity
@@ -120,12 +120,12 @@ def _finding(iid: str, v: Verdict, since: datetime, window: timedelta) -> Findin
             "more than consumption explains (offsets moved forward: messages skipped?)"
         ),
     }[v.state]
-    return Finding(
-        integration_id=iid,
-        metric=Metric.BACKLOG.value,
-        detector=NAME,
-        severity=SEVERITY[v.state],
-        summary=summary,
+    return finding(
+        NAME,
+        iid,
+        Metric.BACKLOG,
+        SEVERITY[v.state],
+        summary,
         evidence={
             "state": v.state.value,
             "since": iso(since),

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from detectors import DETECTORS
+from detectors.common import finding
 from detectors.lifecycle import LifecycleResult, apply_findings
 from detectors.settings import load_detector_settings
 from detectors.types import INVENTORY_METRIC, Finding, Severity
@@ -60,24 +61,26 @@ def detect(
             continue  # no longer declared: nothing to say
         if state.status == "unreachable":
             findings.append(
-                Finding(
+                finding(
+                    "contract_unreachable",
                     state.integration_id,
                     INVENTORY_METRIC,
-                    "contract_unreachable",
                     Severity.WARNING,
                     f"contract spec unreachable: {state.error}",
-                    {"spec": state.spec_url, "checked_at": state.checked_at.isoformat()},
+                    onset=None,  # the check says it fails now, not since when
+                    evidence={"spec": state.spec_url, "checked_at": state.checked_at.isoformat()},
                 )
             )
         elif state.status == "invalid":
             findings.append(
-                Finding(
+                finding(
+                    "contract_invalid",
                     state.integration_id,
                     INVENTORY_METRIC,
-                    "contract_invalid",
                     Severity.WARNING,
                     f"contract spec is not valid: {state.error}",
-                    {"spec": state.spec_url, "checked_at": state.checked_at.isoformat()},
+                    onset=None,
+                    evidence={"spec": state.spec_url, "checked_at": state.checked_at.isoformat()},
                 )
             )
         breaking = [c for c in state.changes if c.breaking]
@@ -90,14 +93,14 @@ def detect(
             named = "; ".join(c.description for c in breaking[:SHOWN])
             more = f"; and {len(breaking) - SHOWN} more" if len(breaking) > SHOWN else ""
             findings.append(
-                Finding(
+                finding(
+                    "contract_breaking",
                     state.integration_id,
                     INVENTORY_METRIC,
-                    "contract_breaking",
                     Severity.CRITICAL if integration.tier == 1 else Severity.WARNING,
                     f"{len(breaking)} breaking change{'s' if len(breaking) != 1 else ''} in the "
                     f"contract ({versions}): {named}{more}",
-                    {
+                    evidence={
                         "spec": state.spec_url,
                         "from_version": state.from_version,
                         "to_version": state.api_version,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field, field_validator
 
-from detectors.common import value
+from detectors.common import finding, value
 from detectors.frame import DetectionFrame
 from detectors.types import INVENTORY_METRIC, Finding, Severity
 from seamwatch.config.base import StrictModel
@@ -102,7 +102,9 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
     ) -> None:
         began = datetime.combine(onset, time(), UTC) if onset is not None else None
         findings.append(
-            Finding(iid, INVENTORY_METRIC, detector, severity, summary, dict(evidence), began)
+            finding(
+                detector, iid, INVENTORY_METRIC, severity, summary, onset=began, evidence=evidence
+            )
         )
 
     for integration in frame.inventory:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from detectors import common
 from detectors.common import iso
 from detectors.frame import DetectionFrame
 from detectors.types import INVENTORY_METRIC, Finding, Severity
@@ -80,7 +81,15 @@ def judge(
     def finding(name: str, severity: Severity, summary: str, onset: datetime, **evidence) -> None:
         evidence = {"schedule": schedule.describe(), **evidence}
         found.append(
-            Finding(integration.id, INVENTORY_METRIC, name, severity, summary, evidence, onset)
+            common.finding(
+                name,
+                integration.id,
+                INVENTORY_METRIC,
+                severity,
+                summary,
+                onset=onset,
+                evidence=evidence,
+            )
         )
 
     due = schedule.due_before(as_of - schedule.grace)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from detectors.common import iso, label
+from detectors.common import finding, iso, label
 from detectors.frame import HOUR_S, DetectionFrame, SeriesInfo
 from detectors.stats import nanmedian
 from detectors.types import INVENTORY_METRIC, Finding, Severity
@@ -157,12 +157,12 @@ def _finding(
     metrics: list[str],
 ) -> Finding:
     shown = format_duration(timedelta(minutes=round(age.total_seconds() / 60)))
-    return Finding(
-        integration_id=iid,
-        metric=metric,
-        detector=NAME,
-        severity=severity,
-        summary=(
+    return finding(
+        NAME,
+        iid,
+        metric,
+        severity,
+        (
             f"{what} for {shown} (last at {last:%Y-%m-%d %H:%M} UTC; "
             f"expected every {format_duration(interval)})"
         ),

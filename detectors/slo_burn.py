@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from detectors.common import label, num, value
+from detectors.common import finding, label, num, value
 from detectors.frame import HOUR_S, RECENT_BUCKET_S, DetectionFrame, MetricFrame
 from detectors.types import Finding, Severity
 from seamwatch.config.base import StrictModel
@@ -125,11 +125,11 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
             if burn_long < factor or burn_short < factor:
                 continue
             findings.append(
-                Finding(
-                    integration_id=iid,
-                    metric=Metric.ERROR_RATE.value,
-                    detector=NAME,
-                    severity=Severity(rule.severity),
+                finding(
+                    NAME,
+                    iid,
+                    Metric.ERROR_RATE,
+                    Severity(rule.severity),
                     onset=burn_onset(frame, err.mean[row], slo) or as_of - rule.long,
                     summary=(
                         f"error budget burning {burn_long:.1f}x: {label(Metric.ERROR_RATE)} "

@@ -17,9 +17,12 @@ import numpy as np
 from pydantic import Field, StrictBool
 from scipy import stats
 
+from detectors import DETECTORS
 from detectors.common import (
+    finding,
     label,
     num,
+    prepared,
     series_thresholds,
     shape_onset,
     slo_for,
@@ -32,9 +35,7 @@ from detectors.stats import (
     RampTest,
     TrendTest,
     bucket_median,
-    clean,
     deseasonalise,
-    log_level,
     mann_kendall,
     nanmedian,
     ramp_test,
@@ -44,13 +45,13 @@ from detectors.stats import (
 from detectors.types import Finding, Severity
 from seamwatch.config.base import StrictModel
 from seamwatch.durations import Duration, format_duration
-from seamwatch.metrics import LATENCY_METRICS, Metric
+from seamwatch.metrics import LATENCY_METRICS
 
 if TYPE_CHECKING:
     from detectors.settings import DetectorSettings
 
 NAME = "trend"
-METRICS = (*LATENCY_METRICS, Metric.THROUGHPUT, Metric.ERROR_RATE)
+METRICS = DETECTORS[NAME].metrics
 WEEK_H = 168.0
 
 
@@ -84,13 +85,8 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
         return []
     slots = seasonal_slots(frame.hour_of_week)
     findings: list[Finding] = []
-    for metric in METRICS:
-        mf = frame.get(metric)
-        if mf is None:
-            continue
-        x = clean(mf.level, metric)
-        y = log_level(x, metric)
-        residual = deseasonalise(y, slots)
+    for series in prepared(frame, METRICS):
+        metric, mf, x, y, residual = series.metric, series.mf, series.x, series.y, series.residual
         buckets = bucket_median(residual[:, -window:], width)
         history = bucket_median(residual[:, :-window], width)
         t = np.arange(buckets.shape[1]) * width / WEEK_H
@@ -155,12 +151,12 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                 else:
                     summary += f"; breaches the {value(metric, slo)} SLO in about {breach['days']:.0f} days"
             findings.append(
-                Finding(
-                    integration_id=iid,
-                    metric=metric.value,
-                    detector=NAME,
-                    severity=severity,
-                    summary=summary,
+                finding(
+                    NAME,
+                    iid,
+                    metric,
+                    severity,
+                    summary,
                     onset=shape_onset(frame, shapes, row, "ramp")
                     or as_of
                     - timedelta(hours=float(ages[row]) if path[row] == "early" else window),
