@@ -23,11 +23,11 @@ HYGIENE = ("no_owner", "review_overdue", "past_sunset", "not_inventoried", "suns
 CONTRACTS = ("contract_breaking", "contract_unreachable", "contract_invalid")
 
 _SPECS = [
-    DetectorSpec("week_over_week", "detectors.week_over_week:detect", DEGRADATION, HOURLY),
-    DetectorSpec("trend", "detectors.trend:detect", DEGRADATION, HOURLY, options="detectors.trend:TrendOptions"),
-    DetectorSpec("level_shift", "detectors.level_shift:detect", DEGRADATION, (*LATENCY, Metric.ERROR_RATE), options="detectors.level_shift:LevelShiftOptions"),
+    DetectorSpec("week_over_week", "detectors.week_over_week:detect", DEGRADATION, HOURLY, shape="any"),
+    DetectorSpec("trend", "detectors.trend:detect", DEGRADATION, HOURLY, options="detectors.trend:TrendOptions", shape="ramp"),
+    DetectorSpec("level_shift", "detectors.level_shift:detect", DEGRADATION, (*LATENCY, Metric.ERROR_RATE), options="detectors.level_shift:LevelShiftOptions", shape="step"),
     DetectorSpec("slo_burn", "detectors.slo_burn:detect", DEGRADATION, (Metric.ERROR_RATE,), options="detectors.slo_burn:SloBurnOptions"),
-    DetectorSpec("throughput_drop", "detectors.throughput_drop:detect", DEGRADATION, (Metric.THROUGHPUT,), options="detectors.throughput_drop:ThroughputDropOptions"),
+    DetectorSpec("throughput_drop", "detectors.throughput_drop:detect", DEGRADATION, (Metric.THROUGHPUT,), options="detectors.throughput_drop:ThroughputDropOptions", shape="step"),
     DetectorSpec("dlq_growth", "detectors.dlq_growth:detect", DEGRADATION, (Metric.DLQ_DEPTH,), options="detectors.dlq_growth:DlqOptions"),
     DetectorSpec("no_data", "detectors.no_data:detect", STALE, (WHOLE, *Metric), options="detectors.no_data:NoDataOptions"),
     DetectorSpec("hygiene", "detectors.hygiene:detect", HOUSEKEEPING, (WHOLE,), HYGIENE, options="detectors.hygiene:HygieneOptions"),

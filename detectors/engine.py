@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from detectors import emitted_names, frame_detectors
+from detectors import DETECTORS, emitted_names, frame_detectors
 from detectors.frame import DetectionFrame, load_frame
 from detectors.lifecycle import LifecycleResult, apply_findings, history_first_seen
 from detectors.settings import DetectorSettings, load_detector_settings
@@ -77,13 +77,14 @@ def run_detectors(frame: DetectionFrame, settings: DetectorSettings, as_of: date
 
 
 SHAPE_OF: dict[str, Kind | None] = {
-    "trend": "ramp",
-    "level_shift": "step",
-    "throughput_drop": "step",
-    "week_over_week": None,
+    name: None if spec.shape == "any" else spec.shape
+    for spec in DETECTORS.values()
+    if spec.shape is not None
+    for name in spec.emits
 }
-"""Detectors that explain how a series' level changed, and the shape each one describes
-(week over week says only that it changed: it speaks when nothing more specific does)."""
+"""Detector names that explain how a series' level changed, and the shape each describes, as
+their registry lines declare (week over week says only that it changed: it speaks when nothing
+more specific does)."""
 
 
 def explain_once(findings: list[Finding], frame: DetectionFrame | None = None) -> list[Finding]:

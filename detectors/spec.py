@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from detectors.types import INVENTORY_METRIC, Finding
 from seamwatch.finding_kind import FindingKind
@@ -50,6 +50,9 @@ class DetectorSpec:
     options: `module:Model` of its `[detectors.<name>]` section, if it has one.
     on_frame: run by every evaluation over the detection frame; False for an entry with its own
       job and inputs (contracts), which `enabled`/`disabled` do not name.
+    shape: for detectors that explain how a series' level changed, the shape they describe
+      ("step", "ramp", or "any" for one that says only that it changed); when several fire on
+      one series, the better fitting shape speaks (`detectors.engine.explain_once`).
     """
 
     name: str
@@ -59,6 +62,7 @@ class DetectorSpec:
     emits: tuple[str, ...] = field(default=())
     options: str | None = None
     on_frame: bool = True
+    shape: Literal["step", "ramp", "any"] | None = None
 
     def __post_init__(self) -> None:
         if not self.emits:
