@@ -45,7 +45,8 @@ from alerts.settings import AlertSettings, GroupField, load_alert_settings
 from alerts.silences import Muter, active_silences
 from seamwatch.config import Settings
 from seamwatch.errors import StoreError
-from seamwatch.matching import HOUSEKEEPING, matches
+from seamwatch.finding_kind import FindingKind
+from seamwatch.matching import matches
 from seamwatch.secrets import redact
 from seamwatch.store import Store
 from seamwatch.test_requests import answer_test, pending_tests
@@ -329,7 +330,7 @@ class Notifier:
             for e in events:
                 f = e.finding
                 owners[f.integration_id] = f.owner or "no owner"
-                if f.detector in HOUSEKEEPING:  # a missing owner says nothing of the system
+                if f.kind == FindingKind.HOUSEKEEPING:  # a missing owner says nothing of the system
                     continue
                 for system in {f.source_system, f.target_system} - {None, ""}:
                     by_system[system].add(f.integration_id)  # type: ignore[index]
@@ -339,7 +340,7 @@ class Notifier:
         names = {e.finding.integration_id: e.finding.name for e in events}
 
         def system_of(f: Finding) -> str | None:
-            if f.detector in HOUSEKEEPING:
+            if f.kind == FindingKind.HOUSEKEEPING:
                 return None
             choices = [s for s in (f.source_system, f.target_system) if s in shared]
             return max(choices, key=lambda s: (len(shared[s]), s)) if choices else None
@@ -853,4 +854,5 @@ def _raw_finding(row: dict[str, Any]) -> Finding:
         target_system=row["target_system"],
         tags=tuple(row["tags"] or ()),
         onset=row.get("onset"),
+        kind=row.get("kind") or FindingKind.DEGRADATION,
     )

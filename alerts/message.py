@@ -58,6 +58,7 @@ class Finding:
     target_system: str | None = None
     tags: tuple[str, ...] = ()
     onset: datetime | None = None
+    kind: str = "degradation"  # seamwatch.finding_kind: housekeeping never groups by system
 
     @property
     def began(self) -> datetime:

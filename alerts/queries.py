@@ -17,7 +17,7 @@ owed AS (
 SELECT
     f.finding_id, f.fingerprint, f.integration_id, coalesce(f.name, f.integration_id) AS name, f.owner,
     f.metric, f.detector, f.severity, f.summary, f.status, f.first_seen, f.last_seen, f.resolved_at,
-    f.onset, f.tier, f.lifecycle, f.chat_route, f.runbook, f.source_system, f.target_system,
+    f.onset, f.kind, f.tier, f.lifecycle, f.chat_route, f.runbook, f.source_system, f.target_system,
     coalesce(i.tags, []) AS tags
 FROM v_findings f
 LEFT JOIN integrations i ON i.id = f.integration_id
