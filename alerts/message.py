@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -143,7 +143,7 @@ class Group:
     system: str | None = None  # set for shared-system groups
     also_affected: tuple[tuple[str, str], ...] = ()  # (integration, owner) routed elsewhere
     base_url: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    message_id: str = ""  # the outbox row's id, also the idempotency key services receive
 
     @property
     def severity(self) -> str:
@@ -195,6 +195,30 @@ class Group:
             others = ", ".join(f"{n} ({o})" for n, o in self.also_affected)
             text += f" Also affected (notified elsewhere): {others}."
         return text
+
+
+@dataclass(frozen=True)
+class Post:
+    """An announcement that is not about findings (the weekly review's summary): a title, lines
+    of plain text (each channel escapes them in its own syntax) and one link."""
+
+    title: str
+    lines: tuple[str, ...]
+    link: str
+    link_label: str
+    event: str = "report"
+
+    def inert(self) -> Post:
+        """Mentions defanged: the lines quote inventory text (names, summaries)."""
+        return replace(
+            self,
+            title=defang(self.title) or "",
+            lines=tuple(defang(line) or "" for line in self.lines),
+        )
+
+    def text(self, escape: Callable[[str], str], link: Callable[[str, str], str]) -> str:
+        """The lines and the link in a channel's syntax."""
+        return "\n".join([*(escape(line) for line in self.lines), link(self.link_label, self.link)])
 
 
 _ZWSP = "\u200b"

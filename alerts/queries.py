@@ -26,16 +26,12 @@ WHERE f.status = 'open'
 ORDER BY f.first_seen, f.finding_id
 """
 
-# What has already been recorded for those findings.
-NOTIFICATIONS_FOR = """
-SELECT finding_id, channel, event, dedup_key, status, created_at, sent_at
+# What the outbox already holds for those findings' events.
+NOTES_FOR = """
+SELECT dedup_key, status, created_at, sent_at
 FROM notifications
 WHERE finding_id IN (SELECT unnest(CAST(? AS VARCHAR[])))
 """
-
-EXISTING_KEYS = (
-    "SELECT dedup_key FROM notifications WHERE dedup_key IN (SELECT unnest(CAST(? AS VARCHAR[])))"
-)
 
 INSERT_MESSAGE = """
 INSERT INTO alert_messages (message_id, channel, kind, event, group_key, title, findings, payload,
@@ -65,7 +61,8 @@ UPDATE alert_messages SET claimed_by = $me, claimed_at = $now
 WHERE message_id = $id
   AND ((status = 'pending' AND claimed_at < $stale)
     OR (status = 'failed' AND next_attempt_at <= $now AND (claimed_by IS NULL OR claimed_at < $stale)))
-RETURNING channel, kind, title, CAST(payload AS VARCHAR), attempts, created_at
+RETURNING channel, kind, event, group_key, title, findings, CAST(payload AS VARCHAR), attempts,
+          created_at
 """
 
 FINISH_MESSAGE = """
@@ -79,4 +76,18 @@ RETURNING attempts
 FINISH_NOTIFICATIONS = """
 UPDATE notifications SET status = $status, attempts = $attempts, last_error = $error, sent_at = $sent_at
 WHERE message_id = $id
+"""
+
+# A permanent failure marks the channel failing (since its first); a delivery clears it.
+MARK_CHANNEL = """
+INSERT INTO channel_health VALUES ($channel, $failing, $since, $error, $n, $now)
+ON CONFLICT (channel) DO UPDATE SET
+    failing = excluded.failing,
+    since = CASE WHEN NOT excluded.failing THEN NULL
+                 WHEN channel_health.failing THEN channel_health.since
+                 ELSE excluded.since END,
+    last_error = CASE WHEN excluded.failing THEN excluded.last_error
+                      ELSE channel_health.last_error END,
+    failures = CASE WHEN excluded.failing THEN channel_health.failures + 1 ELSE 0 END,
+    updated_at = excluded.updated_at
 """

@@ -242,13 +242,15 @@ def report_jobs(settings: Settings, store: Store | None = None) -> list[JobSpec]
     """The weekly review at `[reports] schedule_day`/`schedule_time` in its time zone, plus a
     catch-up for a week whose scheduled run the daemon missed, once the first detection pass
     has finished (a review written before it would call every integration healthy)."""
+    from cli import report as report_cmd  # writes with reports, posts through alerts
+
     rs = reports.report_settings(settings)
     if not rs.schedule:
         return []
     return [
         JobSpec(
             "report",
-            lambda: reports.run_scheduled(settings),
+            lambda: report_cmd.scheduled(settings),
             timedelta(weeks=1),
             run_now=False,
             trigger=reports.report_trigger(rs),
@@ -256,7 +258,8 @@ def report_jobs(settings: Settings, store: Store | None = None) -> list[JobSpec]
         JobSpec(
             "report-catch-up",
             after_first_detection(
-                store or Store.from_settings(settings), lambda: reports.catch_up(settings)
+                store or Store.from_settings(settings),
+                lambda: report_cmd.scheduled_catch_up(settings),
             ),
             CATCH_UP_POLL,
         ),
