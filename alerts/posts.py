@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pydantic import SecretStr
 
 from alerts import CHANNEL_KINDS, build_channel
-from alerts.base import Channel
+from alerts.base import Channel, Payload
 from alerts.delivery import Delivery, MessageReport
 from alerts.message import Post
 from alerts.outbox import Outbox, OutboxMessage, OutboxRow
@@ -26,7 +26,7 @@ from seamwatch.config import Settings
 from seamwatch.errors import ConfigError, SeamwatchError
 from seamwatch.store import Store
 
-__all__ = ["Post", "PostError", "enqueue_post", "post_channel", "send_post"]
+__all__ = ["Post", "PostError", "enqueue_post", "post_channel", "render_post", "send_post"]
 
 
 class PostError(SeamwatchError):
@@ -66,13 +66,18 @@ def post_channel(
     return channel
 
 
+def render_post(channel: Channel, post: Post, message_id: str) -> Payload:
+    """A post in its channel's syntax, mentions defanged first (the lines quote inventory text)."""
+    return channel.render_post(post.inert(), message_id)
+
+
 def enqueue_post(
     outbox: Outbox, channel: Channel, post: Post, key: str, now: datetime
 ) -> OutboxMessage:
     """Render a post for its channel and claim it in the outbox (event `report`, dedup key
     `<key>:<channel>:<now>`, so posting the same report again later is a new post)."""
     message_id = uuid.uuid4().hex
-    payload = channel.render_post(post.inert(), message_id)
+    payload = render_post(channel, post, message_id)
     message = OutboxMessage(
         message_id,
         channel.name,
