@@ -20,7 +20,7 @@ from alerts import transport
 from alerts.transport import DeliveryError, Outcome, RetryPolicy
 from seamwatch.config.base import StrictModel
 from seamwatch.durations import Duration, Wait
-from seamwatch.secrets import install_log_redaction, reveal
+from seamwatch.secrets import install_root_redaction, reveal
 
 __all__ = [
     "Channel",
@@ -109,7 +109,7 @@ class HttpChannel(Channel):
     def __init__(self, name: str, options: ChannelOptions) -> None:
         super().__init__(name, options)
         reveal(options.url)  # registered for redaction before anything can log it
-        install_log_redaction("httpx", "httpcore", "alerts")
+        install_root_redaction()
 
     def target_url(self, payload: Payload) -> str:
         """Where this payload is POSTed (kinds add paths or query parameters)."""

@@ -19,27 +19,13 @@ from seamwatch.config.sections import TimeZoneName
 from seamwatch.durations import Duration, Wait
 from seamwatch.errors import ConfigError, ConfigWarning
 from seamwatch.inventory import Inventory
+from seamwatch.severity import Severity
 
-SEVERITIES = ("critical", "warning", "info")
+SEVERITIES = tuple(s.value for s in Severity)
 GroupField = Literal[
     "owner", "integration", "severity", "tier", "detector", "source_system", "target_system"
 ]
 
-# Fields a route or a silence can match on, and what each reads from a finding.
-MATCH_FIELDS = (
-    "owner",
-    "severity",
-    "tier",
-    "lifecycle",
-    "detector",
-    "metric",
-    "tags",
-    "integration_id",
-    "source_system",
-    "target_system",
-    "system",
-    "finding_id",
-)
 _ENV_NAME = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from seamwatch.errors import SeamwatchError
-from seamwatch.secrets import install_log_redaction, redact
+from seamwatch.secrets import install_root_redaction, redact
 
 __all__ = [
     "OK_STATUSES",
@@ -76,7 +76,7 @@ def json_bytes(body: Any) -> bytes:
 
 def post(url: str, content: bytes, headers: Mapping[str, str], timeout: float) -> httpx.Response:
     """One POST; a timeout or a failed connection raises a transient DeliveryError."""
-    install_log_redaction("httpx", "httpcore")  # httpx logs request URLs at INFO
+    install_root_redaction()  # httpx logs request URLs at INFO
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False) as client:
             return client.post(url, content=content, headers=dict(headers))

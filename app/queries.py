@@ -128,16 +128,17 @@ def integration_ids() -> list[str]:
     return frame["integration_id"].tolist()
 
 
-# With every field a silence can match on (lifecycle, systems, tags), so `silenced` is exact.
+# With every field a silence can match on (lifecycle, systems, tags), so `silenced` is exact,
+# and every field the read model needs (`seamwatch.findings.Finding.from_row`).
 FINDINGS = """
-    SELECT finding_id, integration_id, name, owner, tier, metric, detector, severity, summary,
+    SELECT finding_id, fingerprint, integration_id, name, owner, tier, metric, detector, severity, summary,
            status, onset, first_seen, last_seen, resolved_at, age_seconds, runbook, evidence,
            lifecycle, source_system, target_system, tags
     FROM v_findings
     WHERE (CAST(? AS VARCHAR) IS NULL OR integration_id = ?)
       AND (CAST(? AS TIMESTAMPTZ) IS NULL OR status = 'open' OR coalesce(resolved_at, last_seen) >= ?)
     ORDER BY status = 'open' DESC,
-             list_position(['critical', 'warning', 'info'], severity),
+             severity_rank(severity) DESC,
              first_seen DESC
 """
 

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from seamwatch.metrics import format_value
+from seamwatch.severity import SEVERITIES as _ORDER
 
 INTEGRATION_PAGE = "views/integration.py"
 
@@ -33,7 +34,9 @@ _HEALTH_MD = {
     "ok": ":green[:material/check_circle:]",
     "not live": ":gray[:material/bedtime:]",
 }
-SEVERITY_COLOR = {"critical": "#d62728", "warning": "#ff9f1a", "info": "#1f77b4"}
+_SEVERITY_HUE = {"critical": "#d62728", "warning": "#ff9f1a", "info": "#1f77b4"}
+SEVERITY_COLOR = {s.value: _SEVERITY_HUE[s.value] for s in _ORDER}
+"""The colours of severity, worst first (the spine's order)."""
 SEVERITIES = tuple(SEVERITY_COLOR)
 _SEVERITY_MD = {
     "critical": ":red[:material/error:]",

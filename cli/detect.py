@@ -11,8 +11,8 @@ import pandas as pd
 
 from cli.common import Context, add_format, display_zone, local_time, print_frame, say
 from detectors.engine import evaluate_as_of, run_detection
-from detectors.lifecycle import open_findings
 from seamwatch.errors import SeamwatchError, StoreMissing
+from seamwatch.findings import load_findings
 from seamwatch.mutes import open_mutes
 from seamwatch.timeutil import localize_times, parse_timestamp, utcnow
 
@@ -124,7 +124,9 @@ def run(ctx: Context) -> int:
     else:
         store.sync_inventory(ctx.inventory, utcnow())
         result, outcome = run_detection(store, ctx.inventory, ctx.settings)
-        rows = open_findings(store)
+        found = load_findings(store, status="open")
+        found.sort(key=lambda f: (-f.rank, f.integration_id, f.metric, f.detector))
+        rows = [f.as_dict() for f in found]
         if ctx.args.format == "table":
             say(
                 f"detect: {result.series} series, {len(result.findings)} findings now; "

@@ -8,19 +8,19 @@ import sys
 
 import pandas as pd
 
-from alerts.silences import add_silence, expire_silence, list_silences, parse_matchers
 from cli.common import Context, add_format, print_frame, say
-from detectors.types import Severity
 from seamwatch.durations import format_duration, parse_duration
 from seamwatch.errors import SeamwatchError
 from seamwatch.matching import value_matches
+from seamwatch.silences import (
+    add_silence,
+    closed_field_problem,
+    describe,
+    expire_silence,
+    list_silences,
+    parse_matchers,
+)
 from seamwatch.timeutil import parse_timestamp, utcnow
-
-# Values a finding can carry in the closed fields: a matcher outside them would never match.
-CLOSED_FIELDS: dict[str, tuple[str, ...]] = {
-    "severity": tuple(s.value for s in Severity),
-    "tier": ("1", "2", "3", "4"),  # the inventory's tier range
-}
 
 
 def register(
@@ -101,13 +101,10 @@ def run(ctx: Context) -> int:
             )
         except ValueError as exc:
             raise SeamwatchError(str(exc)) from None
-        if end <= now:
-            raise SeamwatchError(
-                f"the silence would already have ended ({end:%Y-%m-%d %H:%M} UTC, now is "
-                f"{now:%Y-%m-%d %H:%M} UTC); give a later --end or a --duration"
-            )
         matchers = parse_matchers(ctx.args.match)
-        _check_closed_fields(matchers)
+        problem = closed_field_problem(matchers)
+        if problem:
+            raise SeamwatchError(f"--match {problem}")
         _warn_unknown_integrations(ctx, matchers.get("integration_id", []))
         silence = add_silence(
             store,
@@ -119,7 +116,7 @@ def run(ctx: Context) -> int:
             now=now,
         )
         say(
-            f"silence {silence.silence_id} added: {_matchers(silence.matchers)} until "
+            f"silence {silence.silence_id} added: {describe(silence.matchers)} until "
             f"{silence.ends_at:%Y-%m-%d %H:%M} UTC ({format_duration(silence.ends_at - silence.starts_at)})"
         )
         return 0
@@ -128,7 +125,7 @@ def run(ctx: Context) -> int:
             {
                 "silence_id": s.silence_id,
                 "state": s.state(now),
-                "matchers": _matchers(s.matchers),
+                "matchers": describe(s.matchers),
                 "starts_at": s.starts_at,
                 "ends_at": s.ends_at,
                 "author": s.author,
@@ -140,19 +137,8 @@ def run(ctx: Context) -> int:
         print_frame(pd.DataFrame(rows, columns=columns), ctx.args.format)
         return 0
     silence = expire_silence(store, ctx.args.silence_id, now)
-    say(f"silence {silence.silence_id} expired ({_matchers(silence.matchers)})")
+    say(f"silence {silence.silence_id} expired ({describe(silence.matchers)})")
     return 0
-
-
-def _check_closed_fields(matchers: dict[str, list[str]]) -> None:
-    """Refuse a severity or tier no finding can have (wildcards must match one of them)."""
-    for field, allowed in CLOSED_FIELDS.items():
-        for pattern in matchers.get(field, []):
-            if not any(value_matches(pattern, value) for value in allowed):
-                raise SeamwatchError(
-                    f"--match {field}={pattern}: no finding has that {field} "
-                    f"(one of: {', '.join(allowed)})"
-                )
 
 
 def _warn_unknown_integrations(ctx: Context, patterns: list[str]) -> None:
@@ -168,7 +154,3 @@ def _warn_unknown_integrations(ctx: Context, patterns: list[str]) -> None:
                 f"seamwatch: warning: --match integration={pattern}: no such integration in the "
                 "inventory or in the data (yet); the silence is added anyway\n"
             )
-
-
-def _matchers(matchers: dict[str, list[str]]) -> str:
-    return " ".join(f"{k}={'|'.join(v)}" for k, v in matchers.items())

@@ -179,21 +179,3 @@ def history_first_seen(
     except duckdb.CatalogException:
         return {}
     return {wanted[fp]: first for fp, first in rows}
-
-
-def open_findings(store: Store) -> list[dict]:
-    """The open findings as rows of v_findings (for the CLI)."""
-    if not store.exists():
-        return []
-    with store.read() as con:
-        frame = con.execute(
-            """
-            SELECT integration_id, metric, detector, severity, summary, onset, first_seen,
-                   last_seen, evidence, finding_id, status, clear_count
-            FROM findings
-            WHERE status = 'open'
-            ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
-                     integration_id, metric, detector
-            """
-        ).df()
-    return frame.to_dict(orient="records")

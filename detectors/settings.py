@@ -17,6 +17,7 @@ from seamwatch.durations import Duration
 from seamwatch.errors import ConfigWarning
 from seamwatch.inventory import Inventory
 from seamwatch.metrics import Metric
+from seamwatch.severity import SEVERITIES
 
 
 class Thresholds(StrictModel):
@@ -147,7 +148,7 @@ class BurnWindow(StrictModel):
     long: Duration
     short: Duration
     budget: float = Field(gt=0, le=1)
-    severity: str = Field(default="critical", pattern="^(critical|warning|info)$")
+    severity: str = Field(default="critical", pattern=f"^({'|'.join(SEVERITIES)})$")
 
 
 class SloBurnOptions(StrictModel):

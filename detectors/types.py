@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
+from seamwatch.severity import Severity
 
-class Severity(StrEnum):
-    """How urgent a finding is; `v_health` maps critical to failing and warning to degrading."""
-
-    CRITICAL = "critical"
-    WARNING = "warning"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        """Order for sorting: critical first."""
-        return {"critical": 3, "warning": 2, "info": 1}[self.value]
+__all__ = ["INVENTORY_METRIC", "Finding", "Severity"]
 
 
 INVENTORY_METRIC = ""

@@ -108,15 +108,15 @@ def build_report(
     ]
     rows = _findings(findings, by_id)
     degraded = sorted(
-        (f for f in rows if week.start <= f.onset < week.end), key=lambda f: f.sort_key
+        (f for f in rows if week.start <= f.began < week.end), key=lambda f: f.worst_first
     )
     recovered = sorted(
         (f for f in rows if f.resolved_at is not None and week.start <= f.resolved_at < week.end),
-        key=lambda f: f.sort_key,
+        key=lambda f: f.worst_first,
     )
     still_open = sorted(
-        (f for f in rows if _open_at(f, week.end) and f.onset < week.start),
-        key=lambda f: f.sort_key,
+        (f for f in rows if _open_at(f, week.end) and f.began < week.start),
+        key=lambda f: f.worst_first,
     )
     sources = _failed_sources(failed_sources)
     if team is not None:  # a whole source down concerns everyone; a partial one, whom it missed
@@ -392,36 +392,17 @@ def _findings(frame: pd.DataFrame, by_id: dict[str, IntegrationWeek]) -> list[Fi
                 numbers = integration.metrics.get(Metric(r["metric"]))
             except ValueError:
                 numbers = None
-        rows.append(
-            FindingRow(
-                finding_id=r["finding_id"],
-                integration_id=r["integration_id"],
-                name=_none(r["name"]),
-                owner=_none(r["owner"]),
-                tier=_none(r["tier"]),
-                metric=r["metric"] or "",
-                detector=r["detector"],
-                severity=r["severity"],
-                summary=r["summary"],
-                status=r["status"],
-                onset=_ts(r["onset"]),  # type: ignore[arg-type]
-                first_seen=_ts(r["first_seen"]),  # type: ignore[arg-type]
-                last_seen=_ts(r["last_seen"]),  # type: ignore[arg-type]
-                resolved_at=_ts(r["resolved_at"]),
-                runbook=_none(r["runbook"]),
-                numbers=numbers,
-            )
-        )
+        rows.append(FindingRow.from_row(r, numbers=numbers))
     return rows
 
 
 def _open_at(f: FindingRow, moment: datetime) -> bool:
-    return f.onset < moment and (f.resolved_at is None or f.resolved_at >= moment)
+    return f.began < moment and (f.resolved_at is None or f.resolved_at >= moment)
 
 
 def _counts(rows: list[FindingRow], notifications: pd.DataFrame, week: Week, which: str) -> Counts:
     counts = Counts(
-        opened=sum(week.start <= f.onset < week.end for f in rows),
+        opened=sum(week.start <= f.began < week.end for f in rows),
         resolved=sum(
             f.resolved_at is not None and week.start <= f.resolved_at < week.end for f in rows
         ),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from reports.weeks import Week
+from seamwatch.findings import Finding
 from seamwatch.metrics import METRIC_INFO, Metric
 
 # The metrics of the per-integration table, in the order a reader scans them.
@@ -39,7 +40,6 @@ IMPACT_FLOOR: dict[Metric, float] = {
 }
 NOTABLE_CHANGE = 0.10
 FULL_COVERAGE = 0.99
-SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
 HEALTH_ORDER = ("failing", "no data", "degrading", "unmonitored", "ok", "not live")
 
 
@@ -149,30 +149,11 @@ class IntegrationWeek:
 
 
 @dataclass(frozen=True)
-class FindingRow:
-    """A finding as the report shows it, with its metric's numbers for the two weeks."""
+class FindingRow(Finding):
+    """A finding as the report shows it: the spine's read model, as it stood at the report's
+    `as_of`, with its metric's numbers for the two weeks. Its onset is the week it belongs to."""
 
-    finding_id: str
-    integration_id: str
-    name: str | None
-    owner: str | None
-    tier: int | None
-    metric: str
-    detector: str
-    severity: str
-    summary: str
-    status: str
-    onset: datetime  # when the problem began: the week it belongs to
-    first_seen: datetime  # when it was detected
-    last_seen: datetime
-    resolved_at: datetime | None
-    runbook: str | None
-    numbers: MetricWeek | None = None
-
-    @property
-    def sort_key(self) -> tuple[int, int, datetime]:
-        """Worst first: severity, then tier (1 is most critical), then the oldest."""
-        return (SEVERITY_RANK.get(self.severity, 3), self.tier or 9, self.onset)
+    numbers: MetricWeek | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,7 @@ known AS (
     FROM f
 )
 SELECT
-    finding_id, integration_id, metric, detector, severity, summary,
+    finding_id, fingerprint, integration_id, metric, detector, severity, summary,
     CASE WHEN resolved_by IS NULL THEN 'open' ELSE 'resolved' END AS status,
     onset, first_seen, last_seen, resolved_by AS resolved_at,
     name, owner, tier, runbook, inventoried

@@ -30,6 +30,9 @@ from seamwatch.errors import ConfigError
 from seamwatch.metrics import Metric
 from seamwatch.schedule import SCHEDULED_PATTERNS, Schedule
 
+TIERS = (1, 2, 3, 4)
+"""The criticality tiers an integration can have, most critical first."""
+
 
 class Pattern(StrEnum):
     """How an integration moves data."""
@@ -122,7 +125,7 @@ class Integration(StrictModel):
     source_system: str = Field(min_length=1)
     target_system: str = Field(min_length=1)
     pattern: Pattern
-    tier: int = Field(ge=1, le=4, description="criticality: 1 is most critical")
+    tier: int = Field(ge=TIERS[0], le=TIERS[-1], description="criticality: 1 is most critical")
     lifecycle: Lifecycle = Lifecycle.ACTIVE
     sunset: date | None = None
     endpoints: list[str] = Field(default_factory=list)

@@ -7,13 +7,29 @@ It lives in the spine so the alerts stage (which routes and mutes findings) and 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Protocol
 
 HOUSEKEEPING = frozenset({"no_owner", "review_overdue", "past_sunset", "not_inventoried"})
 """Detector names of findings about the inventory's upkeep, not about a system misbehaving:
 never evidence that a shared system is failing."""
+
+MATCH_FIELDS = (
+    "owner",
+    "severity",
+    "tier",
+    "lifecycle",
+    "detector",
+    "metric",
+    "tags",
+    "integration_id",
+    "source_system",
+    "target_system",
+    "system",
+    "finding_id",
+)
+"""The fields routes, silences and maintenance windows match on (the read model's names;
+`system` is either end of the integration, `tags` any of its tags)."""
 
 ALIASES = {"integration": "integration_id", "team": "owner", "tag": "tags"}
 """Short names a matcher may use (`seamwatch silence --match team=payments`)."""
@@ -50,17 +66,6 @@ def matches(finding: Matchable, matchers: Mapping[str, Sequence[str]]) -> bool:
         if not any(value_matches(p, v) for p in accepted for v in values):
             return False
     return True
-
-
-@dataclass(frozen=True)
-class FindingRecord:
-    """A row of `v_findings` (column -> value, None when missing) as a Matchable finding."""
-
-    row: Mapping[str, Any]
-
-    def field_values(self, name: str) -> list[str]:
-        """The row's values for a field name; a field the row does not carry matches nothing."""
-        return field_values(self.row.get, name)
 
 
 def field_values(get: Callable[[str], Any], name: str) -> list[str]:

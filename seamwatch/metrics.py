@@ -66,14 +66,6 @@ LATENCY_METRICS: tuple[Metric, ...] = (
 )
 
 
-def parse_metric(name: str) -> Metric:
-    """Return the Metric for a name, or raise ValueError listing the vocabulary."""
-    try:
-        return Metric(name)
-    except ValueError:
-        raise ValueError(f"unknown metric {name!r} (known: {', '.join(METRIC_NAMES)})") from None
-
-
 def format_value(metric: Metric | str, value: float | None) -> str:
     """Render a metric value the way a person reads it: "412 ms", "0.40%", "37 msg/s"."""
     if value is None or value != value:

@@ -8,7 +8,6 @@ and the alerts stage validate; the spine only needs their cron, duration, zone a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +17,9 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from seamwatch.durations import parse_duration
-from seamwatch.matching import FindingRecord, matches, normalise
+from seamwatch.findings import Finding, load_findings
+from seamwatch.matching import Matchable, matches, normalise
+from seamwatch.silences import Silence, active_silences, matchers_of
 from seamwatch.timeutil import ensure_utc
 
 
@@ -128,7 +129,7 @@ def silences_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[ActiveSilence]
     """Active silences from rows with silence_id, matchers (JSON), ends_at, author, comment."""
     out = []
     for row in rows:
-        matchers = _matchers(row.get("matchers"))
+        matchers = matchers_of(row.get("matchers"))
         if matchers:
             out.append(
                 ActiveSilence(
@@ -142,24 +143,8 @@ def silences_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[ActiveSilence]
     return out
 
 
-def _matchers(value: object) -> dict[str, list[str]]:
-    if isinstance(value, Mapping):
-        data: object = value
-    else:
-        try:
-            data = json.loads(str(value))
-        except (TypeError, ValueError):
-            return {}
-    return normalise(data) if isinstance(data, Mapping) else {}
-
-
-def _whole(value: Any) -> Any:
-    """3.0 -> 3: a tier read through pandas is a float, while matchers say `tier = 3`."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
 class Muter:
-    """Judges findings (rows of v_findings) against active silences and windows at `now`."""
+    """Judges findings against active silences and windows at `now`."""
 
     def __init__(
         self, silences: Sequence[ActiveSilence], windows: Sequence[Window], now: datetime
@@ -167,9 +152,12 @@ class Muter:
         self.silences = list(silences)
         self.windows = [(w, span) for w in windows if (span := w.current(now)) is not None]
 
-    def mute(self, row: Mapping[str, Any]) -> Mute | None:
-        """The first silence, else the first window, that matches the finding; None if none."""
-        record = FindingRecord({k: _whole(v) for k, v in row.items()})
+    def mute(self, finding: Matchable | Mapping[str, Any]) -> Mute | None:
+        """The first silence, else the first window, that matches the finding; None if none.
+
+        A finding may also be given as a row of `v_findings` (read into the spine's `Finding`).
+        """
+        record = finding if isinstance(finding, Finding) else Finding.from_row(finding)  # type: ignore[arg-type]
         for s in self.silences:
             if matches(record, s.matchers):
                 return Mute("silence", s.silence_id, s.ends_at, s.author, s.comment)
@@ -178,9 +166,9 @@ class Muter:
                 return Mute("maintenance", window.name, end, "maintenance", window.comment)
         return None
 
-    def mutes(self, rows: Iterable[Mapping[str, Any]]) -> list[Mute | None]:
-        """`mute` of each row."""
-        return [self.mute(row) for row in rows]
+    def mutes(self, findings: Iterable[Matchable | Mapping[str, Any]]) -> list[Mute | None]:
+        """`mute` of each finding."""
+        return [self.mute(f) for f in findings]
 
 
 def open_mutes(store: Any, alerts: Mapping[str, Any], now: datetime) -> dict[str, Mute]:
@@ -190,13 +178,15 @@ def open_mutes(store: Any, alerts: Mapping[str, Any], now: datetime) -> dict[str
     """
     if not store.exists():
         return {}
-    with store.read() as con:
-        findings = con.execute("SELECT * FROM v_findings WHERE status = 'open'").df()
-        silences = con.execute(
-            "SELECT silence_id, matchers, ends_at, author, comment FROM silences"
-            " WHERE expired_at IS NULL AND starts_at <= ? AND ends_at > ?",
-            [now, now],
-        ).df()
-    muter = Muter(silences_from_rows(silences.to_dict("records")), windows_from_config(alerts), now)
-    rows = findings.astype(object).where(findings.notna(), None).to_dict("records")
-    return {str(row["finding_id"]): mute for row in rows if (mute := muter.mute(row)) is not None}
+    muter = Muter(
+        [from_silence(s) for s in active_silences(store, now)], windows_from_config(alerts), now
+    )
+    found = load_findings(store, status="open")
+    return {f.finding_id: mute for f in found if (mute := muter.mute(f)) is not None}
+
+
+def from_silence(silence: Silence) -> ActiveSilence:
+    """A stored silence as the muter needs it."""
+    return ActiveSilence(
+        silence.silence_id, silence.matchers, silence.ends_at, silence.author, silence.comment
+    )

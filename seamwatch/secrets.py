@@ -17,7 +17,6 @@ from urllib.parse import quote, urlsplit
 __all__ = [
     "MASK",
     "RedactingFilter",
-    "install_log_redaction",
     "install_root_redaction",
     "redact",
     "register_config_secrets",
@@ -134,22 +133,10 @@ class RedactingFilter(logging.Filter):
 
 
 def install_root_redaction() -> None:
-    """Redact every record at the root logger's handlers: records of every logger, children
-    included (`httpcore.http11`, `alerts.engine`), pass through them."""
+    """Redact every record at the root logger's handlers, once each: records of every logger,
+    children included (`httpcore.http11`, `alerts.engine`), pass through them, which a filter
+    on a named logger would not see. Idempotent; code about to log secrets calls it too."""
     with _lock:
         for handler in logging.getLogger().handlers:
             if not any(isinstance(f, RedactingFilter) for f in handler.filters):
                 handler.addFilter(RedactingFilter())
-
-
-_installed: set[str] = set()
-
-
-def install_log_redaction(*logger_names: str) -> None:
-    """Redact records logged on these loggers (e.g. httpx, which logs request URLs at INFO)."""
-    with _lock:
-        for name in logger_names:
-            if name in _installed:
-                continue
-            logging.getLogger(name).addFilter(RedactingFilter())
-            _installed.add(name)

@@ -28,6 +28,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from seamwatch.errors import SeamwatchError
+from seamwatch.severity import SEVERITIES
 from seamwatch.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -168,8 +169,8 @@ class SelfMetrics:
 
     def findings(self, by_severity: dict[str, int]) -> None:
         """The open findings after a detection run (every severity, zero when none)."""
-        for severity in ("critical", "warning", "info"):
-            self.findings_open.labels(severity).set(by_severity.get(severity, 0))
+        for severity in SEVERITIES:
+            self.findings_open.labels(severity.value).set(by_severity.get(severity.value, 0))
 
     def notified(self, sent: int, undelivered: int) -> None:
         """Messages a notify cycle finished."""

@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from app.silences import create_silence
 from cli.scheduler import alert_jobs
 from seamwatch.config import load_settings
+from seamwatch.silences import add_silence
 from tests.app_workspaces import REPO, AppWorkspace, demo_workspace
 from tests.conftest import require_binary
 from tests.servers_chat import Behaviour, ChatReceiver
@@ -84,7 +84,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         '[app]\nrepo_url = "https://git.example.com/inv/-/blob/main/{path}#L{line}"\n',
     )
     ws.config.write_text(text + alerts_config(receiver))
-    create_silence(
+    add_silence(
         ws.store,
         {"integration_id": "shipment-events"},
         ends_at=ws.now + timedelta(days=1),

@@ -515,10 +515,10 @@ def test_overview_says_detection_is_still_running_before_the_first_pass(
 def test_a_silenced_finding_is_marked_muted_on_overview_and_integration(
     demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from app.silences import create_silence
+    from seamwatch.silences import add_silence
 
     ws = clone(demo, tmp_path / "muted")
-    create_silence(
+    add_silence(
         ws.store,
         {"integration_id": "inventory-sync"},
         ends_at=ws.now + timedelta(days=2),

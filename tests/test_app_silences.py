@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 
 from alerts.message import Finding
-from alerts.silences import Muter, Silence
+from alerts.silences import Muter
 from app.silences import silenced_mask
 from cli import main
 from seamwatch.matching import normalise
+from seamwatch.silences import Silence
 from tests.app_workspaces import AppWorkspace, clone, demo_workspace
 from tests.test_app_pages import PAGES, open_page, table, texts
 

@@ -121,8 +121,13 @@ def test_tier_matchers_match_tiers_read_as_floats() -> None:
     silences = silences_from_rows(
         [{"silence_id": "s", "matchers": '{"tier": 3}', "ends_at": now + timedelta(hours=1)}]
     )
-    assert Muter(silences, [], now).mute({"tier": 3.0}) is not None
-    assert Muter(silences, [], now).mute({"tier": 2.0}) is None
+    row = {
+        "finding_id": "f", "fingerprint": "f", "integration_id": "a", "name": None, "owner": None,
+        "metric": "", "detector": "no_owner", "severity": "info", "summary": "s",
+        "status": "open", "first_seen": now, "last_seen": now,
+    }  # fmt: skip
+    assert Muter(silences, [], now).mute({**row, "tier": 3.0}) is not None
+    assert Muter(silences, [], now).mute({**row, "tier": 2.0}) is None
 
 
 def test_a_broken_window_names_its_block() -> None:

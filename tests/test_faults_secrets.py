@@ -173,7 +173,7 @@ def test_collector_secrets_never_reach_output_tables_views_or_logs(
 def test_log_records_of_child_loggers_are_redacted_at_the_root_handler(capsys):
     import io
 
-    from seamwatch.secrets import install_root_redaction, register_secret
+    from seamwatch.secrets import RedactingFilter, install_root_redaction, register_secret
 
     register_secret(CANARY_TOKEN)
     stream = io.StringIO()
@@ -182,6 +182,8 @@ def test_log_records_of_child_loggers_are_redacted_at_the_root_handler(capsys):
     root.addHandler(handler)
     try:
         install_root_redaction()
+        install_root_redaction()  # every channel and post asks again: still one filter
+        assert sum(isinstance(f, RedactingFilter) for f in handler.filters) == 1
         logging.getLogger("httpcore.http11").warning("sent Authorization: Bearer %s", CANARY_TOKEN)
         try:
             raise RuntimeError(f"failed for {CANARY_TOKEN}")

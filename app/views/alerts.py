@@ -11,11 +11,11 @@ import streamlit as st
 
 from app import queries
 from app.data import guarded, local, local_text, notifications_off, settings, store, tz_label
-from app.silences import describe, matchers_of
 from app.ui import TIME_FORMAT, list_text, show_table, time_columns
 from seamwatch.durations import format_duration
 from seamwatch.errors import SeamwatchError
 from seamwatch.mutes import windows_from_config
+from seamwatch.silences import describe, matchers_of
 from seamwatch.test_requests import request_test
 from seamwatch.timeutil import utcnow
 

@@ -9,14 +9,7 @@ import streamlit as st
 from app import queries
 from app.auth import current_user
 from app.data import guarded, local, store, timezone, tz_label
-from app.silences import (
-    SilenceRejected,
-    create_silence,
-    describe,
-    expire_silence,
-    matchers_of,
-    mute_texts,
-)
+from app.silences import mute_texts
 from app.ui import (
     SEVERITIES,
     apply_filter,
@@ -32,6 +25,13 @@ from app.ui import (
     time_columns,
 )
 from seamwatch.errors import SeamwatchError
+from seamwatch.silences import (
+    SilenceError,
+    add_silence,
+    describe,
+    expire_silence,
+    matchers_of,
+)
 from seamwatch.timeutil import utcnow
 
 WINDOWS = {
@@ -110,7 +110,7 @@ if not found.empty:
 
     counts = shown[shown["status"] == "open"]["severity"].value_counts()
     cols = st.columns(4)
-    for col, severity in zip(cols, ["critical", "warning", "info"], strict=False):
+    for col, severity in zip(cols, SEVERITIES, strict=False):
         col.metric(f"open {severity_md(severity)}", int(counts.get(severity, 0)))
     cols[3].metric("silenced", int(shown["silenced"].sum()))
 
@@ -240,7 +240,7 @@ if not found.empty:
                 else:
                     ends = datetime.combine(until_day, until_time, timezone())
                 try:
-                    create_silence(
+                    add_silence(
                         store(),
                         matchers,
                         ends_at=ends,
@@ -248,7 +248,7 @@ if not found.empty:
                         author=author or "",
                         now=started,
                     )
-                except SilenceRejected as exc:
+                except SilenceError as exc:
                     st.error(f"Not silenced: {exc}.", icon=":material/error:")
                 except SeamwatchError as exc:
                     st.error(f"Could not save the silence: {exc}", icon=":material/error:")
@@ -273,7 +273,7 @@ else:
         )
         if right.button("Expire", key=f"expire-{silence['silence_id']}"):
             try:
-                expire_silence(store(), str(silence["silence_id"]), now=utcnow())
+                expire_silence(store(), str(silence["silence_id"]), utcnow())
             except SeamwatchError as exc:
                 st.error(f"Could not expire the silence: {exc}")
             else:

@@ -17,7 +17,7 @@ EXAMPLES = {
     "Health of the fleet": "SELECT health, count(*) AS integrations\nFROM v_health\nGROUP BY health\nORDER BY integrations DESC;",
     "Open findings, worst first": (
         "SELECT integration_id, owner, severity, summary, first_seen\nFROM v_findings\n"
-        "WHERE status = 'open'\nORDER BY list_position(['critical', 'warning', 'info'], severity), first_seen;"
+        "WHERE status = 'open'\nORDER BY severity_rank(severity) DESC, first_seen;"
     ),
     "Daily p95 of one integration": (
         "SELECT date_trunc('day', ts) AS day, quantile_cont(value, 0.5) AS median_p95_ms\n"

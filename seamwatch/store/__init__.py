@@ -429,25 +429,6 @@ class Store:
 
     # -- metadata ----------------------------------------------------------------------------
 
-    def get_meta(self, key: str) -> str | None:
-        """A value from the meta table, or None (also when the store does not exist yet)."""
-        if not self.exists():
-            return None
-        with self.read() as con:
-            try:
-                row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-            except duckdb.CatalogException:
-                return None
-        return row[0] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        """Set a value in the meta table."""
-        with self.write() as con:
-            con.execute(
-                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )
-
     def get_state(self, prefix: str, *, timeout: float | None = None) -> dict[str, str]:
         """Every meta key under `prefix.` (without the prefix): a component's persistent state."""
         if not self.exists():

@@ -8,6 +8,8 @@ from importlib import resources
 
 import duckdb
 
+from seamwatch.severity import RANK_MACRO, SEVERITIES, rank_macro_sql, severity_rank
+
 log = logging.getLogger(__name__)
 
 
@@ -71,6 +73,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     # Apply every version not yet recorded, not just those above the highest: numbers are
     # assigned in ranges per area, so a store can be at 30 and still lack 002.
     have = {int(row[0]) for row in con.execute("SELECT version FROM schema_version").fetchall()}
+    define_macros(con)
     applied = []
     for migration in migrations():
         if migration.version in have:
@@ -89,3 +92,23 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         log.info("store migrated to version %d (%s)", migration.version, migration.name)
         applied.append(migration.version)
     return applied
+
+
+def define_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)define the SQL macros generated from the spine's vocabulary, before any migration.
+
+    `severity_rank(s)` is built from `seamwatch.severity.Severity`, so views and queries order
+    by severity without a hand-written copy of the order; it is only rewritten when the store's
+    copy ranks any severity differently (or is missing).
+    """
+    probe = [*(s.value for s in SEVERITIES), "unknown"]
+    try:
+        row = con.execute(
+            f"SELECT list({RANK_MACRO}(s) ORDER BY i) FROM unnest(?) WITH ORDINALITY AS t(s, i)",
+            [probe],
+        ).fetchone()
+        have = list(row[0]) if row else None
+    except duckdb.Error:
+        have = None
+    if have != [severity_rank(s) for s in probe]:
+        con.execute(rank_macro_sql())
