@@ -15,14 +15,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import duckdb
 
 from alerts import build_channels
 from alerts.base import Channel
 from alerts.delivery import Delivery, MessageReport
-from alerts.message import Finding, Group, Item, dashboard_url, inert
+from alerts.message import Group, Item, dashboard_url, inert
 from alerts.outbox import Outbox, OutboxMessage, OutboxRow, channel_health
 from alerts.plan import Muted, Note, Plan, PlannedMessage, Planner, muted_key
 from alerts.queries import CANDIDATE_FINDINGS
@@ -30,6 +29,7 @@ from alerts.settings import AlertSettings, load_alert_settings
 from alerts.silences import Muter, active_silences
 from seamwatch.config import Settings
 from seamwatch.errors import StoreError
+from seamwatch.findings import Finding
 from seamwatch.store import Store
 from seamwatch.test_requests import answer_test, pending_tests
 from seamwatch.timeutil import utcnow, zone_named
@@ -156,7 +156,8 @@ class Notifier:
                 cur = con.execute(CANDIDATE_FINDINGS)
                 columns = [d[0] for d in cur.description]
                 findings = [
-                    inert(_finding(dict(zip(columns, row, strict=True)))) for row in cur.fetchall()
+                    inert(Finding.from_row(dict(zip(columns, row, strict=True))))
+                    for row in cur.fetchall()
                 ]
             notes = self.outbox.notes([f.finding_id for f in findings])
         except duckdb.CatalogException as exc:
@@ -258,30 +259,3 @@ class Notifier:
                 )
             answered += 1
         return answered
-
-
-def _finding(row: dict[str, Any]) -> Finding:
-    """A v_findings row as the alerts see it."""
-    return Finding(
-        finding_id=row["finding_id"],
-        fingerprint=row["fingerprint"],
-        integration_id=row["integration_id"],
-        name=row["name"],
-        owner=row["owner"],
-        metric=row["metric"],
-        detector=row["detector"],
-        severity=row["severity"],
-        summary=row["summary"],
-        status=row["status"],
-        first_seen=row["first_seen"],
-        last_seen=row["last_seen"],
-        resolved_at=row["resolved_at"],
-        tier=row["tier"],
-        lifecycle=row["lifecycle"],
-        chat_route=row["chat_route"],
-        runbook=row["runbook"],
-        source_system=row["source_system"],
-        target_system=row["target_system"],
-        tags=tuple(row["tags"] or ()),
-        onset=row.get("onset"),
-    )

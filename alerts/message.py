@@ -1,5 +1,6 @@
 """What a message says, independent of the chat service: findings, groups and their wording.
 
+Findings are the spine's read model (`seamwatch.findings.Finding`), made inert for chat here.
 Every renderer reads the same `Group`, so Slack, Teams and the rest say the same things:
 severity, integration name and owner, the finding's summary with its numbers, since when, the
 runbook and the dashboard link; resolved messages say what recovered and how long it took.
@@ -16,13 +17,13 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from seamwatch.durations import format_duration
-from seamwatch.matching import field_values
+from seamwatch.findings import Finding
 from seamwatch.metrics import METRIC_INFO, Metric
+from seamwatch.severity import worst
 from seamwatch.timeutil import localize_times
 
 T = TypeVar("T")
 
-SEVERITY_RANK = {"critical": 3, "warning": 2, "info": 1}
 SEVERITY_COLOR = {
     "critical": "#D32F2F",
     "warning": "#F9A825",
@@ -31,42 +32,6 @@ SEVERITY_COLOR = {
 }
 SEVERITY_ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵", "resolved": "✅"}
 EVENT_VERB = {"open": "New", "repeat": "Still open", "resolve": "Resolved", "test": "Test"}
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One finding episode with the integration facts a message needs (from v_findings)."""
-
-    finding_id: str
-    fingerprint: str
-    integration_id: str
-    name: str
-    owner: str | None
-    metric: str
-    detector: str
-    severity: str
-    summary: str
-    status: str
-    first_seen: datetime
-    last_seen: datetime
-    resolved_at: datetime | None = None
-    tier: int | None = None
-    lifecycle: str | None = None
-    chat_route: str | None = None
-    runbook: str | None = None
-    source_system: str | None = None
-    target_system: str | None = None
-    tags: tuple[str, ...] = ()
-    onset: datetime | None = None
-
-    @property
-    def began(self) -> datetime:
-        """When the change began (the onset), else when it was first detected."""
-        return self.onset or self.first_seen
-
-    def field_values(self, name: str) -> list[str]:
-        """The values a route or silence matcher compares for a field name."""
-        return field_values(lambda field: getattr(self, field, None), name)
 
 
 @dataclass(frozen=True)
@@ -150,11 +115,7 @@ class Group:
         """The worst severity in the group ('resolved' for resolve messages)."""
         if self.event == "resolve":
             return "resolved"
-        return max(
-            (i.finding.severity for i in self.items),
-            key=lambda s: SEVERITY_RANK.get(s, 0),
-            default="info",
-        )
+        return worst(i.finding.severity for i in self.items)
 
     @property
     def owners(self) -> list[str]:

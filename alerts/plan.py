@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 from alerts.base import Channel, Payload
-from alerts.message import Finding, Group, Item, dashboard_url
+from alerts.message import Group, Item, dashboard_url
 from alerts.route import RouteParams, Router
 from alerts.settings import AlertSettings
+from seamwatch.findings import Finding
 from seamwatch.matching import HOUSEKEEPING
 
 FINAL = ("sent", "undelivered")
-SEVERITY_RANK = {"critical": 3, "warning": 2, "info": 1}
 
 
 @dataclass(frozen=True)
@@ -244,7 +244,7 @@ class Planner:
         ordered = sorted(
             events,
             key=lambda e: (
-                -SEVERITY_RANK.get(e.finding.severity, 0),
+                -e.finding.rank,
                 e.finding.name,
                 e.finding.finding_id,
             ),

@@ -1,8 +1,10 @@
 """The SQL of the alerts stage, in one place; parameters are always bound."""
 
+from seamwatch.findings import FINDING_COLUMNS
+
 # Findings that may need a message: every open one, and resolved ones whose open message went
 # out on some channel that has not had its resolve message yet.
-CANDIDATE_FINDINGS = """
+CANDIDATE_FINDINGS = f"""
 WITH opened AS (
     SELECT DISTINCT finding_id, channel FROM notifications WHERE event = 'open' AND status = 'sent'
 ),
@@ -14,16 +16,11 @@ owed AS (
     SELECT DISTINCT o.finding_id FROM opened o
     ANTI JOIN resolved_notes r ON r.finding_id = o.finding_id AND r.channel = o.channel
 )
-SELECT
-    f.finding_id, f.fingerprint, f.integration_id, coalesce(f.name, f.integration_id) AS name, f.owner,
-    f.metric, f.detector, f.severity, f.summary, f.status, f.first_seen, f.last_seen, f.resolved_at,
-    f.onset, f.tier, f.lifecycle, f.chat_route, f.runbook, f.source_system, f.target_system,
-    coalesce(i.tags, []) AS tags
-FROM v_findings f
-LEFT JOIN integrations i ON i.id = f.integration_id
-WHERE f.status = 'open'
-   OR (f.status = 'resolved' AND f.finding_id IN (SELECT finding_id FROM owed))
-ORDER BY f.first_seen, f.finding_id
+SELECT {", ".join(c for c in FINDING_COLUMNS if c != "evidence")}
+FROM v_findings
+WHERE status = 'open'
+   OR (status = 'resolved' AND finding_id IN (SELECT finding_id FROM owed))
+ORDER BY first_seen, finding_id
 """
 
 # What the outbox already holds for those findings' events.

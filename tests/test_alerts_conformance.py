@@ -21,11 +21,12 @@ import pytest
 from alerts import CHANNEL_KINDS, build_channel, channel_class
 from alerts.base import Channel
 from alerts.delivery import send
-from alerts.message import Finding, Group, Item, Post, dashboard_url, inert
+from alerts.message import Group, Item, Post, dashboard_url, inert
 from alerts.posts import render_post
 from alerts.transport import RateLimiter, RetryPolicy
 from seamwatch.config import load_settings
 from seamwatch.errors import ConfigError
+from seamwatch.findings import Finding
 from tests.servers_chat import Behaviour
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
