@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import cached_property, lru_cache
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -34,6 +35,12 @@ SEVERITY_ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵", "resolve
 EVENT_VERB = {"open": "New", "repeat": "Still open", "resolve": "Resolved", "test": "Test"}
 
 
+@lru_cache(maxsize=8192)
+def stamp(ts: datetime, zone: tzinfo) -> str:
+    """A time as readers see it, in their zone: '2026-11-20 09:00 CET' (findings share a few)."""
+    return ts.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
 @dataclass(frozen=True)
 class Item:
     """One finding as a line of a message."""
@@ -49,10 +56,10 @@ class Item:
 
     def since(self) -> str:
         """When the problem began (the finding's onset, not its detection)."""
-        return self.finding.began.astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
+        return stamp(self.finding.began, self.zone)
 
     def detected(self) -> str:
-        return self.finding.first_seen.astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
+        return stamp(self.finding.first_seen, self.zone)
 
     def duration(self, now: datetime) -> str:
         """How long the problem lasted (or has lasted) since it began, e.g. '3h12m'."""
@@ -117,12 +124,16 @@ class Group:
             return "resolved"
         return worst(i.finding.severity for i in self.items)
 
-    @property
+    @cached_property
     def owners(self) -> list[str]:
         return sorted({i.owner() for i in self.items} | {o for _, o in self.also_affected})
 
     def title(self) -> str:
         """One line naming what the message is about."""
+        return self._title
+
+    @cached_property
+    def _title(self) -> str:
         verb = EVENT_VERB.get(self.event, self.event)
         sev = self.severity.upper()
         if self.event == "test":
@@ -177,10 +188,6 @@ class Post:
             lines=tuple(defang(line) or "" for line in self.lines),
         )
 
-    def text(self, escape: Callable[[str], str], link: Callable[[str, str], str]) -> str:
-        """The lines and the link in a channel's syntax."""
-        return "\n".join([*(escape(line) for line in self.lines), link(self.link_label, self.link)])
-
 
 _ZWSP = "\u200b"
 _MENTION = re.compile(r"(<)(?=[!@#]|users/)|(@)(?=(?:channel|here|all|everyone)\b)", re.I)
@@ -207,18 +214,26 @@ def safe_link(url: str | None) -> str | None:
 
 
 def inert(finding: Finding) -> Finding:
-    """A finding as every channel may show it: texts defanged, the runbook only if http(s)."""
-    return replace(
-        finding,
-        name=defang(finding.name) or finding.integration_id,
-        owner=defang(finding.owner),
-        summary=defang(finding.summary) or "",
-        source_system=defang(finding.source_system),
-        target_system=defang(finding.target_system),
-        runbook=safe_link(finding.runbook),
-    )
+    """A finding as every channel may show it: texts defanged, the runbook only if http(s).
+
+    The finding itself when nothing needed changing (the common case: no copy per finding)."""
+    changes: dict[str, Any] = {}
+    for name in ("name", "owner", "summary", "source_system", "target_system"):
+        value = getattr(finding, name)
+        clean = defang(value)
+        if clean != value:
+            changes[name] = clean
+    if not changes.get("name", finding.name):
+        changes["name"] = finding.integration_id
+    if not finding.summary:
+        changes["summary"] = ""
+    runbook = safe_link(finding.runbook)
+    if runbook != finding.runbook:
+        changes["runbook"] = runbook
+    return replace(finding, **changes) if changes else finding
 
 
+@lru_cache(maxsize=65536)
 def dashboard_url(base_url: str, integration_id: str) -> str:
     """The integration's page in the dashboard."""
     return f"{base_url.rstrip('/')}/integration?integration={quote(integration_id, safe='')}"

@@ -207,6 +207,10 @@ class Planner:
             if system:
                 first = min(m.finding.first_seen for m in members)
                 cluster_start[system] = min(cluster_start.get(system, first), first)
+        # system -> its integrations as sorted (name, owner) pairs and each id's position there:
+        # a message's "also affected" is that list without its own members, cut by slicing (a
+        # system shared by thousands would otherwise be filtered again for every channel).
+        others: dict[str, tuple[list[tuple[str, str]], dict[str, int]]] = {}
         messages = []
         for (channel, key, system), members in buckets.items():
             wait = max(m.params.group_wait for m in members)
@@ -216,8 +220,14 @@ class Planner:
                 continue
             also: tuple[tuple[str, str], ...] = ()
             if system:
-                here = {m.finding.integration_id for m in members}
-                also = tuple(sorted((names[i], owners[i]) for i in shared[system] - here))
+                if system not in others:
+                    ordered = sorted((names[i], owners[i], i) for i in shared[system])
+                    others[system] = (
+                        [(n, o) for n, o, _ in ordered],
+                        {i: k for k, (_, _, i) in enumerate(ordered)},
+                    )
+                pairs, position = others[system]
+                also = tuple(without(pairs, {position[m.finding.integration_id] for m in members}))
             messages.append(self.render(channel, "open", key, members, now, system, also))
         return messages
 
@@ -257,6 +267,17 @@ class Planner:
         )
         group = Group(channel, event, key, items, now, system, also, self.base_url, self.new_id())
         return PlannedMessage(channel, group, tuple(ordered), self.channels[channel].render(group))
+
+
+def without(items: list[tuple[str, str]], drop: set[int]) -> list[tuple[str, str]]:
+    """`items` without the positions in `drop`, copied slice by slice."""
+    out: list[tuple[str, str]] = []
+    start = 0
+    for k in sorted(drop):
+        out += items[start:k]
+        start = k + 1
+    out += items[start:]
+    return out
 
 
 def group_key(event: Event) -> str:
