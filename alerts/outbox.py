@@ -136,39 +136,24 @@ class Outbox:
             try:
                 con.execute(
                     INSERT_MESSAGE,
-                    [
-                        message.message_id,
-                        message.channel,
-                        message.kind,
-                        message.event,
-                        message.group_key,
-                        message.title,
-                        message.findings,
-                        json.dumps(message.body),
-                        "pending",
-                        now,
-                        self.instance,
-                        now,
-                    ],
+                    {
+                        "message_id": message.message_id,
+                        "channel": message.channel,
+                        "kind": message.kind,
+                        "event": message.event,
+                        "group_key": message.group_key,
+                        "title": message.title,
+                        "findings": message.findings,
+                        "payload": json.dumps(message.body),
+                        "created_at": now,
+                        "instance": self.instance,
+                    },
                 )
                 con.executemany(
                     INSERT_NOTIFICATION,
                     [
-                        [
-                            uuid.uuid4().hex,
-                            r.dedup_key,
-                            r.finding_id,
-                            r.integration_id,
-                            message.channel,
-                            r.event,
-                            "pending",
-                            None,
-                            now,
-                            None,
-                            message.message_id,
-                            None,
-                        ]
-                        for r in message.rows
+                        _row(row, message.channel, now, message_id=message.message_id)
+                        for row in message.rows
                     ],
                 )
                 con.execute("COMMIT")
@@ -191,20 +176,7 @@ class Outbox:
             con.executemany(
                 INSERT_SILENCED,
                 [
-                    [
-                        uuid.uuid4().hex,
-                        row.dedup_key,
-                        row.finding_id,
-                        row.integration_id,
-                        channel,
-                        row.event,
-                        "silenced",
-                        f"muted by {muted_by}",
-                        now,
-                        None,
-                        None,
-                        muted_by,
-                    ]
+                    _row(row, channel, now, status="silenced", muted_by=muted_by)
                     for row, channel, muted_by in rows
                 ],
             )
@@ -312,6 +284,31 @@ class Outbox:
                 error,
             )
         return Finished(status, attempts, error)
+
+
+def _row(
+    row: OutboxRow,
+    channel: str,
+    now: datetime,
+    *,
+    message_id: str | None = None,
+    status: str = "pending",
+    muted_by: str | None = None,
+) -> dict[str, Any]:
+    """The parameters of INSERT_NOTIFICATION for one event."""
+    return {
+        "id": uuid.uuid4().hex,
+        "dedup_key": row.dedup_key,
+        "finding_id": row.finding_id,
+        "integration_id": row.integration_id,
+        "channel": channel,
+        "event": row.event,
+        "status": status,
+        "error": f"muted by {muted_by}" if muted_by else None,
+        "created_at": now,
+        "message_id": message_id,
+        "silenced_by": muted_by,
+    }
 
 
 def channel_health(store: Store) -> dict[str, dict[str, Any]]:

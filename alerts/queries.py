@@ -30,16 +30,20 @@ FROM notifications
 WHERE finding_id IN (SELECT unnest(CAST(? AS VARCHAR[])))
 """
 
+# A claim: the message, pending, held by this instance since its creation.
 INSERT_MESSAGE = """
 INSERT INTO alert_messages (message_id, channel, kind, event, group_key, title, findings, payload,
                             status, attempts, created_at, claimed_by, claimed_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+VALUES ($message_id, $channel, $kind, $event, $group_key, $title, $findings, $payload,
+        'pending', 0, $created_at, $instance, $created_at)
 """
 
+# One event a message carries; the unique dedup key makes a second claim of it fail.
 INSERT_NOTIFICATION = """
 INSERT INTO notifications (notification_id, dedup_key, finding_id, integration_id, channel, event,
                            status, attempts, last_error, created_at, sent_at, message_id, silenced_by)
-VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
+VALUES ($id, $dedup_key, $finding_id, $integration_id, $channel, $event,
+        $status, 0, $error, $created_at, NULL, $message_id, $silenced_by)
 """
 
 INSERT_SILENCED = INSERT_NOTIFICATION.rstrip() + " ON CONFLICT DO NOTHING"
