@@ -31,6 +31,7 @@ class AlertmanagerChannel(HttpChannel):
 
     kind = "alertmanager"
     Options: ClassVar[type[ChannelOptions]] = AlertmanagerOptions
+    accepts_posts = False  # Alertmanager takes alerts, not announcements
 
     def __init__(self, name: str, options: ChannelOptions) -> None:
         super().__init__(name, options)
@@ -72,4 +73,4 @@ class AlertmanagerChannel(HttpChannel):
                     "generatorURL": item.dashboard_url,
                 }
             )
-        return Payload(alerts, group.extra["message_id"], group.title())
+        return Payload(alerts, group.message_id, group.title())

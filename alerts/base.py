@@ -1,17 +1,14 @@
 """The small base every channel kind builds on: render a group, send a payload.
 
 `render(group) -> Payload` is pure; `send(payload)` makes one HTTP attempt and raises
-`DeliveryError(message, permanent=...)`. The delivery mechanics are the spine's
-(`seamwatch.delivery`, shared with the report's chat post): timeouts, retries with exponential
-backoff and jitter, HTTP 429 and Retry-After, the per-channel rate limit, and which answers are
-permanent (retrying never helps) or transient. Kinds refine `classify` where their service
+`DeliveryError(message, permanent=...)`. The HTTP mechanics are `alerts.transport`'s: timeouts,
+retries with exponential backoff and jitter, HTTP 429 and Retry-After, the per-channel rate
+limit, and which answers are permanent (retrying never helps) or transient. Kinds refine `classify` where their service
 answers differently.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -19,15 +16,9 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import SecretStr
 
-from seamwatch import delivery
+from alerts import transport
+from alerts.transport import DeliveryError, Outcome, RetryPolicy
 from seamwatch.config.base import StrictModel
-from seamwatch.delivery import (
-    RATE_LIMITER,
-    DeliveryError,
-    Outcome,
-    RateLimiter,
-    RetryPolicy,
-)
 from seamwatch.durations import Duration, Wait
 from seamwatch.secrets import install_root_redaction, reveal
 
@@ -39,7 +30,6 @@ __all__ = [
     "Outcome",
     "Payload",
     "RetryPolicy",
-    "deliver",
 ]
 
 USER_AGENT = "Seamwatch-Alerts/1"
@@ -65,7 +55,7 @@ class Payload:
 
     def json_bytes(self) -> bytes:
         """The body exactly as it goes on the wire (and as a signature is computed over)."""
-        return delivery.json_bytes(self.body)
+        return transport.json_bytes(self.body)
 
 
 class Channel:
@@ -97,6 +87,13 @@ class Channel:
         return event != "resolve" or self.options.send_resolved
 
     def render(self, group: Any) -> Payload:  # pragma: no cover - every kind overrides
+        """A group of findings as this service's message."""
+        raise NotImplementedError
+
+    accepts_posts: ClassVar[bool] = True  # False: the kind carries alerts only (Alertmanager)
+
+    def render_post(self, post: Any, message_id: str) -> Payload:  # pragma: no cover
+        """An announcement (`alerts.message.Post`) as this service's message."""
         raise NotImplementedError
 
     def send(self, payload: Payload) -> None:  # pragma: no cover - every kind overrides
@@ -106,8 +103,8 @@ class Channel:
 class HttpChannel(Channel):
     """A channel that POSTs JSON to a secret URL; owns timeouts and answer classification."""
 
-    permanent_statuses: ClassVar[frozenset[int]] = delivery.PERMANENT_STATUSES
-    ok_statuses: ClassVar[frozenset[int]] = delivery.OK_STATUSES
+    permanent_statuses: ClassVar[frozenset[int]] = transport.PERMANENT_STATUSES
+    ok_statuses: ClassVar[frozenset[int]] = transport.OK_STATUSES
 
     def __init__(self, name: str, options: ChannelOptions) -> None:
         super().__init__(name, options)
@@ -125,7 +122,7 @@ class HttpChannel(Channel):
     def send(self, payload: Payload) -> None:
         """One POST; raises DeliveryError classified as permanent or transient."""
         body = payload.json_bytes()
-        response = delivery.post(
+        response = transport.post(
             self.target_url(payload),
             body,
             self.headers(payload, body),
@@ -135,23 +132,4 @@ class HttpChannel(Channel):
 
     def classify(self, response: httpx.Response) -> None:
         """Return for success, raise DeliveryError for anything else."""
-        delivery.classify(response, ok=self.ok_statuses, permanent=self.permanent_statuses)
-
-
-def deliver(
-    channel: Channel,
-    payload: Payload,
-    policy: RetryPolicy,
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-    limiter: RateLimiter = RATE_LIMITER,
-) -> Outcome:
-    """Send with the channel's rate limit and the policy's retries; never raises for delivery."""
-    return delivery.deliver(
-        lambda: channel.send(payload),
-        policy,
-        target=f"channel {channel.name}",
-        min_interval=channel.min_interval,
-        sleep=sleep,
-        limiter=limiter,
-    )
+        transport.classify(response, ok=self.ok_statuses, permanent=self.permanent_statuses)

@@ -15,8 +15,18 @@ from typing import Any, ClassVar
 import httpx
 
 from alerts.base import ChannelOptions, DeliveryError, HttpChannel, Payload
-from alerts.message import SEVERITY_COLOR, Group, Item, cut, fit, item_links, more_line
-from seamwatch.delivery import retry_after
+from alerts.message import (
+    SEVERITY_COLOR,
+    Group,
+    Item,
+    Post,
+    cut,
+    fit,
+    item_links,
+    md_link,
+    more_line,
+)
+from alerts.transport import retry_after
 
 CONTENT_LIMIT = 2000
 MAX_EMBEDS = 10
@@ -42,6 +52,16 @@ class DiscordChannel(HttpChannel):
     kind = "discord"
     Options: ClassVar[type[ChannelOptions]] = DiscordOptions
     default_min_interval = timedelta(seconds=2)
+
+    def extras(self) -> dict[str, Any]:
+        """username / avatar_url when configured."""
+        opts = self.options
+        out: dict[str, Any] = {}
+        if getattr(opts, "username", None):
+            out["username"] = opts.username  # type: ignore[attr-defined]
+        if getattr(opts, "avatar_url", None):
+            out["avatar_url"] = opts.avatar_url  # type: ignore[attr-defined]
+        return out
 
     def target_url(self, payload: Payload) -> str:
         return str(httpx.URL(super().target_url(payload)).copy_merge_params({"wait": "true"}))
@@ -81,12 +101,7 @@ class DiscordChannel(HttpChannel):
                 "embeds": [embed(i) for i in items],
                 "allowed_mentions": {"parse": []},
             }
-            opts = self.options
-            if getattr(opts, "username", None):
-                body["username"] = opts.username  # type: ignore[attr-defined]
-            if getattr(opts, "avatar_url", None):
-                body["avatar_url"] = opts.avatar_url  # type: ignore[attr-defined]
-            return body
+            return {**body, **self.extras()}
 
         def fits(body: dict[str, Any]) -> bool:
             return (
@@ -95,7 +110,14 @@ class DiscordChannel(HttpChannel):
             )
 
         body = fit(group.items, build, fits)
-        return Payload(body, group.extra["message_id"], group.title())
+        return Payload(body, group.message_id, group.title())
+
+    def render_post(self, post: Post, message_id: str) -> Payload:
+        """Content with a Markdown link; mentions are never parsed."""
+        link = md_link(post.link_label, post.link)
+        lines = cut("\n".join(post.lines), CONTENT_LIMIT - len(link) - 1)
+        body = {"content": f"{lines}\n{link}", "allowed_mentions": {"parse": []}}
+        return Payload({**body, **self.extras()}, message_id, post.title)
 
     def classify(self, response: httpx.Response) -> None:
         if response.status_code == 429:

@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 
 from alerts.base import HttpChannel, Payload
-from alerts.message import Group, Item, cut, fit, json_size, more_line
+from alerts.message import Group, Item, Post, cut, fit, json_size, more_line
+from alerts.slack import escape, slack_link
 
 TEXT_LIMIT = 4096
 SIZE_LIMIT = 32_000
@@ -79,7 +80,7 @@ class GoogleChatChannel(HttpChannel):
                 "fallbackText": cut(group.title(), 4000),
                 "cardsV2": [
                     {
-                        "cardId": group.extra["message_id"],
+                        "cardId": group.message_id,
                         "card": {
                             "header": {
                                 "title": cut(group.title(), 200),
@@ -99,4 +100,10 @@ class GoogleChatChannel(HttpChannel):
             )
 
         body = fit(group.items, build, fits)
-        return Payload(body, group.extra["message_id"], group.title())
+        return Payload(body, group.message_id, group.title())
+
+    def render_post(self, post: Post, message_id: str) -> Payload:
+        """Text in Google Chat's markup: `<url|label>` links, &, < and > escaped."""
+        link = slack_link(post.link_label, post.link)
+        lines = cut("\n".join(escape(line) for line in post.lines), TEXT_LIMIT - len(link) - 1)
+        return Payload({"text": f"{lines}\n{link}"}, message_id, post.title)

@@ -8,7 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from alerts.base import Payload
-from alerts.message import SEVERITY_COLOR, Group, Item, cut, fit, item_links, more_line
+from alerts.message import (
+    SEVERITY_COLOR,
+    Group,
+    Item,
+    Post,
+    cut,
+    fit,
+    item_links,
+    md_link,
+    more_line,
+)
 from alerts.slack import SlackalikeChannel
 
 TEXT_LIMIT = 16_383
@@ -67,4 +77,10 @@ class MattermostChannel(SlackalikeChannel):
             build,
             lambda b: size(b) <= TEXT_LIMIT and len(b["attachments"]) <= MAX_ATTACHMENTS,
         )
-        return Payload(body, group.extra["message_id"], group.title())
+        return Payload(body, group.message_id, group.title())
+
+    def render_post(self, post: Post, message_id: str) -> Payload:
+        """Markdown text with a Markdown link."""
+        link = md_link(post.link_label, post.link)
+        lines = cut("\n".join(post.lines), TEXT_LIMIT - len(link) - 1)
+        return Payload({"text": f"{lines}\n{link}", **self.extras()}, message_id, post.title)

@@ -1,5 +1,6 @@
 """What a message says, independent of the chat service: findings, groups and their wording.
 
+Findings are the spine's read model (`seamwatch.findings.Finding`), made inert for chat here.
 Every renderer reads the same `Group`, so Slack, Teams and the rest say the same things:
 severity, integration name and owner, the finding's summary with its numbers, since when, the
 runbook and the dashboard link; resolved messages say what recovered and how long it took.
@@ -10,19 +11,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import cached_property, lru_cache
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from seamwatch.durations import format_duration
-from seamwatch.matching import field_values
+from seamwatch.findings import Finding
 from seamwatch.metrics import METRIC_INFO, Metric
+from seamwatch.severity import worst
 from seamwatch.timeutil import localize_times
 
 T = TypeVar("T")
 
-SEVERITY_RANK = {"critical": 3, "warning": 2, "info": 1}
 SEVERITY_COLOR = {
     "critical": "#D32F2F",
     "warning": "#F9A825",
@@ -33,41 +35,10 @@ SEVERITY_ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵", "resolve
 EVENT_VERB = {"open": "New", "repeat": "Still open", "resolve": "Resolved", "test": "Test"}
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One finding episode with the integration facts a message needs (from v_findings)."""
-
-    finding_id: str
-    fingerprint: str
-    integration_id: str
-    name: str
-    owner: str | None
-    metric: str
-    detector: str
-    severity: str
-    summary: str
-    status: str
-    first_seen: datetime
-    last_seen: datetime
-    resolved_at: datetime | None = None
-    tier: int | None = None
-    lifecycle: str | None = None
-    chat_route: str | None = None
-    runbook: str | None = None
-    source_system: str | None = None
-    target_system: str | None = None
-    tags: tuple[str, ...] = ()
-    onset: datetime | None = None
-    kind: str = "degradation"  # seamwatch.finding_kind: housekeeping never groups by system
-
-    @property
-    def began(self) -> datetime:
-        """When the change began (the onset), else when it was first detected."""
-        return self.onset or self.first_seen
-
-    def field_values(self, name: str) -> list[str]:
-        """The values a route or silence matcher compares for a field name."""
-        return field_values(lambda field: getattr(self, field, None), name)
+@lru_cache(maxsize=8192)
+def stamp(ts: datetime, zone: tzinfo) -> str:
+    """A time as readers see it, in their zone: '2026-11-20 09:00 CET' (findings share a few)."""
+    return ts.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 @dataclass(frozen=True)
@@ -85,10 +56,10 @@ class Item:
 
     def since(self) -> str:
         """When the problem began (the finding's onset, not its detection)."""
-        return self.finding.began.astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
+        return stamp(self.finding.began, self.zone)
 
     def detected(self) -> str:
-        return self.finding.first_seen.astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
+        return stamp(self.finding.first_seen, self.zone)
 
     def duration(self, now: datetime) -> str:
         """How long the problem lasted (or has lasted) since it began, e.g. '3h12m'."""
@@ -144,25 +115,25 @@ class Group:
     system: str | None = None  # set for shared-system groups
     also_affected: tuple[tuple[str, str], ...] = ()  # (integration, owner) routed elsewhere
     base_url: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    message_id: str = ""  # the outbox row's id, also the idempotency key services receive
 
     @property
     def severity(self) -> str:
         """The worst severity in the group ('resolved' for resolve messages)."""
         if self.event == "resolve":
             return "resolved"
-        return max(
-            (i.finding.severity for i in self.items),
-            key=lambda s: SEVERITY_RANK.get(s, 0),
-            default="info",
-        )
+        return worst(i.finding.severity for i in self.items)
 
-    @property
+    @cached_property
     def owners(self) -> list[str]:
         return sorted({i.owner() for i in self.items} | {o for _, o in self.also_affected})
 
     def title(self) -> str:
         """One line naming what the message is about."""
+        return self._title
+
+    @cached_property
+    def _title(self) -> str:
         verb = EVENT_VERB.get(self.event, self.event)
         sev = self.severity.upper()
         if self.event == "test":
@@ -198,6 +169,26 @@ class Group:
         return text
 
 
+@dataclass(frozen=True)
+class Post:
+    """An announcement that is not about findings (the weekly review's summary): a title, lines
+    of plain text (each channel escapes them in its own syntax) and one link."""
+
+    title: str
+    lines: tuple[str, ...]
+    link: str
+    link_label: str
+    event: str = "report"
+
+    def inert(self) -> Post:
+        """Mentions defanged: the lines quote inventory text (names, summaries)."""
+        return replace(
+            self,
+            title=defang(self.title) or "",
+            lines=tuple(defang(line) or "" for line in self.lines),
+        )
+
+
 _ZWSP = "\u200b"
 _MENTION = re.compile(r"(<)(?=[!@#]|users/)|(@)(?=(?:channel|here|all|everyone)\b)", re.I)
 
@@ -223,18 +214,26 @@ def safe_link(url: str | None) -> str | None:
 
 
 def inert(finding: Finding) -> Finding:
-    """A finding as every channel may show it: texts defanged, the runbook only if http(s)."""
-    return replace(
-        finding,
-        name=defang(finding.name) or finding.integration_id,
-        owner=defang(finding.owner),
-        summary=defang(finding.summary) or "",
-        source_system=defang(finding.source_system),
-        target_system=defang(finding.target_system),
-        runbook=safe_link(finding.runbook),
-    )
+    """A finding as every channel may show it: texts defanged, the runbook only if http(s).
+
+    The finding itself when nothing needed changing (the common case: no copy per finding)."""
+    changes: dict[str, Any] = {}
+    for name in ("name", "owner", "summary", "source_system", "target_system"):
+        value = getattr(finding, name)
+        clean = defang(value)
+        if clean != value:
+            changes[name] = clean
+    if not changes.get("name", finding.name):
+        changes["name"] = finding.integration_id
+    if not finding.summary:
+        changes["summary"] = ""
+    runbook = safe_link(finding.runbook)
+    if runbook != finding.runbook:
+        changes["runbook"] = runbook
+    return replace(finding, **changes) if changes else finding
 
 
+@lru_cache(maxsize=65536)
 def dashboard_url(base_url: str, integration_id: str) -> str:
     """The integration's page in the dashboard."""
     return f"{base_url.rstrip('/')}/integration?integration={quote(integration_id, safe='')}"

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from alerts.base import ChannelOptions, HttpChannel, Payload
-from alerts.message import Group, Item, cut, fit, item_text, json_size, more_line
+from alerts.message import Group, Item, Post, cut, fit, item_text, json_size, more_line
 
 MAX_BLOCKS = 50
 HEADER_LIMIT = 150
@@ -122,4 +122,10 @@ class SlackChannel(SlackalikeChannel):
             build,
             lambda b: len(b["blocks"]) <= MAX_BLOCKS and json_size(b) < TEXT_LIMIT,
         )
-        return Payload(body, group.extra["message_id"], group.title())
+        return Payload(body, group.message_id, group.title())
+
+    def render_post(self, post: Post, message_id: str) -> Payload:
+        """A mrkdwn text message: the lines escaped, the link in Slack's `<url|label>`."""
+        link = slack_link(post.link_label, post.link)
+        lines = cut("\n".join(escape(line) for line in post.lines), SECTION_LIMIT - len(link) - 1)
+        return Payload({"text": f"{lines}\n{link}", **self.extras()}, message_id, post.title)

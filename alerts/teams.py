@@ -9,10 +9,35 @@ from datetime import timedelta
 from typing import Any
 
 from alerts.base import HttpChannel, Payload
-from alerts.message import Group, Item, cut, fit, item_links, json_size, more_line
+from alerts.message import Group, Item, Post, cut, fit, item_links, json_size, md_link, more_line
 
 SIZE_LIMIT = 28_000
 COLOR = {"critical": "Attention", "warning": "Warning", "info": "Accent", "resolved": "Good"}
+
+
+def message(card: dict[str, Any]) -> dict[str, Any]:
+    """An Adaptive Card wrapped as the message a Workflows webhook takes."""
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": card,
+            }
+        ],
+    }
+
+
+def card(body: list[dict[str, Any]]) -> dict[str, Any]:
+    """An Adaptive Card (1.4, full width) with these body elements."""
+    return {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+        "msteams": {"width": "Full"},
+    }
 
 
 class TeamsChannel(HttpChannel):
@@ -87,25 +112,18 @@ class TeamsChannel(HttpChannel):
                 actions.append(
                     {"type": "Action.OpenUrl", "title": "Dashboard", "url": items[0].dashboard_url}
                 )
-            card: dict[str, Any] = {
-                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-                "type": "AdaptiveCard",
-                "version": "1.4",
-                "body": body,
-                "msteams": {"width": "Full"},
-            }
+            content = card(body)
             if actions:
-                card["actions"] = actions
-            return {
-                "type": "message",
-                "attachments": [
-                    {
-                        "contentType": "application/vnd.microsoft.card.adaptive",
-                        "contentUrl": None,
-                        "content": card,
-                    }
-                ],
-            }
+                content["actions"] = actions
+            return message(content)
 
         body = fit(group.items, build, lambda b: json_size(b) <= SIZE_LIMIT)
-        return Payload(body, group.extra["message_id"], cut(group.title(), 200))
+        return Payload(body, group.message_id, cut(group.title(), 200))
+
+    def render_post(self, post: Post, message_id: str) -> Payload:
+        """One TextBlock of Markdown text with a Markdown link."""
+        text = (
+            cut("\n".join(post.lines), SIZE_LIMIT // 2) + "\n" + md_link(post.link_label, post.link)
+        )
+        body = message(card([{"type": "TextBlock", "text": text, "wrap": True}]))
+        return Payload(body, message_id, cut(post.title, 200))

@@ -1,14 +1,38 @@
-"""`seamwatch report`: write the weekly review (Markdown and HTML) and optionally post it."""
+"""`seamwatch report`: write the weekly review (Markdown and HTML) and optionally post it.
+
+This is where the two stages meet: `reports` writes the review and says what its summary is,
+the alerts stage posts it through its outbox and channels (`alerts.posts`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from alerts.base import Channel
+from alerts.posts import Post, PostError, post_channel, send_post
 from cli.common import Context, say
-from reports import Week, post_report, report_settings, write_report
+from reports import (
+    ReportError,
+    Week,
+    Written,
+    catch_up,
+    mark_posted,
+    report_settings,
+    run_scheduled,
+    write_report,
+)
+from reports.schedule import report_trigger
+from reports.stage import CATCH_UP_POLL, after_first_detection
+from seamwatch.config import Settings
 from seamwatch.errors import SeamwatchError
+from seamwatch.stage import Job, Runtime
+from seamwatch.store import Store
 from seamwatch.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 
 def register(
@@ -39,11 +63,7 @@ def run(ctx: Context) -> int:
     now = utcnow()
     week = Week.parse(ctx.args.week, rs.zone) if ctx.args.week else None
     # Refuse what cannot work before writing anything, so a failed run leaves no half-result.
-    if ctx.args.post and rs.post_url is None:
-        raise SeamwatchError(
-            'posting needs [reports] post_url (e.g. post_url = "${REPORT_WEBHOOK}") in '
-            f"{settings.config_path}; nothing was written"
-        )
+    channel = report_channel(settings) if ctx.args.post else None
     if ctx.args.team is not None:
         teams = sorted({i.owner for i in ctx.inventory if i.owner})
         if ctx.args.team not in teams:
@@ -56,7 +76,80 @@ def run(ctx: Context) -> int:
         say(f"note: {note}")
     say(f"wrote {written.md_path}")
     say(f"wrote {written.html_path}")
-    if ctx.args.post:
-        post_report(settings, written, now=now)
+    if channel is not None:
+        post_report(settings, written, channel, now)
         say(f"posted the summary to {rs.chat_route or 'the report webhook'}")
     return 0
+
+
+def report_channel(settings: Settings) -> Channel:
+    """The channel the review's summary goes to: `[reports] post_url` (of `post_format`), else
+    the `[alerts.channels]` channel `[reports] chat_route` names."""
+    rs = report_settings(settings)
+    if rs.post_url is None and rs.chat_route is None:
+        raise SeamwatchError(
+            'posting needs [reports] post_url (e.g. post_url = "${REPORT_WEBHOOK}") in '
+            f"{settings.config_path}; nothing was written"
+        )
+    name = rs.chat_route or "reports"
+    key = "reports.post_url" if rs.post_url is not None else "reports.chat_route"
+    return post_channel(settings, name, rs.post_url, rs.post_format, key=key)
+
+
+def post_report(settings: Settings, written: Written, channel: Channel, now: datetime) -> None:
+    """Hand the review's summary to the alerts stage; stamp the report posted when it went out."""
+    report_id = written.report.report_id
+    post = Post(written.report.title, written.summary_lines, written.url, "Full report")
+    store = Store.from_settings(settings)
+    try:
+        send_post(settings, channel, post, f"report:{report_id}", now, store=store)
+    except PostError as exc:
+        raise ReportError(f"report {report_id} written, but posting failed: {exc}") from None
+    mark_posted(store, report_id, now)
+
+
+def scheduled(settings: Settings, *, now: datetime | None = None) -> list[Written]:
+    """The daemon's weekly job: write the review(s), then post the fleet summary if configured."""
+    now = now or utcnow()
+    return _posted(settings, run_scheduled(settings, now=now), now)
+
+
+def scheduled_catch_up(settings: Settings, *, now: datetime | None = None) -> list[Written]:
+    """At daemon start: write (and post) a week whose scheduled run was missed."""
+    now = now or utcnow()
+    return _posted(settings, catch_up(settings, now=now), now)
+
+
+def _posted(settings: Settings, written: list[Written], now: datetime) -> list[Written]:
+    rs = report_settings(settings)
+    if written and (rs.post_url is not None or rs.chat_route is not None):
+        try:
+            post_report(settings, written[0], report_channel(settings), now)
+        except SeamwatchError as exc:  # the review is written; a failed post is logged
+            log.error("%s", exc)
+    return written
+
+
+def jobs(runtime: Runtime) -> list[Job]:
+    """The weekly review at `[reports] schedule_day`/`schedule_time` in its time zone, plus a
+    catch-up for a week whose scheduled run the daemon missed, once the first detection pass
+    has finished (a review written before it would call every integration healthy). Composed
+    here because each writes with reports and posts through alerts."""
+    settings = runtime.settings
+    rs = report_settings(settings)
+    if not rs.schedule:
+        return []
+    return [
+        Job(
+            "report",
+            lambda: scheduled(settings),
+            timedelta(weeks=1),
+            run_now=False,
+            trigger=report_trigger(rs),
+        ),
+        Job(
+            "report-catch-up",
+            after_first_detection(runtime.store, lambda: scheduled_catch_up(settings)),
+            CATCH_UP_POLL,
+        ),
+    ]

@@ -1,6 +1,7 @@
 """The weekly review: queries against the documented views, jinja2 templates, Markdown and HTML.
 
-Public face: `write_report` / `post_report` / `run_scheduled` / `catch_up` (CLI and scheduler),
+Public face: `write_report` / `run_scheduled` / `catch_up` / `mark_posted` (CLI and scheduler; the
+composition root posts `Written.summary_lines` through the alerts stage),
 `build_report` and the renderers (for tests and other callers), `ReportSettings`.
 """
 
@@ -13,7 +14,7 @@ from reports.writer import (
     ReportError,
     Written,
     catch_up,
-    post_report,
+    mark_posted,
     run_scheduled,
     write_report,
 )
@@ -26,7 +27,7 @@ __all__ = [
     "Written",
     "build_report",
     "catch_up",
-    "post_report",
+    "mark_posted",
     "render_html",
     "render_markdown",
     "report_settings",

@@ -257,12 +257,3 @@ ON CONFLICT (report_id) DO UPDATE SET
 """
 
 MARK_POSTED = "UPDATE reports SET posted_at = $posted_at WHERE report_id = $report_id"
-
-# The report post, logged with the alert notifications so "what did Seamwatch send" has one answer.
-LOG_POST = """
-INSERT INTO notifications
-    (notification_id, dedup_key, finding_id, integration_id, channel, event, status, attempts,
-     last_error, created_at, sent_at)
-VALUES ($id, $dedup_key, NULL, NULL, $channel, 'report', $status, 1, $error, $at,
-        CASE WHEN $status = 'sent' THEN $at END)
-"""

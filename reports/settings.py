@@ -10,12 +10,16 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, StrictBool, field_validator
 
-from seamwatch.chatpost import PostFormat
 from seamwatch.config import Settings, validate_section
 from seamwatch.config.base import StrictModel
 from seamwatch.config.sections import TimeZoneName
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+PostFormat = Literal["slack", "mattermost", "google_chat", "discord", "teams", "webhook"]
+"""The chat service `post_url` belongs to (a channel kind of the alerts stage, which posts it)."""
+
+OLD_FORMATS = {"google-chat": "google_chat", "json": "webhook"}  # earlier spellings, still read
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -45,6 +49,11 @@ class ReportSettings(StrictModel):
         if not _TIME.match(value.strip()):
             raise ValueError(f"{value!r} is not a time of day (write HH:MM, e.g. 08:00)")
         return value.strip()
+
+    @field_validator("post_format", mode="before")
+    @classmethod
+    def _old_spelling(cls, value: object) -> object:
+        return OLD_FORMATS.get(value, value) if isinstance(value, str) else value
 
     @field_validator("chat_route", "link_base")
     @classmethod

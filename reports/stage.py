@@ -1,5 +1,8 @@
-"""The reports stage as the roots see it: `[reports]`, and the weekly review at its scheduled
-time plus a catch-up for a week whose run the daemon missed."""
+"""The reports stage as the roots see it: `[reports]` and the `report` command.
+
+The weekly review's scheduled jobs are composed by the root (`cli.report.jobs`): a scheduled
+review is written here and its summary posted through the alerts stage, and a stage never
+imports another."""
 
 from __future__ import annotations
 
@@ -7,38 +10,12 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-from reports.schedule import report_trigger
-from reports.settings import ReportSettings, report_settings
-from reports.writer import catch_up, run_scheduled
-from seamwatch.stage import Job, Runtime, Stage
+from reports.settings import ReportSettings
+from seamwatch.stage import Stage
 from seamwatch.store import Store
 
 CATCH_UP_POLL = timedelta(seconds=15)
 """How often the report catch-up looks whether the first detection pass has finished."""
-
-
-def jobs(runtime: Runtime) -> list[Job]:
-    """The weekly review at `[reports] schedule_day`/`schedule_time` in its time zone, plus a
-    catch-up for a week whose scheduled run the daemon missed, once the first detection pass
-    has finished (a review written before it would call every integration healthy)."""
-    settings = runtime.settings
-    rs = report_settings(settings)
-    if not rs.schedule:
-        return []
-    return [
-        Job(
-            "report",
-            lambda: run_scheduled(settings),
-            timedelta(weeks=1),
-            run_now=False,
-            trigger=report_trigger(rs),
-        ),
-        Job(
-            "report-catch-up",
-            after_first_detection(runtime.store, lambda: catch_up(settings)),
-            CATCH_UP_POLL,
-        ),
-    ]
 
 
 def after_first_detection(store: Store, func: Callable[[], object]) -> Callable[[], object]:
@@ -63,6 +40,5 @@ def after_first_detection(store: Store, func: Callable[[], object]) -> Callable[
 STAGE = Stage(
     name="reports",
     sections={"reports": ReportSettings},
-    jobs=jobs,
     commands=("report",),
 )

@@ -1,8 +1,8 @@
-"""Write a report's files, record it in the `reports` table and post its summary to chat.
+"""Write a report's files, record it in the `reports` table, and say what its chat post says.
 
-Posting goes through the spine's `seamwatch.chatpost` (the alerts stage owns chat channels and
-`reports` may not import it): one text message with a link, to `[reports] post_url`. The post is
-logged in `notifications` (event `report`) and stamped on the report's row (`posted_at`).
+The post itself is the alerts stage's (its outbox and channels); `reports` may not import it, so
+it hands out the summary as plain lines and a link (`Written.summary_lines`, `Written.url`), the
+composition root (`cli/report.py`) posts them, and `mark_posted` stamps the report's row.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +21,6 @@ from reports.render import render_html, render_markdown
 from reports.schedule import report_trigger
 from reports.settings import ReportSettings, report_settings
 from reports.weeks import Week, WeekError
-from seamwatch.chatpost import ChatPostError, PostFormat, escape, link, post_text
 from seamwatch.config import Settings
 from seamwatch.errors import SeamwatchError, StoreMissing
 from seamwatch.metrics import METRIC_INFO, Metric
@@ -46,6 +44,7 @@ class Written:
     html_path: Path
     summary: str
     url: str
+    summary_lines: tuple[str, ...] = ()
 
 
 def write_report(
@@ -88,7 +87,8 @@ def write_report(
     except OSError as exc:
         raise ReportError(f"cannot write the report to {target}: {exc.strerror or exc}") from None
     url = report_url(rs, html_path)
-    summary = summary_text(report, url, "json")
+    lines = tuple(summary_lines(report))
+    summary = "\n".join([*lines, f"Full report: {url}"])
     with store.write() as con:
         con.execute(
             queries.UPSERT_REPORT,
@@ -103,44 +103,13 @@ def write_report(
             },
         )
     log.info("report %s written to %s", report.report_id, html_path)
-    return Written(report, md_path, html_path, summary, url)
+    return Written(report, md_path, html_path, summary, url, lines)
 
 
-def post_report(settings: Settings, written: Written, *, now: datetime | None = None) -> None:
-    """Post the short summary with a link to `[reports] post_url`; log it either way."""
-    rs = report_settings(settings)
-    if rs.post_url is None:
-        raise ReportError(
-            'posting needs [reports] post_url (e.g. post_url = "${REPORT_WEBHOOK}") in '
-            f"{settings.config_path}"
-        )
-    now = ensure_utc(now or utcnow())
-    text = summary_text(written.report, written.url, rs.post_format)
-    error: str | None = None
-    try:
-        post_text(rs.post_url.get_secret_value(), text, rs.post_format)
-    except ChatPostError as exc:
-        error = str(exc)
-    store = Store.from_settings(settings)
-    channel = rs.chat_route or "reports"
+def mark_posted(store: Store, report_id: str, now: datetime) -> None:
+    """Stamp a report's row as posted (the dashboard shows when)."""
     with store.write() as con:
-        con.execute(
-            queries.LOG_POST,
-            {
-                "id": str(uuid.uuid4()),
-                "dedup_key": f"report:{written.report.report_id}:{channel}:{now.isoformat()}",
-                "channel": channel,
-                "status": "undelivered" if error else "sent",
-                "error": error,
-                "at": now,
-            },
-        )
-        if error is None:
-            con.execute(
-                queries.MARK_POSTED, {"posted_at": now, "report_id": written.report.report_id}
-            )
-    if error:
-        raise ReportError(f"report {written.report.report_id} written, but posting failed: {error}")
+        con.execute(queries.MARK_POSTED, {"posted_at": now, "report_id": report_id})
 
 
 def report_url(rs: ReportSettings, html_path: Path) -> str:
@@ -150,37 +119,32 @@ def report_url(rs: ReportSettings, html_path: Path) -> str:
     return html_path.as_uri()
 
 
-def summary_text(report: Report, url: str, fmt: PostFormat) -> str:
-    """The short chat summary: health, findings, the worst new problem, governance, the link."""
-
-    def e(text: str) -> str:
-        return escape(text, fmt)
-
-    lines = [e(f"{report.title}.")]
+def summary_lines(report: Report) -> list[str]:
+    """The short chat summary as plain lines (the channel escapes them): health, findings, the
+    worst new problem, governance; the link to the full report is added by the post."""
+    lines = [f"{report.title}."]
     if report.team is not None and not report.integrations:
-        lines.append(e(f"Team {report.team} has no integrations."))
+        lines.append(f"Team {report.team} has no integrations.")
     elif report.integrations:
         health = ", ".join(f"{n} {h}" for h, n in report.by_health())
         lines.append(
-            e(f"{len(report.integrations)} integrations, health {report.health_when}: {health}.")
+            f"{len(report.integrations)} integrations, health {report.health_when}: {health}."
         )
     c, last = report.counts, report.counts_last
     lines.append(
-        e(
-            f"Findings: {c.opened} opened (last week {last.opened}), {c.resolved} resolved, "
-            f"{c.open_at_end} open at the end of the week. Notifications: {c.sent} sent, "
-            f"{c.undelivered} undelivered."
-        )
+        f"Findings: {c.opened} opened (last week {last.opened}), {c.resolved} resolved, "
+        f"{c.open_at_end} open at the end of the week. Notifications: {c.sent} sent, "
+        f"{c.undelivered} undelivered."
     )
     if report.degraded:
         worst = report.degraded[0]
         lines.append(
-            e(f"Worst new: {worst.severity} {worst.name or worst.integration_id}: {worst.summary}")
+            f"Worst new: {worst.severity} {worst.name or worst.integration_id}: {worst.summary}"
         )
     elif report.changes:
         top = report.changes[0]
         label = METRIC_INFO[Metric(top.metric)].label
-        lines.append(e(f"Biggest change: {top.name} {label} ({top.numbers.direction})."))
+        lines.append(f"Biggest change: {top.name} {label} ({top.numbers.direction}).")
     g = report.governance
     chores = [
         (len(g.review_overdue), "review overdue", "reviews overdue"),
@@ -191,14 +155,14 @@ def summary_text(report: Report, url: str, fmt: PostFormat) -> str:
     ]
     todo = [f"{n} {one if n == 1 else many}" for n, one, many in chores if n]
     if todo:
-        lines.append(e("Governance: " + ", ".join(todo) + "."))
-    lines.extend(e(note) for note in report.notes)
-    lines.append(link(url, "Full report", fmt))
-    return "\n".join(lines)
+        lines.append("Governance: " + ", ".join(todo) + ".")
+    lines.extend(report.notes)
+    return lines
 
 
 def run_scheduled(settings: Settings, *, now: datetime | None = None) -> list[Written]:
-    """The scheduler job: the last complete week (and each team's part), then the chat post."""
+    """The scheduler job: the last complete week (and each team's part); the fleet report is
+    first (the composition root posts its summary)."""
     rs = report_settings(settings)
     now = ensure_utc(now or utcnow())
     store = Store.from_settings(settings)
@@ -207,16 +171,11 @@ def run_scheduled(settings: Settings, *, now: datetime | None = None) -> list[Wr
     if rs.per_team:
         for team in fleet.report.known_teams:
             written.append(write_report(settings, team=team, now=now, store=store))
-    if rs.post_url is not None:
-        try:
-            post_report(settings, fleet, now=now)
-        except ReportError as exc:
-            log.error("%s", exc)
     return written
 
 
 def catch_up(settings: Settings, *, now: datetime | None = None) -> list[Written]:
-    """At daemon start: write (and post) the last complete week if its scheduled run was missed.
+    """At daemon start: write the last complete week if its scheduled run was missed.
 
     The cron job only fires while the daemon runs; a daemon that was down on Monday morning
     would otherwise skip that week's review altogether.

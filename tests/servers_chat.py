@@ -261,10 +261,15 @@ def validate_google_chat(body: Any, query: dict) -> list[str]:
 
 
 def validate_webhook(body: Any, query: dict) -> list[str]:
-    """The Alertmanager webhook payload, version 4."""
+    """The Alertmanager webhook payload, version 4 (or an announcement: event "report")."""
     errors: list[str] = []
     if not isinstance(body, dict):
         return ["webhook: body must be an object"]
+    if body.get("event") == "report":
+        for key in ("title", "text", "url"):
+            if not isinstance(body.get(key), str) or not body[key]:
+                errors.append(f"webhook post: {key} missing or not a string")
+        return errors
     expected = {
         "version": str,
         "groupKey": str,
@@ -301,7 +306,28 @@ def validate_webhook(body: Any, query: dict) -> list[str]:
     return errors
 
 
+def validate_alertmanager(body: Any, query: dict) -> list[str]:
+    """Alertmanager's POST /api/v2/alerts: a list of postable alerts."""
+    if not isinstance(body, list) or not body:
+        return ["alertmanager: body must be a non-empty list of alerts"]
+    errors: list[str] = []
+    for i, a in enumerate(body):
+        labels = a.get("labels")
+        if not isinstance(labels, dict) or not labels.get("alertname"):
+            errors.append(f"alerts[{i}]: labels need an alertname")
+        for key in ("labels", "annotations"):
+            if not all(isinstance(v, str) for v in (a.get(key) or {}).values()):
+                errors.append(f"alerts[{i}].{key} must map to strings")
+        for key in ("startsAt", "endsAt"):
+            if not RFC3339.match(str(a.get(key))):
+                errors.append(f"alerts[{i}].{key} is not RFC 3339")
+        if not isinstance(a.get("generatorURL"), str):
+            errors.append(f"alerts[{i}].generatorURL missing")
+    return errors
+
+
 VALIDATORS: dict[str, Callable[[Any, dict], list[str]]] = {
+    "alertmanager": validate_alertmanager,
     "slack": validate_slack,
     "mattermost": validate_mattermost,
     "teams": validate_teams,

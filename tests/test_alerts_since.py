@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from alerts.message import Finding, Item
+from alerts.message import Item
+from seamwatch.findings import Finding
 
 DETECTED = datetime(2026, 11, 20, 11, 41, tzinfo=UTC)
 BEGAN = datetime(2026, 11, 17, 22, 0, tzinfo=UTC)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from alerts.message import Finding
 from alerts.silences import Muter
 from app.silences import silenced_mask
 from cli import main
+from seamwatch.findings import Finding
 from seamwatch.matching import normalise
 from seamwatch.silences import Silence
 from tests.app_workspaces import AppWorkspace, clone, demo_workspace

@@ -279,14 +279,14 @@ def test_post_without_a_webhook_says_what_to_configure(workspace: Workspace, cli
 def test_scheduled_run_writes_fleet_and_team_reports_and_posts(
     workspace: Workspace, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reports import run_scheduled
+    from cli.report import scheduled
 
     monkeypatch.setenv("REPORT_WEBHOOK", httpserver.url_for("/hook"))
     prepare(
         workspace, 'post_url = "${REPORT_WEBHOOK}"\nper_team = true\npost_format = "mattermost"'
     )
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
-    written = run_scheduled(load_settings(workspace.config), now=NOW)
+    written = scheduled(load_settings(workspace.config), now=NOW)
     assert [w.md_path.name for w in written] == ["2026-W47.md", "2026-W47-payments.md"]
     ((request, _),) = httpserver.log
     assert "[Full report](file://" in json.loads(request.data)["text"]

@@ -1,10 +1,10 @@
-"""Delivering one message over HTTP, once for every stage that posts to a chat service or webhook.
+"""Sending one message over HTTP: the transport every channel kind shares.
 
 One POST (no redirects followed; a timeout or a dropped connection is a transient error), what
 the answer means (success, permanent: retrying never helps, or transient, with the wait a 429
 or 503 asks for), and the retry loop around it: exponential backoff with full jitter, honouring
-Retry-After up to a cap, and a pace per target kept across the threads of a process. The alerts
-stage sends every channel through here; `seamwatch.chatpost` (the weekly report's summary) too.
+Retry-After up to a cap, and a pace per target kept across the threads of a process. Every
+channel sends through here, alert messages and the weekly review's post alike.
 Error texts are redacted: a secret URL or token never reaches a log line or a stored error.
 """
 
