@@ -324,8 +324,8 @@ def test_check_names_bad_alert_config_in_one_line(workspace, cli):
 def test_check_reads_the_inventory_once_and_still_warns_about_a_chat_route(
     workspace, cli, monkeypatch
 ):
-    import cli.common
     import seamwatch.inventory
+    from cli import common as cli_common  # `import cli.common` would hide the `cli` fixture
 
     configure(
         workspace,
@@ -344,7 +344,7 @@ def test_check_reads_the_inventory_once_and_still_warns_about_a_chat_route(
 
         return load
 
-    for module in (cli.common, seamwatch.inventory):
+    for module in (cli_common, seamwatch.inventory):
         monkeypatch.setattr(module, "load_inventory", counted(module.load_inventory))
     result = cli("check")
     assert (
