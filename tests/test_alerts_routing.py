@@ -325,7 +325,7 @@ def test_check_reads_the_inventory_once_and_still_warns_about_a_chat_route(
     workspace, cli, monkeypatch
 ):
     import seamwatch.inventory
-    from cli import common as cli_common
+    from cli import common as cli_common  # `import cli.common` would hide the `cli` fixture
 
     configure(
         workspace,
