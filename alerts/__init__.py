@@ -14,24 +14,24 @@ Adding a channel kind is one module with a Channel subclass plus one line in CHA
 from __future__ import annotations
 
 from functools import cache
-from importlib import import_module
 from typing import TYPE_CHECKING
 
 from seamwatch.config import Settings, validate_block
 from seamwatch.errors import ConfigError
+from seamwatch.lazy import import_object
 
 if TYPE_CHECKING:
     from alerts.base import Channel
     from alerts.settings import AlertSettings
 
 CHANNEL_KINDS: dict[str, str] = {
-    "slack": "alerts.slack.SlackChannel",
-    "teams": "alerts.teams.TeamsChannel",
-    "discord": "alerts.discord.DiscordChannel",
-    "google_chat": "alerts.google_chat.GoogleChatChannel",
-    "mattermost": "alerts.mattermost.MattermostChannel",
-    "webhook": "alerts.webhook.WebhookChannel",
-    "alertmanager": "alerts.alertmanager.AlertmanagerChannel",
+    "slack": "alerts.slack:SlackChannel",
+    "teams": "alerts.teams:TeamsChannel",
+    "discord": "alerts.discord:DiscordChannel",
+    "google_chat": "alerts.google_chat:GoogleChatChannel",
+    "mattermost": "alerts.mattermost:MattermostChannel",
+    "webhook": "alerts.webhook:WebhookChannel",
+    "alertmanager": "alerts.alertmanager:AlertmanagerChannel",
 }
 
 __all__ = ["CHANNEL_KINDS", "build_channel", "build_channels", "channel_class"]
@@ -40,8 +40,7 @@ __all__ = ["CHANNEL_KINDS", "build_channel", "build_channels", "channel_class"]
 @cache
 def channel_class(kind: str) -> type[Channel]:
     """The Channel class of a kind, imported on first use; KeyError for an unknown kind."""
-    module, _, name = CHANNEL_KINDS[kind].rpartition(".")
-    return getattr(import_module(module), name)
+    return import_object(CHANNEL_KINDS[kind])
 
 
 def build_channel(name: str, block: dict, settings: Settings, loc: tuple[str, ...]) -> Channel:

@@ -16,16 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collectors.base import Batch, CollectContext, Failure, FailureKind, Problem, Source
-    from seamwatch.config import Settings
+from seamwatch.config import Settings
+from seamwatch.lazy import import_object
 
-# kind (the `kind` of a [[sources]] block) -> "module.Class"
+# kind (the `kind` of a [[sources]] block) -> "module:Class" (seamwatch.lazy.import_object)
 SOURCE_KINDS: dict[str, str] = {
-    "demo": "collectors.demo.DemoSource",
-    "prometheus": "collectors.prometheus.PrometheusSource",
-    "http_json": "collectors.http_json.HttpJsonSource",
-    "scrape": "collectors.scrape.ScrapeSource",
-    "rabbitmq": "collectors.rabbitmq.RabbitMqSource",
-    "probe": "collectors.probe.ProbeSource",
+    "demo": "collectors.demo:DemoSource",
+    "prometheus": "collectors.prometheus:PrometheusSource",
+    "http_json": "collectors.http_json:HttpJsonSource",
+    "scrape": "collectors.scrape:ScrapeSource",
+    "rabbitmq": "collectors.rabbitmq:RabbitMqSource",
+    "probe": "collectors.probe:ProbeSource",
 }
 
 # The small base's names, imported from collectors.base when first asked for.
@@ -54,8 +55,7 @@ def __getattr__(name: str) -> Any:
 @cache
 def source_class(kind: str) -> type[Source]:
     """The Source subclass of a registered kind, its module imported now; KeyError if unknown."""
-    module, _, name = SOURCE_KINDS[kind].rpartition(".")
-    cls: type[Source] = getattr(import_module(module), name)
+    cls: type[Source] = import_object(SOURCE_KINDS[kind])
     return cls
 
 

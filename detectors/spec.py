@@ -9,7 +9,6 @@ lifecycle resolves exactly what an entry declared it emits; the conformance batt
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from detectors.types import INVENTORY_METRIC, Finding
 from seamwatch.finding_kind import FindingKind
+from seamwatch.lazy import import_object
 
 if TYPE_CHECKING:
     from detectors.frame import DetectionFrame
@@ -32,8 +32,7 @@ WHOLE = INVENTORY_METRIC
 @cache
 def load(path: str) -> Any:
     """The object at a dotted path `package.module:name`, imported on first use."""
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
+    return import_object(path)
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def test_importing_alerts_imports_no_channel_module():
 
     code = "import json, sys, alerts; print(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    modules = {path.rpartition(".")[0] for path in CHANNEL_KINDS.values()}
+    modules = {path.partition(":")[0] for path in CHANNEL_KINDS.values()}
     assert modules.isdisjoint(json.loads(out.stdout))
 
 
