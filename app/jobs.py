@@ -42,13 +42,17 @@ def excerpt(body: object) -> str:
     return text if len(text) <= EXCERPT else "…" + text[-EXCERPT + 1 :]
 
 
+def runs_query(integration_id: str, pattern: object) -> tuple[str, tuple[object, ...]]:
+    """The SQL and parameters of one integration's last runs (its inventory `pattern`)."""
+    pulled = pattern in JOB_PATTERNS
+    sql = RUNS.format(ids="[CAST(? AS VARCHAR)]" if pulled else "[]::VARCHAR[]")
+    return sql, (integration_id,) * (2 if pulled else 1) + (RUNS_SHOWN,)
+
+
 def runs_panel(integration_id: str, pattern: object) -> None:
     """The last runs (start, end, duration, status, log excerpt); silent for a link that is not
     a job and never reported a run."""
-    pulled = pattern in JOB_PATTERNS
-    sql = RUNS.format(ids="[CAST(? AS VARCHAR)]" if pulled else "[]::VARCHAR[]")
-    params = (integration_id,) * (2 if pulled else 1) + (RUNS_SHOWN,)
-    runs = guarded(query, sql, params)
+    runs = guarded(query, *runs_query(integration_id, pattern))
     if runs.empty and pattern not in ("batch", "file"):
         return
     st.subheader("Job runs")
