@@ -19,8 +19,8 @@ from alerts.base import Channel, Payload
 from alerts.message import Group, Item, dashboard_url
 from alerts.route import RouteParams, Router
 from alerts.settings import AlertSettings
+from seamwatch.finding_kind import FindingKind
 from seamwatch.findings import Finding
-from seamwatch.matching import HOUSEKEEPING
 
 FINAL = ("sent", "undelivered")
 
@@ -183,7 +183,7 @@ class Planner:
             for e in events:
                 f = e.finding
                 owners[f.integration_id] = f.owner or "no owner"
-                if f.detector in HOUSEKEEPING:  # a missing owner says nothing of the system
+                if f.kind == FindingKind.HOUSEKEEPING:  # a missing owner says nothing of the system
                     continue
                 for system in (f.source_system, f.target_system):
                     if system:
@@ -192,7 +192,7 @@ class Planner:
         names = {e.finding.integration_id: e.finding.name for e in events}
 
         def system_of(f: Finding) -> str | None:
-            if not shared or f.detector in HOUSEKEEPING:
+            if not shared or f.kind == FindingKind.HOUSEKEEPING:
                 return None
             choices = [s for s in (f.source_system, f.target_system) if s in shared]
             return max(choices, key=lambda s: (len(shared[s]), s)) if choices else None

@@ -27,7 +27,7 @@ WITH latest_wide AS (
 trouble AS (
     SELECT integration_id, min(onset) AS since  -- when the trouble began, not when it was seen
     FROM v_findings
-    WHERE status = 'open' AND (severity IN ('critical', 'warning') OR detector = 'no_data')
+    WHERE status = 'open' AND (severity IN ('critical', 'warning') OR kind = 'stale')
     GROUP BY integration_id
 )
 SELECT

@@ -27,7 +27,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from collectors import SOURCE_KINDS
+from collectors import source_class
 from collectors.runner import run_cycle
 from seamwatch.config import SourceSettings
 from seamwatch.inventory import Inventory
@@ -41,7 +41,7 @@ STEP = 15
 
 def build(name: str, url: str, **options: object):  # type: ignore[no-untyped-def]
     """A prometheus source from config keys, validated as config.toml would be."""
-    cls = SOURCE_KINDS["prometheus"]
+    cls = source_class("prometheus")
     settings = SourceSettings(name=name, kind="prometheus", interval="60s", timeout="30s")
     return cls(settings, cls.Options.model_validate({"url": url, **options}))
 

@@ -20,7 +20,6 @@ def register(
     parser = sub.add_parser(
         "app",
         parents=[common],
-        help="start the dashboard",
         description="Start the Streamlit dashboard on the configured address and port.",
         epilog="examples:\n  seamwatch app\n  seamwatch app --port 8600",
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -15,7 +15,6 @@ def register(
     parser = sub.add_parser(
         "channels",
         parents=[common],
-        help="list chat channels or send one a test message",
         description="List the channels of [alerts.channels] (URLs are secret and never shown), "
         "or send a test message to one of them and record it.",
         epilog="examples:\n  seamwatch channels list\n  seamwatch channels test payments-slack",

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
-from typing import Any
 
-import reports
 import seamwatch.inventory as inventory_module
-from alerts.settings import check_alerts
 from cli.common import Context, say
-from collectors import build_source
-from collectors.contracts import check_contracts_section
-from collectors.heartbeat import heartbeat_settings
-from detectors.settings import check_detectors
+from cli.stages import load_stages
 from seamwatch.config import check_settings
-from seamwatch.config.base import problems_of
 from seamwatch.durations import format_duration
 from seamwatch.errors import ConfigError, ConfigWarning
 from seamwatch.scorecard import check_scorecard, load_scorecard_settings, strict_failures
+from seamwatch.stage import problems_from
 from seamwatch.timeutil import utcnow
 
 
@@ -28,7 +22,6 @@ def register(
     parser = sub.add_parser(
         "check",
         parents=[common],
-        help="validate config.toml and the inventory, print a summary",
         description="Validate the config file, every inventory file and every source; "
         "print one line per problem and a summary. Exit status 2 when anything is wrong.",
         epilog="examples:\n  seamwatch check --config config.toml\n"
@@ -53,110 +46,13 @@ def validate(ctx: Context) -> list[ConfigError]:
         settings.inventory.paths, settings.base_dir, backstage=settings.inventory.backstage
     )
     problems += ctx.inventory.errors
-    sources = []
-    for index in range(len(settings.sources)):
-        try:
-            sources.append(build_source(settings, index))
-        except ConfigError as exc:
-            problems += problems_of(exc)
-    names = {s.name for s in settings.sources}
-    for integration in ctx.inventory:
-        for metric, source in integration.collect.items():
-            if source not in names:
-                problems.append(
-                    ConfigError(
-                        f"metric {metric.value} is collected by source {source!r}, "
-                        f"which config.toml does not define (known: {', '.join(sorted(names)) or 'none'})",
-                        path=ctx.inventory.origin[integration.id],
-                        key=f"{integration.id}.collect.{metric.value}",
-                    )
-                )
-    for index, source in enumerate(sources):
-        named = source.integrations()
-        for integration_id in sorted(named or ()):
-            if integration_id not in ctx.inventory:
-                problems.append(  # collected anyway, shown as not inventoried: a warning
-                    ConfigWarning(
-                        f"names integration {integration_id!r}, which is in no inventory file "
-                        "(collected anyway and shown as not inventoried)",
-                        path=settings.config_path,
-                        key=f"sources[{index}]",
-                    )
-                )
     if getattr(ctx.args, "strict", False):
         problems += strict_problems(ctx)
-    problems += _shared_series(sources, settings, ctx.inventory)
-    exposure = settings.app.exposure_warning()
-    if exposure:
-        problems.append(ConfigWarning(exposure, path=settings.config_path, key="app.address"))
-    if settings.app.login and not _auth_configured(settings):
-        problems.append(
-            ConfigError(
-                "login = true needs a sign-in provider: add an [auth] block (redirect_uri, "
-                "cookie_secret, client_id, client_secret, server_metadata_url) to "
-                ".streamlit/secrets.toml next to config.toml, and `pip install 'seamwatch[auth]'`",
-                path=settings.config_path,
-                key="app.login",
-            )
-        )
-    calls = [(check, (settings,)) for check in SECTION_CHECKS]
-    calls += [(check, (settings, ctx.inventory)) for check in INVENTORY_CHECKS]
-    for check, args in calls:
-        try:
-            check(*args)
-        except ConfigError as exc:
-            problems += problems_of(exc)
+    problems += problems_from(check_scorecard, settings)
+    for stage in load_stages():
+        problems += stage.section_problems(settings)
+        problems += stage.check(settings, ctx.inventory)
     return _without_echoes(problems)
-
-
-def _auth_configured(settings: Any) -> bool:
-    """Whether a Streamlit secrets file the dashboard reads holds an [auth] block."""
-    import tomllib
-    from pathlib import Path
-
-    for place in (settings.base_dir, Path.cwd(), Path.home()):
-        path = place / ".streamlit" / "secrets.toml"
-        try:
-            if "auth" in tomllib.loads(path.read_text(encoding="utf-8")):
-                return True
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-            continue
-    return False
-
-
-def _shared_series(sources: list, settings: Any, inventory: Any) -> list[ConfigError]:
-    """Two enabled sources collecting one (integration, metric) without an owner named in the
-    inventory's `collect` map: only one of them would be stored, whichever wrote first."""
-    problems: list[ConfigError] = []
-    active = [(i, s) for i, s in enumerate(sources) if s.settings.enabled and s.metric_names()]
-    for n, (index, first) in enumerate(active):
-        for _other_index, second in active[n + 1 :]:
-            shared = sorted(first.metric_names() & second.metric_names())  # type: ignore[operator]
-            if not shared:
-                continue
-            mine, theirs = first.integrations(), second.integrations()
-            ids = [
-                i.id
-                for i in inventory
-                if (mine is None or i.id in mine) and (theirs is None or i.id in theirs)
-            ]
-            for metric in shared:
-                unowned = [
-                    i for i in ids if metric not in {m.value for m in inventory.get(i).collect}
-                ]
-                if unowned:
-                    problems.append(
-                        ConfigWarning(
-                            f"sources {first.name!r} and {second.name!r} both collect {metric} "
-                            f"for {len(unowned)} integration(s) ({', '.join(unowned[:5])}"
-                            f"{' ...' if len(unowned) > 5 else ''}) whose inventory `collect` "
-                            "map names no owner: only the first write of each sample is kept; "
-                            f"set collect.{metric} to the source that owns it",
-                            path=settings.config_path,
-                            key=f"sources[{index}].metrics.{metric}",
-                        )
-                    )
-    return problems
 
 
 def _without_echoes(problems: list[ConfigError]) -> list[ConfigError]:
@@ -191,20 +87,6 @@ def strict_problems(ctx: Context) -> list[ConfigError]:
         )
         for integration_id, check, reason in strict_failures(ctx.inventory, policy, utcnow())
     ]
-
-
-SECTION_CHECKS: list = [  # stages register validators of their own config sections here
-    reports.check,
-    heartbeat_settings,
-    check_scorecard,
-    check_contracts_section,
-]
-# Validators that also hold a section against the inventory: called with (settings, inventory),
-# the inventory `check` loaded once for everything.
-INVENTORY_CHECKS: list = [
-    check_alerts,
-    check_detectors,
-]
 
 
 def run(ctx: Context) -> int:

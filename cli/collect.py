@@ -24,7 +24,6 @@ def register(
     parser = sub.add_parser(
         "collect",
         parents=[common],
-        help="run one collection cycle now (optionally backfilling history first)",
         description="Run one cycle of every enabled source (or just --source NAME), store the "
         "samples and record the run. With --backfill, first pull that much history from the "
         "sources that keep it (prometheus), chunk by chunk, so detectors have a baseline on day "

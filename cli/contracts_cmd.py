@@ -17,7 +17,6 @@ def register(
     parser = sub.add_parser(
         "contracts",
         parents=[common],
-        help="check every integration's OpenAPI/AsyncAPI spec: reachable, valid, what changed",
         description="Contracts that are checked: every `contract.spec` (http(s) URL with "
         "[contracts] auth/TLS, or a file path relative to its inventory file) is fetched, "
         "validated (OpenAPI 2.0/3.0/3.1, AsyncAPI 2.x/3.x), kept when it is a new version, "

@@ -27,7 +27,6 @@ def register(
     parser = sub.add_parser(
         "demo",
         parents=[common],
-        help="backfill weeks of simulated history for the demo fleet",
         description="Backfill N weeks of the demo fleet's history (with its scripted "
         "degradations) at the demo source's interval. The live scheduler continues from now. "
         'Needs a `kind = "demo"` source in the config and a store without samples of other '

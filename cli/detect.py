@@ -25,7 +25,6 @@ def register(
     parser = sub.add_parser(
         "detect",
         parents=[common],
-        help="run the detectors and update findings",
         description="Run every detector over the samples in the store and persist the findings "
         "(open, update, resolve after [detectors] resolve_after clear runs); print the open "
         "findings. With --as-of, evaluate as if it were that time, using only samples up to it, "

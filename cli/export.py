@@ -17,7 +17,6 @@ def register(
     parser = sub.add_parser(
         "export",
         parents=[common],
-        help="export history as date-partitioned Parquet",
         description="Write v_samples (raw history plus older hourly rollups, with integration "
         "metadata) as Parquet partitioned by day (DIR/day=YYYY-MM-DD/*.parquet), readable by "
         "DuckDB, Spark, Trino or ClickHouse.",

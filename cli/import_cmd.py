@@ -29,7 +29,6 @@ def register(
     parser = sub.add_parser(
         "import",
         parents=[common],
-        help="import history from a CSV or Parquet file",
         description="Import samples from a CSV or Parquet file with columns ts, integration, "
         "metric, value (and optionally source). ts is ISO 8601 (naive means UTC); metric is one "
         f"of {', '.join(METRIC_NAMES)}; integration is a slug (a file with any other id is "

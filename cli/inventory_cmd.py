@@ -43,7 +43,6 @@ def register(
     parser = sub.add_parser(
         "inventory",
         parents=[common],
-        help="scaffold an entry, import Backstage catalogs, import/export OpenSLO",
         description="Write inventory TOML for review: a new commented entry, entries from "
         "Backstage catalog files, or an integration's SLOs from/to OpenSLO documents.",
         epilog="examples:\n"

@@ -20,7 +20,6 @@ def register(
     parser = sub.add_parser(
         "maintenance",
         parents=[common],
-        help="list maintenance windows (on now, next start)",
         description="List the recurring maintenance windows of [[alerts.maintenance]]: what "
         "they mute, whether one is on now (until when) and when each starts next. Times are in "
         "[app] timezone.",

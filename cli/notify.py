@@ -16,7 +16,6 @@ def register(
     parser = sub.add_parser(
         "notify",
         parents=[common],
-        help="send the chat alerts that are due (new, repeated and resolved findings)",
         description="Route open and resolved findings to their channels, group them, apply "
         "silences and maintenance windows, and send what is due. Failed deliveries are retried "
         "in later runs; undelivered messages are listed with the reason.",

@@ -29,7 +29,6 @@ def register(
     parser = sub.add_parser(
         "ping",
         parents=[common],
-        help="report a batch job's run (start, success, fail) to the heartbeat endpoint",
         description="Send one heartbeat, or run a command between a start and an end ping "
         "(with its exit status and output tail). The endpoint and tokens come from [heartbeats] "
         f"in config.toml; --url and ${TOKEN_ENV} override them.",

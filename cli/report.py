@@ -8,24 +8,25 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from alerts.base import Channel
-from alerts.posts import Post, PostError, post_channel, send_post
+from alerts.posts import PostError, post_channel, send_post
 from cli.common import Context, say
 from reports import (
     ReportError,
     Week,
     Written,
-    catch_up,
+    announcement,
     mark_posted,
     report_settings,
-    run_scheduled,
     write_report,
 )
 from seamwatch.config import Settings
 from seamwatch.errors import SeamwatchError
+from seamwatch.stage import Announcement
 from seamwatch.store import Store
 from seamwatch.timeutil import utcnow
 
@@ -38,7 +39,6 @@ def register(
     parser = sub.add_parser(
         "report",
         parents=[common],
-        help="write the weekly review for one ISO week (Markdown and HTML)",
         description="Write the weekly review of one ISO week, compared with the week before, as "
         "YYYY-Www.md and YYYY-Www.html (YYYY-Www-<team>.* with --team) in [reports] dir, and "
         "record it in the reports table. Default week: the last complete one in [reports] timezone.",
@@ -97,32 +97,24 @@ def report_channel(settings: Settings) -> Channel:
 def post_report(settings: Settings, written: Written, channel: Channel, now: datetime) -> None:
     """Hand the review's summary to the alerts stage; stamp the report posted when it went out."""
     report_id = written.report.report_id
-    post = Post(written.report.title, written.summary_lines, written.url, "Full report")
     store = Store.from_settings(settings)
     try:
-        send_post(settings, channel, post, f"report:{report_id}", now, store=store)
+        send_post(settings, channel, announcement(written), now, store=store)
     except PostError as exc:
         raise ReportError(f"report {report_id} written, but posting failed: {exc}") from None
     mark_posted(store, report_id, now)
 
 
-def scheduled(settings: Settings, *, now: datetime | None = None) -> list[Written]:
-    """The daemon's weekly job: write the review(s), then post the fleet summary if configured."""
-    now = now or utcnow()
-    return _posted(settings, run_scheduled(settings, now=now), now)
+def announcer(settings: Settings) -> Callable[[Announcement], bool]:
+    """For the daemon (`Runtime.announce`): post a stage's announcement to the review's channel
+    through the alerts stage; a failure is logged (the review itself is written)."""
 
-
-def scheduled_catch_up(settings: Settings, *, now: datetime | None = None) -> list[Written]:
-    """At daemon start: write (and post) a week whose scheduled run was missed."""
-    now = now or utcnow()
-    return _posted(settings, catch_up(settings, now=now), now)
-
-
-def _posted(settings: Settings, written: list[Written], now: datetime) -> list[Written]:
-    rs = report_settings(settings)
-    if written and (rs.post_url is not None or rs.chat_route is not None):
+    def announce(post: Announcement) -> bool:
         try:
-            post_report(settings, written[0], report_channel(settings), now)
-        except SeamwatchError as exc:  # the review is written; a failed post is logged
-            log.error("%s", exc)
-    return written
+            send_post(settings, report_channel(settings), post, utcnow())
+        except SeamwatchError as exc:
+            log.error("%s: posting failed: %s", post.key, exc)
+            return False
+        return True
+
+    return announce

@@ -14,7 +14,6 @@ def register(
     return sub.add_parser(
         "run",
         parents=[common],
-        help="run the scheduler daemon (collection, rollups, retention)",
         description="Run every source at its interval, plus rollups and retention, until "
         "SIGINT or SIGTERM; a running job finishes before the daemon exits.",
         epilog="example:\n  seamwatch run --config /etc/seamwatch/config.toml",
@@ -31,9 +30,8 @@ def run(ctx: Context) -> int:
         if port
         else ""
     )
-    heartbeats = getattr(scheduler, "seamwatch_heartbeats", None)
-    if heartbeats is not None:
-        served += f"; heartbeats on http://{heartbeats.settings.address}:{heartbeats.port}/ping/"
+    for service in getattr(scheduler, "seamwatch_services", []):
+        served += f"; {service.name} on {service.url}"
     say(f"seamwatch run: {jobs}{served}; Ctrl-C to stop")
     run_until_stopped(scheduler)
     return 0

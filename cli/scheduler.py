@@ -1,4 +1,5 @@
-"""The scheduler wiring of `seamwatch run`: one job per source at its interval, plus housekeeping.
+"""The scheduler wiring of `seamwatch run`: every stage's jobs and services (collection per
+source, detection, notify, the weekly review, heartbeats), plus housekeeping and contracts.
 
 Jobs are coalesced, one instance at a time, with a misfire grace; a failing job is logged and
 runs again at its next time.
@@ -11,10 +12,8 @@ import math
 import signal
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,15 +28,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-import reports
-from collectors import Source, build_sources
-from collectors.runner import CycleResult, run_cycle
-from detectors.engine import run_detection
-from detectors.settings import load_detector_settings
+from cli.stages import load_stages
 from seamwatch.config import Settings
 from seamwatch.errors import StoreError, StoreLocked
 from seamwatch.inventory import Inventory, load_inventory
 from seamwatch.selfmetrics import SelfMetrics
+from seamwatch.stage import Job, Runtime
 from seamwatch.store import Store
 from seamwatch.timeutil import utcnow
 
@@ -114,28 +110,13 @@ class AlignedInterval(BaseTrigger):
         return f"aligned interval[{self.step:g}s]"
 
 
-@dataclass(frozen=True)
-class JobSpec:
-    """One scheduled job: id, what to call, every how long, whether to run at start.
-
-    `trigger`, when given, replaces the interval (e.g. a CronTrigger at a local time of day).
-    """
-
-    id: str
-    func: Callable[[], Any]
-    every: timedelta
-    run_now: bool = True
-    trigger: BaseTrigger | None = None
-    first_run_after: timedelta | None = None  # overrides run_now: first run this long after start
-
-
-def housekeeping_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
+def housekeeping_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[Job]:
     """Rollups, retention and inventory reload."""
     sched = settings.scheduler
     return [
-        JobSpec("rollup", store.rollup, sched.rollup_interval, run_now=False),
-        JobSpec("retention", lambda: store.apply_retention(utcnow()), sched.retention_interval),
-        JobSpec("inventory", inventory.get, timedelta(minutes=1), run_now=False),
+        Job("rollup", store.rollup, sched.rollup_interval, run_now=False),
+        Job("retention", lambda: store.apply_retention(utcnow()), sched.retention_interval),
+        Job("inventory", inventory.get, timedelta(minutes=1), run_now=False),
     ]
 
 
@@ -143,67 +124,9 @@ FLEET_METRICS_EVERY = timedelta(seconds=30)
 """How often /metrics' per-integration health and latest values are read from the store."""
 
 
-def fleet_metrics_jobs(store: Store, metrics: SelfMetrics) -> list[JobSpec]:
+def fleet_metrics_jobs(store: Store, metrics: SelfMetrics) -> list[Job]:
     """Seamwatch's view of the fleet on /metrics, read at start and then every 30 s."""
-    return [JobSpec("fleet-metrics", lambda: metrics.fleet.refresh(store), FLEET_METRICS_EVERY)]
-
-
-def collection_jobs(
-    settings: Settings,
-    store: Store,
-    inventory: InventoryWatch,
-    metrics: SelfMetrics | None = None,
-) -> list[JobSpec]:
-    """One job per enabled source; each cycle's result feeds the daemon's own metrics."""
-    jobs = []
-    configured = {s.name for s in settings.sources}
-    for source in build_sources(settings):
-        if not source.settings.enabled:
-            continue
-
-        def collect(source: Source = source) -> CycleResult:
-            result = run_cycle(source, store, inventory.get(), configured=configured)
-            if metrics is not None:
-                metrics.observe(result)
-            return result
-
-        jobs.append(
-            JobSpec(
-                f"collect:{source.name}",
-                collect,
-                source.interval,
-                trigger=AlignedInterval(source.interval),
-            )
-        )
-    return jobs
-
-
-def detection_jobs(
-    settings: Settings,
-    store: Store,
-    inventory: InventoryWatch,
-    metrics: SelfMetrics | None = None,
-) -> list[JobSpec]:
-    """Detection every `[detectors] interval`; the first run shortly after start, once the
-    first collection cycle has landed, so a fresh `make up` shows findings within a minute."""
-    every = load_detector_settings(settings).interval
-
-    def detect() -> object:
-        evaluation, changes = run_detection(store, inventory.get(), settings)
-        if metrics is not None:
-            metrics.findings(Counter(f.severity.value for f in evaluation.findings))
-            metrics.fleet.refresh(store)  # health changes with detection: show it at once
-        return changes
-
-    return [
-        JobSpec(
-            "detect",
-            detect,
-            every,
-            run_now=False,
-            first_run_after=min(every, timedelta(seconds=20)),
-        )
-    ]
+    return [Job("fleet-metrics", lambda: metrics.fleet.refresh(store), FLEET_METRICS_EVERY)]
 
 
 def check_contracts(
@@ -220,7 +143,7 @@ def check_contracts(
     return checks, outcome
 
 
-def contract_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[JobSpec]:
+def contract_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -> list[Job]:
     """Contracts every `[contracts] interval`, when the section exists and is enabled."""
     from collectors.contracts import load_contracts_options, scheduled
 
@@ -228,7 +151,7 @@ def contract_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -
         return []
     every = load_contracts_options(settings).interval
     return [
-        JobSpec(
+        Job(
             "contracts",
             lambda: check_contracts(settings, store, inventory.get()),
             every,
@@ -236,77 +159,6 @@ def contract_jobs(settings: Settings, store: Store, inventory: InventoryWatch) -
             first_run_after=timedelta(seconds=30),
         )
     ]
-
-
-def report_jobs(settings: Settings, store: Store | None = None) -> list[JobSpec]:
-    """The weekly review at `[reports] schedule_day`/`schedule_time` in its time zone, plus a
-    catch-up for a week whose scheduled run the daemon missed, once the first detection pass
-    has finished (a review written before it would call every integration healthy)."""
-    from cli import report as report_cmd  # writes with reports, posts through alerts
-
-    rs = reports.report_settings(settings)
-    if not rs.schedule:
-        return []
-    return [
-        JobSpec(
-            "report",
-            lambda: report_cmd.scheduled(settings),
-            timedelta(weeks=1),
-            run_now=False,
-            trigger=reports.report_trigger(rs),
-        ),
-        JobSpec(
-            "report-catch-up",
-            after_first_detection(
-                store or Store.from_settings(settings),
-                lambda: report_cmd.scheduled_catch_up(settings),
-            ),
-            CATCH_UP_POLL,
-        ),
-    ]
-
-
-CATCH_UP_POLL = timedelta(seconds=15)
-"""How often the report catch-up looks whether the first detection pass has finished."""
-
-
-def after_first_detection(store: Store, func: Callable[[], object]) -> Callable[[], object]:
-    """`func` once, at the first call after a detection pass has finished; no-ops otherwise."""
-    done = threading.Event()
-
-    def run() -> object:
-        if done.is_set() or not store.exists():
-            return None
-        with store.read() as con:
-            finished = con.execute(
-                "SELECT count(*) FROM detector_runs WHERE finished_at IS NOT NULL"
-            ).fetchone()
-        if not finished or not finished[0]:
-            return None
-        done.set()
-        return func()
-
-    return run
-
-
-def alert_jobs(
-    settings: Settings, store: Store, metrics: SelfMetrics | None = None
-) -> list[JobSpec]:
-    """The notify cycle, when [alerts] has channels (reconciles unfinished claims at start)."""
-    from alerts.engine import Notifier
-
-    notifier = Notifier(settings, store=store)
-    if not notifier.channels or not notifier.alerts.enabled:
-        return []
-
-    def notify() -> object:
-        notifier.answer_test_requests()  # "send a test message" from the dashboard
-        result = notifier.run(utcnow())
-        if metrics is not None:
-            metrics.notified(result.count("sent"), result.count("undelivered"))
-        return result
-
-    return [JobSpec("notify", notify, notifier.alerts.interval)]
 
 
 def build_scheduler(settings: Settings, *, now: datetime | None = None) -> BackgroundScheduler:
@@ -332,11 +184,12 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
     )
     metrics = SelfMetrics(spool_depth=store.spool.depth)
     start = now or datetime.now().astimezone()
-    jobs = collection_jobs(settings, store, inventory, metrics)
+    from cli.report import announcer  # reports hand their summary over, alerts post it
+
+    runtime = Runtime(settings, store, inventory.get, metrics, announcer(settings))
+    stages = load_stages()
+    jobs = [job for stage in stages for job in stage.jobs(runtime)]
     jobs += housekeeping_jobs(settings, store, inventory)
-    jobs += alert_jobs(settings, store, metrics)
-    jobs += report_jobs(settings, store)
-    jobs += detection_jobs(settings, store, inventory, metrics)
     jobs += contract_jobs(settings, store, inventory)
     for job in jobs:
         # Without next_run_time the trigger schedules the first run one interval from now.
@@ -345,7 +198,7 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
             extra = {"next_run_time": start + job.first_run_after}
         scheduler.add_job(
             _timed(job.id, job.func, metrics),
-            job.trigger or IntervalTrigger(seconds=max(1, int(job.every.total_seconds()))),
+            trigger_of(job),
             id=job.id,
             name=job.id,
             **extra,
@@ -355,7 +208,10 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
         lambda event: metrics.job_failed(event.job_id) if event.exception else None,
         EVENT_JOB_ERROR,
     )
-    serve_heartbeats(settings, store, inventory, scheduler)
+    services = [service for stage in stages for service in stage.services(runtime)]
+    for service in services:
+        scheduler.add_listener(lambda _event, s=service: s.close(), EVENT_SCHEDULER_SHUTDOWN)
+    scheduler.seamwatch_services = services  # type: ignore[attr-defined]  # for `run` and tests
     port = settings.scheduler.metrics_port
     if port:
         for job in fleet_metrics_jobs(store, metrics):
@@ -372,18 +228,13 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
     return scheduler
 
 
-def serve_heartbeats(
-    settings: Settings, store: Store, inventory: InventoryWatch, scheduler: BackgroundScheduler
-) -> None:
-    """With `[heartbeats] enabled`, the ping endpoint from here on, stopped with the scheduler."""
-    from collectors.heartbeat import HeartbeatServer, heartbeat_settings
-
-    hb = heartbeat_settings(settings)
-    if not hb.enabled:
-        return
-    server = HeartbeatServer(hb, store, lambda iid: iid in inventory.get()).start()
-    scheduler.add_listener(lambda _event: server.close(), EVENT_SCHEDULER_SHUTDOWN)
-    scheduler.seamwatch_heartbeats = server  # type: ignore[attr-defined]  # for `run` and tests
+def trigger_of(job: Job) -> BaseTrigger:
+    """The job's own trigger, else its interval (on the epoch grid when `aligned`)."""
+    if job.trigger is not None:
+        return job.trigger
+    if job.aligned:
+        return AlignedInterval(job.every)
+    return IntervalTrigger(seconds=max(1, int(job.every.total_seconds())))
 
 
 def _timed(job_id: str, func: Callable[[], object], metrics: SelfMetrics) -> Callable[[], object]:

@@ -29,7 +29,6 @@ def register(
     parser = sub.add_parser(
         "scorecard",
         parents=[common],
-        help="the integration checklist: yes / no / n.a. per check, scored per team and fleet",
         description="Score every integration against the checklist (owner, monitored, contract, "
         "failure handling, classified, reviewed, deprecation plan). Weights per tier come from "
         "config.toml's [scorecard] section. Reads the store (after syncing the inventory into "

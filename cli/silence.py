@@ -29,7 +29,6 @@ def register(
     parser = sub.add_parser(
         "silence",
         parents=[common],
-        help="mute alerts for matching findings for a while",
         description="Silences mute matching findings for a time (they are still recorded, with "
         "status 'silenced'). Matchers are field=value: integration, owner, severity, tier, "
         "lifecycle, detector, metric, tags, source_system, target_system, system; shell "

@@ -22,7 +22,6 @@ def register(
     parser = sub.add_parser(
         "sources",
         parents=[common],
-        help="list sources with their last run, status and recent failures",
         description="One row per source: kind, interval, last run, last status, runs that were "
         "not ok in the last 24 hours, how many runs in a row have not been ok, and the last "
         "error. Reads the v_sources view; sources no longer in config.toml are listed too. "

@@ -15,7 +15,6 @@ def register(
     parser = sub.add_parser(
         "sql",
         parents=[common],
-        help="run a read-only SQL query against the store",
         description="Run read-only SQL against the store (views v_latest, v_samples, "
         "v_integrations, v_runs, ...). Statements that write are refused.",
         epilog="examples:\n"

@@ -26,7 +26,6 @@ def register(
     parser = sub.add_parser(
         "up",
         parents=[common],
-        help="seed the demo (if configured and empty), start the scheduler and the dashboard",
         description='Everything at once: when the config has a kind = "demo" source and the '
         "store has no samples, seed the demo history; then run the scheduler and the dashboard "
         "until Ctrl-C, which stops both.",

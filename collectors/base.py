@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import ClassVar
 
 import pyarrow as pa
@@ -20,24 +21,65 @@ class NoOptions(StrictModel):
     """For kinds without options of their own."""
 
 
+class FailureKind(StrEnum):
+    """What kind of failure a cycle met, decided from exception types (and their causes) or
+    from the answer's structure, never from an exception's text."""
+
+    TIMEOUT = "timeout"  # no (complete) answer within the source's timeout
+    DNS = "dns"  # the host name does not resolve
+    REFUSED = "refused"  # nothing listens on the port
+    TLS = "tls"  # certificate or handshake
+    CONNECT = "connect"  # any other connection-level failure (reset, unreachable, CA file)
+    TOO_LARGE = "too_large"  # the answer exceeded max_response_size
+    HTTP = "http"  # an answer with an error status
+    QUERY = "query"  # the server refused the query itself (Prometheus' errorType)
+    ANSWER = "answer"  # an answer that cannot be read (invalid JSON, unexpected shape)
+    DATA = "data"  # the answer was read, but a value or series in it is unusable
+    OWNER = "owner"  # the inventory gives the series to another source: not stored
+    OTHER = "other"  # a request failure of any other type
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why something could not be fetched or read: its kind and the sentence a user reads."""
+
+    kind: FailureKind
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
 @dataclass(frozen=True)
 class Failure:
-    """One integration (or metric, or query) a cycle could not collect, and why."""
+    """One integration (or metric, or query) a cycle could not collect, why, and what kind."""
 
     error: str
     integration: str | None = None
     metric: str | None = None
+    kind: FailureKind = FailureKind.DATA
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"integration": self.integration, "metric": self.metric, "error": self.error}
+        return {
+            "integration": self.integration,
+            "metric": self.metric,
+            "error": self.error,
+            "kind": self.kind.value,
+        }
 
 
 @dataclass
 class Batch:
-    """What one cycle of one source produced: samples plus what failed."""
+    """What one cycle of one source produced: samples, what failed, and the source's new state.
+
+    `state` is the whole state the source's next cycle must see (None: unchanged). It travels
+    with the samples so the runner stores both, and the run record, as one unit: a cycle whose
+    samples are lost never advances its state, and a spooled cycle spools its state too.
+    """
 
     samples: pa.Table = field(default_factory=empty_samples)
     failures: list[Failure] = field(default_factory=list)
+    state: Mapping[str, str] | None = None
 
 
 @dataclass
@@ -45,12 +87,13 @@ class CollectContext:
     """What a source gets for a cycle: the aligned cycle time, the inventory and its own state.
 
     `state` is a small persistent key-value map private to the source (kept in the store),
-    for things like counter values between scrapes or a demo's scenario anchor.
+    for things like counter values between scrapes or a demo's scenario anchor. It is read
+    only: a source returns its new state in `Batch.state`.
     """
 
     now: datetime
     inventory: Inventory
-    state: MutableMapping[str, str] = field(default_factory=dict)
+    state: Mapping[str, str] = field(default_factory=dict)
 
 
 class Source(ABC):

@@ -56,11 +56,6 @@ def load_contracts_options(settings: Settings) -> ContractsOptions:
     return validate_section(ContractsOptions, settings, "contracts")
 
 
-def check_contracts_section(settings: Settings) -> None:
-    """`seamwatch check`: the [contracts] section is valid."""
-    load_contracts_options(settings)
-
-
 def scheduled(settings: Settings) -> bool:
     """Whether `seamwatch run` checks contracts on a schedule: a `[contracts]` section, enabled."""
     return bool(settings.contracts) and load_contracts_options(settings).enabled
@@ -96,9 +91,10 @@ def check_all(
         options,
         options.timeout.total_seconds(),
     )
-    bodies: dict[str, tuple[bytes | None, str | None]] = {
-        f.request.key: f.ok_body() for f in fetched
-    }
+    bodies: dict[str, tuple[bytes | None, str | None]] = {}
+    for f in fetched:
+        body, problem = f.ok_body()
+        bodies[f.request.key] = (body, None if problem is None else str(problem))
     for iid, location in targets.items():
         if iid not in urls:
             bodies[iid] = _read_file(Path(location))
@@ -238,7 +234,6 @@ def run_contract_checks(
 __all__ = [
     "ContractsOptions",
     "check_all",
-    "check_contracts_section",
     "inspect",
     "load_contracts_options",
     "run_contract_checks",

@@ -240,28 +240,36 @@ class DemoSource(Source):
         return max(timedelta(seconds=int(self.interval.total_seconds())), timedelta(seconds=1))
 
     def anchor(self, ctx: CollectContext) -> datetime:
-        """The scenario anchor from the source state; the first call fixes it at ctx.now."""
+        """The scenario anchor from the source state; until one is stored, ctx.now."""
+        if ANCHOR_KEY in ctx.state:
+            return parse_timestamp(ctx.state[ANCHOR_KEY])
+        return ensure_utc(ctx.now)
+
+    def state(self, ctx: CollectContext) -> dict[str, str]:
+        """The state a batch carries: the anchor fixed by the first cycle (or backfill)."""
         if ANCHOR_KEY not in ctx.state:
-            ctx.state[ANCHOR_KEY] = ensure_utc(ctx.now).isoformat()
-            log.info("demo source %s: scenario anchored at %s", self.name, ctx.state[ANCHOR_KEY])
-        return parse_timestamp(ctx.state[ANCHOR_KEY])
+            log.info("demo source %s: scenario anchored at %s", self.name, self.anchor(ctx))
+        return {**ctx.state, ANCHOR_KEY: self.anchor(ctx).isoformat()}
 
     def collect(self, ctx: CollectContext) -> Batch:
         """One sample per (integration, metric) at the aligned cycle time."""
         anchor = self.anchor(ctx)
         at = align(ctx.now, self.step)
         table = simulate(None, at, at + self.step, self.step, self.seed, anchor, source=self.name)
-        return Batch(samples=table)
+        return Batch(samples=table, state=self.state(ctx))
 
     def backfill(self, ctx: CollectContext, start: datetime, end: datetime) -> Iterator[Batch]:
         """History over [start, end), one batch per UTC day (the first and last may be partial)."""
-        anchor = self.anchor(ctx)
+        anchor, state = self.anchor(ctx), self.state(ctx)
         cursor, end = ensure_utc(start), ensure_utc(end)
         while cursor < end:
             midnight = datetime.fromtimestamp(int(cursor.timestamp()) // DAY * DAY, UTC)
             upto = min(end, midnight + timedelta(days=1))
             yield Batch(
-                samples=simulate(None, cursor, upto, self.step, self.seed, anchor, source=self.name)
+                samples=simulate(
+                    None, cursor, upto, self.step, self.seed, anchor, source=self.name
+                ),
+                state=state,
             )
             cursor = upto
 

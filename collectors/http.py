@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import socket
 import ssl
 import time
 from collections.abc import Sequence
@@ -20,6 +21,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import requests
+import urllib3
 from pydantic import (
     ByteSize,
     Field,
@@ -30,6 +33,7 @@ from pydantic import (
     model_validator,
 )
 
+from collectors.base import FailureKind, Problem
 from seamwatch.config.base import StrictModel
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,7 @@ __all__ = [
     "Request",
     "ResponseTooLarge",
     "capped_response_hook",
+    "classify",
     "describe_error",
     "fetch_all",
 ]
@@ -146,40 +151,43 @@ class Request:
 
 @dataclass(frozen=True)
 class Fetched:
-    """What one request gave: a response (any status) or an error sentence, and how long it took."""
+    """What one request gave: a response (any status) or an error sentence and its kind, and
+    how long it took."""
 
     request: Request
     status: int | None
     body: bytes
     elapsed_ms: float
     error: str | None = None
+    kind: FailureKind | None = None  # set with `error`: what kind of failure it was
 
     @property
     def where(self) -> str:
         """The request as a user reads it in a message."""
         return f"{self.request.method} {self.request.url}"
 
-    def ok_body(self) -> tuple[bytes | None, str | None]:
-        """The body of a 2xx answer, or the sentence saying why there is none."""
+    def ok_body(self) -> tuple[bytes | None, Problem | None]:
+        """The body of a 2xx answer, or the Problem saying why there is none."""
         if self.error:
-            return None, self.error
+            return None, Problem(self.kind or FailureKind.OTHER, self.error)
         assert self.status is not None
         if not 200 <= self.status < 300:
-            return (
-                None,
+            return None, Problem(
+                FailureKind.HTTP,
                 f"HTTP {self.status}{_reason(self.status)} from {self.where}{_snippet(self.body)}",
             )
         return self.body, None
 
-    def json(self) -> tuple[Any, str | None]:
-        """The parsed JSON document of a 2xx answer, or the sentence saying why there is none."""
-        body, error = self.ok_body()
-        if error:
-            return None, error
+    def json(self) -> tuple[Any, Problem | None]:
+        """The parsed JSON document of a 2xx answer, or the Problem saying why there is none."""
+        body, problem = self.ok_body()
+        if problem:
+            return None, problem
         try:
             return json.loads(body or b""), None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return None, f"invalid JSON from {self.where}: {exc}{_snippet(body or b'')}"
+            message = f"invalid JSON from {self.where}: {exc}{_snippet(body or b'')}"
+            return None, Problem(FailureKind.ANSWER, message)
 
 
 def fetch_all(requests: Sequence[Request], options: HttpOptions, timeout: float) -> list[Fetched]:
@@ -210,7 +218,7 @@ async def _fetch_all(
         # The CA bundle went missing or bad after `check`: every request fails, saying which file.
         reason = getattr(exc, "strerror", None) or _first_line(str(exc))
         message = f"cannot load ca_file {options.ca_file}: {reason}"
-        return [Fetched(r, None, b"", 0.0, message) for r in requests]
+        return [Fetched(r, None, b"", 0.0, message, FailureKind.TLS) for r in requests]
     async with client:
         cap = int(options.max_response_size)
 
@@ -245,12 +253,10 @@ async def _fetch_one(
         # The whole exchange, body included, not just each socket operation, is bounded by the
         # timeout: a body trickling in byte by byte costs at most that.
         status, body = await asyncio.wait_for(exchange(), timeout=timeout)
-    except ResponseTooLarge as exc:
-        return Fetched(request, None, b"", (time.perf_counter() - clock) * 1000, str(exc))
     except Exception as exc:  # every failure (a TimeoutError too) is an answer, never a raise
         elapsed = (time.perf_counter() - clock) * 1000
         message = describe_error(exc, request.url, timeout=timeout, method=request.method)
-        return Fetched(request, None, b"", elapsed, message)
+        return Fetched(request, None, b"", elapsed, message, classify(exc))
     elapsed = (time.perf_counter() - clock) * 1000
     return Fetched(request, status, body, elapsed)
 
@@ -283,49 +289,83 @@ def capped_response_hook(cap: int, timeout: float) -> Any:
     return hook
 
 
+def classify(exc: BaseException) -> FailureKind:
+    """The kind of a failed request (httpx, requests, urllib3 or the socket layer), from the
+    types of the exception and of its causes; the most specific kind anywhere in the chain wins."""
+    links = _chain(exc)
+    for kind, types in _KINDS:
+        if any(isinstance(link, types) for link in links):
+            return kind
+    return FailureKind.OTHER
+
+
+# In order of precedence: a TLS handshake that timed out is a timeout, a refused connection
+# wrapped in a library's ConnectError is refused.
+_KINDS: tuple[tuple[FailureKind, tuple[type[BaseException], ...]], ...] = (
+    (FailureKind.TOO_LARGE, (ResponseTooLarge,)),
+    (
+        FailureKind.TIMEOUT,
+        # not urllib3's TimeoutError: its NewConnectionError (a refusal too) derives from it
+        (
+            TimeoutError,
+            httpx.TimeoutException,
+            requests.Timeout,
+            urllib3.exceptions.ReadTimeoutError,
+        ),
+    ),
+    (FailureKind.DNS, (socket.gaierror, urllib3.exceptions.NameResolutionError)),
+    (FailureKind.REFUSED, (ConnectionRefusedError,)),
+    (FailureKind.TLS, (ssl.SSLError, ssl.CertificateError, urllib3.exceptions.SSLError)),
+    (
+        FailureKind.CONNECT,
+        (
+            ConnectionError,
+            httpx.ConnectError,
+            requests.ConnectionError,
+            urllib3.exceptions.NewConnectionError,
+            urllib3.exceptions.ProtocolError,
+        ),
+    ),
+)
+
+
 def describe_error(
     exc: BaseException, url: str, *, timeout: float | None = None, method: str = "GET"
 ) -> str:
-    """One sentence for a failed request (httpx or requests): timeout, DNS, refused, TLS, ..."""
+    """One sentence for a failed request (httpx or requests): timeout, DNS, refused, TLS, ...;
+    which one is decided by `classify`, from types, and the sentence only words it."""
     where = f"{method} {url}"
-    for link in _chain(exc):
-        if isinstance(link, ResponseTooLarge):
-            return str(link)
-    text = " ".join(str(e) for e in _chain(exc))
-    names = " ".join(type(e).__name__ for e in _chain(exc))
-    lowered = text.lower()
-    host = urlsplit(url).hostname or url
-    if isinstance(exc, TimeoutError) or "timeout" in names.lower() or "timed out" in lowered:
+    links = _chain(exc)
+    kind = classify(exc)
+    if kind is FailureKind.TOO_LARGE:
+        return str(next(link for link in links if isinstance(link, ResponseTooLarge)))
+    if kind is FailureKind.TIMEOUT:
         after = f" after {timeout:g}s" if timeout else ""
         return f"timed out{after}: {where}"
-    if any(
-        marker in lowered
-        for marker in (
-            "name or service not known",
-            "nodename nor servname",
-            "temporary failure in name resolution",
-            "failed to resolve",
-            "no address associated",
-            "getaddrinfo failed",
-            "name resolution",
-        )
-    ):
-        return f"DNS lookup failed for {host}: {where}"
-    if "connection refused" in lowered or "errno 111" in lowered:
+    if kind is FailureKind.DNS:
+        return f"DNS lookup failed for {urlsplit(url).hostname or url}: {where}"
+    if kind is FailureKind.REFUSED:
         return f"connection refused (nothing listening): {where}"
-    if "certificate" in lowered or "ssl" in names.lower():
+    text = " ".join(str(link) for link in links)
+    if kind is FailureKind.TLS:
         return f"TLS error: {where}: {_first_line(text)}"
-    if "connect" in names.lower():
+    if kind is FailureKind.CONNECT:
         return f"cannot connect: {where}: {_first_line(text)}"
     return f"request failed: {where}: {type(exc).__name__}: {_first_line(text)}"
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and its causes: __cause__, __context__ and urllib3's `reason`."""
     seen: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in seen:
         seen.append(current)
-        current = current.__cause__ or current.__context__
+        reason = getattr(current, "reason", None)
+        current = (
+            current.__cause__
+            or current.__context__
+            or (reason if isinstance(reason, BaseException) else None)
+        )
     return seen
 
 

@@ -105,6 +105,7 @@ class ProbeSource(Source):
     def collect(self, ctx: CollectContext) -> Batch:
         """Probe every target once; emit the window's error rate and latency quantiles."""
         builder = SampleBuilder(self.name, ctx.inventory)
+        state = dict(ctx.state)
         targets = self.targets(ctx)
         if not targets:
             builder.fail(
@@ -122,9 +123,9 @@ class ProbeSource(Source):
             outcomes[target.integration].append((now, int(ok), answer.elapsed_ms if ok else None))
         for integration, fresh in outcomes.items():
             key = STATE_PREFIX + integration
-            history = [entry for entry in _load(ctx.state.get(key)) if entry[0] != now]
+            history = [entry for entry in _load(state.get(key)) if entry[0] != now]
             history = sorted(history + fresh)[-self.opts.window * max(1, len(fresh)) :]
-            ctx.state[key] = json.dumps(history, separators=(",", ":"))
+            state[key] = json.dumps(history, separators=(",", ":"))
             failed = sum(1 for _, good, _ in history if not good)
             builder.add(
                 ctx.now, integration, Metric.ERROR_RATE, failed / len(history), where="probes"
@@ -141,7 +142,7 @@ class ProbeSource(Source):
                     )
         if self.opts.check_tls:
             self._certificates(ctx, targets, builder)
-        return builder.batch()
+        return builder.batch(state)
 
     def _certificates(
         self, ctx: CollectContext, targets: list[ProbeTarget], builder: SampleBuilder

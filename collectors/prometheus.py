@@ -9,26 +9,25 @@ returns one series and needs no label. Instant queries are evaluated at the cycl
 
 from __future__ import annotations
 
-import ast
 import json
 import logging
-import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from itertools import chain, repeat
 from typing import Any, ClassVar
 
 import numpy as np
 import requests
-from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
+from prometheus_api_client import PrometheusConnect
 from pydantic import Field, field_validator, model_validator
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from collectors.base import Batch, CollectContext, Source
-from collectors.http import HttpOptions, capped_response_hook, describe_error
+from collectors.base import Batch, CollectContext, FailureKind, Problem, Source
+from collectors.http import HttpOptions, capped_response_hook, classify, describe_error
 from collectors.samples import SampleBuilder
 from seamwatch.config.base import StrictModel
 from seamwatch.config.sections import Slug
@@ -113,9 +112,9 @@ class PrometheusSource(Source):
         """Instant queries at ctx.now; one sample per integration and metric."""
         at = ensure_utc(ctx.now)
         builder = SampleBuilder(self.name, ctx.inventory)
-        client = self._client()
+        client = self._client
 
-        def run(query: _Query) -> tuple[_Query, list[dict[str, Any]] | None, str | None]:
+        def run(query: _Query) -> tuple[_Query, list[dict[str, Any]] | None, Problem | None]:
             try:
                 params = {"time": f"{at.timestamp():.3f}"}
                 return (
@@ -146,7 +145,7 @@ class PrometheusSource(Source):
         if cursor < ensure_utc(start):
             cursor += step
         end = ensure_utc(end)
-        client = self._client()
+        client = self._client
         step_text = f"{int(step.total_seconds())}s"
         while cursor < end:
             upto = min(cursor + chunk, end)
@@ -155,7 +154,7 @@ class PrometheusSource(Source):
 
             def run(
                 query: _Query, lo: datetime = cursor, hi: datetime = last
-            ) -> tuple[_Query, list[dict[str, Any]] | None, str | None]:
+            ) -> tuple[_Query, list[dict[str, Any]] | None, Problem | None]:
                 try:
                     series = client.custom_query_range(
                         query.promql,
@@ -170,10 +169,9 @@ class PrometheusSource(Source):
 
             for query, answer, error in self._each(run, queries):
                 if error is not None:
+                    span = f"range {cursor:%Y-%m-%d %H:%M}..{upto:%Y-%m-%d %H:%M} UTC"
                     builder.fail(
-                        f"{error} (range {cursor:%Y-%m-%d %H:%M}..{upto:%Y-%m-%d %H:%M} UTC)",
-                        query.integration,
-                        query.metric,
+                        Problem(error.kind, f"{error} ({span})"), query.integration, query.metric
                     )
                     continue
                 self._map(builder, query, answer or [], instant_at=None)
@@ -196,17 +194,19 @@ class PrometheusSource(Source):
     def _timeout(self) -> float:
         return self.settings.timeout.total_seconds()
 
+    @cached_property
     def _client(self) -> PrometheusConnect:
+        """One client, and so one session (its connection pool), for every cycle of the source."""
         opts = self.opts
         session = requests.Session()
         session.verify = opts.verify()
         # No retries inside a cycle: a failing query costs one timeout; the next cycle retries.
         retry = Retry(total=0, connect=0, read=0, status=0, raise_on_status=False)
-        session.mount(opts.url, HTTPAdapter(max_retries=retry, pool_maxsize=opts.concurrency))
-        session.hooks["response"].append(
-            capped_response_hook(int(opts.max_response_size), self._timeout)
-        )
-        return PrometheusConnect(
+        session.hooks["response"] += [
+            capped_response_hook(int(opts.max_response_size), self._timeout),
+            _refusal_hook,
+        ]
+        client = PrometheusConnect(
             url=opts.url,
             headers=opts.request_headers() or None,
             auth=opts.basic_auth(),
@@ -214,24 +214,31 @@ class PrometheusSource(Source):
             retry=retry,
             timeout=self._timeout,
         )
+        # after the client's own mount of the same prefix: a pool as wide as the concurrency
+        session.mount(opts.url, HTTPAdapter(max_retries=retry, pool_maxsize=opts.concurrency))
+        return client
 
-    def _each(self, run: Any, queries: list[_Query]) -> list[tuple[_Query, Any, str | None]]:
+    def _each(self, run: Any, queries: list[_Query]) -> list[tuple[_Query, Any, Problem | None]]:
         if len(queries) == 1:
             return [run(queries[0])]
         with ThreadPoolExecutor(max_workers=min(self.opts.concurrency, len(queries))) as pool:
             return list(pool.map(run, queries))
 
-    def _describe(self, exc: BaseException, promql: str) -> str:
-        """A sentence for a failed query, with Prometheus' own error text and the query."""
+    def _describe(self, exc: BaseException, promql: str) -> Problem:
+        """What went wrong with a query, by the exception's type: Prometheus' own errorType and
+        error when it refused the query, else the request's failure; the query is named."""
         where = f"{self.opts.url}/api/v1/query"
-        if isinstance(exc, PrometheusApiClientException):
-            status, detail = _api_error(str(exc))
-            return f"query failed (HTTP {status}): {detail} — query: {promql}"
+        if isinstance(exc, QueryRefused):
+            return Problem(
+                exc.kind, f"query failed (HTTP {exc.status}): {exc.detail} — query: {promql}"
+            )
         if isinstance(exc, requests.exceptions.JSONDecodeError | json.JSONDecodeError):
-            return f"invalid JSON from {where} — query: {promql}"
+            return Problem(FailureKind.ANSWER, f"invalid JSON from {where} — query: {promql}")
         if isinstance(exc, KeyError | TypeError):
-            return f"unexpected answer from {where} (no data.result) — query: {promql}"
-        return f"{describe_error(exc, where, timeout=self._timeout)} — query: {promql}"
+            message = f"unexpected answer from {where} (no data.result) — query: {promql}"
+            return Problem(FailureKind.ANSWER, message)
+        message = describe_error(exc, where, timeout=self._timeout)
+        return Problem(classify(exc), f"{message} — query: {promql}")
 
     def _map(
         self,
@@ -304,24 +311,41 @@ def _chunk(configured: timedelta, step: timedelta, series: int) -> timedelta:
     return max(step, min(configured, step * MAX_POINTS, step * (CHUNK_SAMPLES // max(1, series))))
 
 
-def _api_error(message: str) -> tuple[str, str]:
-    """(status, Prometheus' error text) from a PrometheusApiClientException message."""
-    match = re.match(r"HTTP Status Code (\d+) \((.*)\)\s*$", message, re.S)
-    if not match:
-        return "?", message[:300]
-    status, raw = match.group(1), match.group(2)
+class QueryRefused(Exception):
+    """The server answered a query with an error status: Prometheus' `errorType` and `error`
+    from its JSON answer (or the start of a body that is not that JSON, from a proxy)."""
+
+    def __init__(self, status: int, error_type: str | None, error: str) -> None:
+        self.status, self.error_type, self.error = status, error_type, error
+        super().__init__(f"HTTP {status}: {self.detail}")
+
+    @property
+    def detail(self) -> str:
+        """`errorType: error` as Prometheus words it, or the body's text."""
+        return f"{self.error_type}: {self.error}" if self.error_type else self.error
+
+    @property
+    def kind(self) -> FailureKind:
+        """The query timed out on the server, was refused (errorType), or a proxy said no."""
+        if self.error_type == "timeout":
+            return FailureKind.TIMEOUT
+        return FailureKind.QUERY if self.error_type else FailureKind.HTTP
+
+
+def _refusal_hook(response: requests.Response, *_args: Any, **_kwargs: Any) -> requests.Response:
+    """A response hook raising QueryRefused for an answer other than 200, read from the body as
+    the query API documents it: `{"status": "error", "errorType": ..., "error": ...}`."""
+    if response.status_code == 200:
+        return response
+    body = response.content or b""
     try:
-        body = ast.literal_eval(raw)
-        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
-    except (ValueError, SyntaxError):
-        text = raw
-    try:
-        doc = json.loads(text)
-        kind = doc.get("errorType")
-        detail = doc.get("error") or text
-        return status, f"{kind}: {detail}" if kind else str(detail)
-    except (json.JSONDecodeError, AttributeError):
-        return status, text.strip()[:300] or "empty answer"
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        doc = None
+    if isinstance(doc, dict) and doc.get("errorType") is not None:
+        raise QueryRefused(response.status_code, str(doc["errorType"]), str(doc.get("error", "")))
+    text = body[:300].decode("utf-8", "replace").strip() or "empty answer"
+    raise QueryRefused(response.status_code, None, text)
 
 
 def _selector(labels: dict[str, str]) -> str:

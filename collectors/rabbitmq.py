@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from collectors.base import Batch, CollectContext, Source
+from collectors.base import Batch, CollectContext, FailureKind, Problem, Source
 from collectors.http import HttpOptions, Request, fetch_all
 from collectors.samples import SampleBuilder, as_number
 from seamwatch.config.base import StrictModel
@@ -186,7 +186,7 @@ class RabbitMqSource(Source):
             builder.add(ctx.now, integration, metric, value, where=f"queues on {self.opts.url}")
         return builder.batch()
 
-    def _queues(self) -> tuple[list[dict[str, Any]], str | None]:
+    def _queues(self) -> tuple[list[dict[str, Any]], Problem | None]:
         """Every queue of the broker, page by page."""
         timeout = self.settings.timeout.total_seconds()
         found: list[dict[str, Any]] = []
@@ -202,7 +202,8 @@ class RabbitMqSource(Source):
             if isinstance(doc, list):  # an API without paging answers with the plain list
                 return doc, None
             if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
-                return [], f"unexpected answer from {fetched.where}: no list of queues"
+                message = f"unexpected answer from {fetched.where}: no list of queues"
+                return [], Problem(FailureKind.ANSWER, message)
             found.extend(doc["items"])
             if page >= int(doc.get("page_count") or 1):
                 return found, None

@@ -10,13 +10,14 @@ import logging
 import time
 import uuid
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from types import MappingProxyType
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from collectors.base import Batch, CollectContext, Failure, Source
+from collectors.base import Batch, CollectContext, Failure, FailureKind, Source
 from seamwatch.inventory import Inventory
 from seamwatch.secrets import redact
 from seamwatch.store import RunRecord, StateChange, Store
@@ -73,9 +74,8 @@ def run_cycle(
     try:
         cycle_time = align(now or started, source.interval)
         wait = lock_wait(source, store)
-        state = store.cycle_state(state_prefix(source), timeout=wait)
-        before = dict(state)
-        ctx = CollectContext(now=cycle_time, inventory=inventory, state=state)
+        before = store.cycle_state(state_prefix(source), timeout=wait)
+        ctx = CollectContext(now=cycle_time, inventory=inventory, state=MappingProxyType(before))
         try:
             batch = source.collect(ctx)
             error = None
@@ -83,7 +83,7 @@ def run_cycle(
             log.exception("source %s failed", source.name)
             batch, error = Batch(), f"{type(exc).__name__}: {exc}"
         batch = owned_elsewhere(source, inventory, batch, configured)
-        return _finish(source, store, batch, error, started, clock, state, before, timeout=wait)
+        return _finish(source, store, batch, error, started, clock, before, timeout=wait)
     except Exception as exc:  # the runner itself never raises: the daemon goes on
         log.exception("cycle of %s could not be completed", source.name)
         return _result(source, "failed", Batch(), 0, False, f"{type(exc).__name__}: {exc}", clock)
@@ -99,10 +99,19 @@ def run_backfill(
     *,
     configured: Collection[str] = (),
 ) -> Iterable[CycleResult]:
-    """Pull history between start and end chunk by chunk, storing and recording each chunk."""
-    state = store.cycle_state(state_prefix(source))
-    ctx = CollectContext(now=now or utcnow(), inventory=inventory, state=state)
-    before = dict(state)
+    """Pull history between start and end chunk by chunk, storing and recording each chunk.
+
+    A failure is the chunk's error, never a raise; only a kind that keeps no history raises
+    NotImplementedError, at the first chunk, before anything is stored.
+    """
+    clock = time.perf_counter()
+    try:
+        before = store.cycle_state(state_prefix(source))
+    except Exception as exc:
+        log.exception("backfill of %s could not start", source.name)
+        yield _result(source, "failed", Batch(), 0, False, f"{type(exc).__name__}: {exc}", clock)
+        return
+    ctx = CollectContext(now=now or utcnow(), inventory=inventory, state=MappingProxyType(before))
     iterator = source.backfill(ctx, start, end)
     while True:
         started, clock = utcnow(), time.perf_counter()
@@ -123,12 +132,12 @@ def run_backfill(
             error,
             started,
             clock,
-            state,
             before,
             unique_keys=True,
             backfill=True,
         )
-        before = dict(state)
+        if batch.state is not None:
+            before = dict(batch.state)
         yield result
         if error:
             return
@@ -169,9 +178,10 @@ def owned_elsewhere(
                 f"{foreign[key]!r}",
                 integration_id,
                 metric,
+                FailureKind.OWNER,
             )
         )
-    return Batch(samples.filter(pc.invert(drop)), failures)
+    return replace(batch, samples=samples.filter(pc.invert(drop)), failures=failures)
 
 
 def _finish(
@@ -181,20 +191,17 @@ def _finish(
     error: str | None,
     started: datetime,
     clock: float,
-    state: dict[str, str] | object,
     before: dict[str, str],
     *,
     unique_keys: bool = False,
     backfill: bool = False,
     timeout: float | None = None,
 ) -> CycleResult:
+    """Store the batch, its run record and its state change (from `before` to the state the
+    batch carries) as one unit; a failure to store is the cycle's error, never a raise."""
     prefix = state_prefix(source)
-    change = StateChange.between(
-        prefix,
-        before,
-        dict(state),  # type: ignore[call-overload]
-        blind=not store.state_known(prefix),
-    )
+    after = before if batch.state is None else dict(batch.state)
+    change = StateChange.between(prefix, before, after, blind=not store.state_known(prefix))
     rows = batch.samples.num_rows
     # failed: an error, or nothing collected; partial: some failures; ok: no failure. A cycle
     # that only primes its state (a counter's first reading) collects nothing and is ok.
@@ -207,7 +214,7 @@ def _finish(
     else:
         status = "partial" if batch.failures else "ok"
     error = redact(error) if error else None
-    failures = [Failure(redact(f.error), f.integration, f.metric) for f in batch.failures]
+    failures = [replace(f, error=redact(f.error)) for f in batch.failures]
     if status != "ok":
         log.warning(
             "source %s: %s (%d failures)%s",

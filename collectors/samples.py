@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from collectors.base import Batch, Failure
+from collectors.base import Batch, Failure, FailureKind, Problem
 from seamwatch.config.sections import check_slug
 from seamwatch.inventory import Inventory
 from seamwatch.metrics import Metric
@@ -155,25 +155,26 @@ class SampleBuilder:
             )
         )
 
-    def add_many(self, rows: Iterable[tuple[datetime, str, Metric, Any]], *, where: str) -> None:
-        """Add (ts, integration, metric, value) rows."""
-        for ts, integration, metric, value in rows:
-            self.add(ts, integration, metric, value, where=where)
-
     def fail(
-        self, error: str, integration: str | None = None, metric: Metric | str | None = None
+        self,
+        error: str | Problem,
+        integration: str | None = None,
+        metric: Metric | str | None = None,
     ) -> None:
-        """Record what could not be collected, and why."""
+        """Record what could not be collected, and why (a Problem keeps its kind; a sentence
+        alone is a data failure: the answer was read, a value in it is unusable)."""
         name = metric.value if isinstance(metric, Metric) else metric
-        self.failures.append(Failure(error=error, integration=integration, metric=name))
+        kind = error.kind if isinstance(error, Problem) else FailureKind.DATA
+        self.failures.append(Failure(str(error), integration, name, kind))
 
     @property
     def count(self) -> int:
         """Samples added so far."""
         return len(self._values) + sum(chunk.num_rows for chunk in self._chunks)
 
-    def batch(self) -> Batch:
-        """The batch: an Arrow table in the store's schema plus the failures."""
+    def batch(self, state: Mapping[str, str] | None = None) -> Batch:
+        """The batch: an Arrow table in the store's schema, the failures and the source's new
+        state (None: unchanged)."""
         failures = list(self.failures)
         for why, where, count in self._bad_ids.values():
             failures.append(
@@ -199,7 +200,7 @@ class SampleBuilder:
         )
         if self._chunks:
             table = pa.concat_tables([table, *self._chunks])
-        return Batch(samples=table, failures=failures)
+        return Batch(samples=table, failures=failures, state=state)
 
 
 def _numbers(values: Sequence[Any]) -> np.ndarray:

@@ -171,6 +171,7 @@ class ScrapeSource(Source):
     def collect(self, ctx: CollectContext) -> Batch:
         """Scrape every target concurrently; each target's counters are kept for the next cycle."""
         builder = SampleBuilder(self.name, ctx.inventory)
+        state = dict(ctx.state)
         timeout = self.settings.timeout.total_seconds()
         requests = [Request(t.url, key=str(i)) for i, t in enumerate(self.opts.targets)]
         sent = self.clock()
@@ -192,11 +193,11 @@ class ScrapeSource(Source):
                 )
                 continue
             key = STATE_PREFIX + target.url
-            previous = _load_state(ctx.state.get(key))
+            previous = _load_state(state.get(key))
             counters = self._target(builder, ctx, target, parsed, previous, now)
             if previous is None or now > previous[0]:  # a clock stepped back keeps the newer state
-                ctx.state[key] = json.dumps({"t": now, "v": counters}, separators=(",", ":"))
-        return builder.batch()
+                state[key] = json.dumps({"t": now, "v": counters}, separators=(",", ":"))
+        return builder.batch(state)
 
     def _target(
         self,

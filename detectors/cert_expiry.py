@@ -9,16 +9,36 @@ verify. The newest 5-minute value speaks (a renewed certificate clears the findi
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import model_validator
 
-from detectors.common import iso
+from detectors.common import finding, iso
 from detectors.frame import DetectionFrame, MetricFrame
-from detectors.settings import DetectorSettings
 from detectors.types import Finding, Severity
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration
 from seamwatch.metrics import Metric
 
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
+
 NAME = "cert_expiry"
+
+
+class CertExpiryOptions(StrictModel):
+    """A notice `notice` before a TLS certificate expires, a warning at `warn`; expired or not
+    verifying is critical."""
+
+    notice: Duration = timedelta(days=21)
+    warn: Duration = timedelta(days=7)
+
+    @model_validator(mode="after")
+    def _warn_inside_notice(self) -> CertExpiryOptions:
+        if self.warn > self.notice:
+            raise ValueError("warn must not be longer than notice (the warning comes later)")
+        return self
 
 
 def newest(mf: MetricFrame) -> np.ndarray:
@@ -79,12 +99,12 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                 limit = options.warn if severity is Severity.WARNING else options.notice
                 onset = expires - limit
             findings.append(
-                Finding(
-                    integration_id=days_mf.ids[row],
-                    metric=Metric.CERT_DAYS_LEFT.value,
-                    detector=NAME,
-                    severity=severity,
-                    summary=summary,
+                finding(
+                    NAME,
+                    days_mf.ids[row],
+                    Metric.CERT_DAYS_LEFT,
+                    severity,
+                    summary,
                     evidence={
                         "days_left": round(float(days), 2),
                         "expires": iso(expires),
@@ -101,12 +121,12 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
             if not np.isfinite(valid) or valid >= 1:
                 continue
             findings.append(
-                Finding(
-                    integration_id=valid_mf.ids[row],
-                    metric=Metric.CERT_VALID.value,
-                    detector=NAME,
-                    severity=Severity.CRITICAL,
-                    summary="TLS certificate does not verify (untrusted, wrong host name or expired); "
+                finding(
+                    NAME,
+                    valid_mf.ids[row],
+                    Metric.CERT_VALID,
+                    Severity.CRITICAL,
+                    "TLS certificate does not verify (untrusted, wrong host name or expired); "
                     "clients that check certificates cannot connect",
                     evidence={"valid": False},
                     onset=_invalid_since(frame, valid_mf, row),

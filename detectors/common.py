@@ -1,16 +1,124 @@
-"""Helpers every metric detector shares: per-series thresholds, directions, wording."""
+"""Helpers every detector shares: the prologue (clean, log, deseasonalise the series of the
+metrics it reads), the epilogue (one Finding with its onset and JSON-safe evidence), per-series
+thresholds, directions and wording. A detector module holds only its own statistics."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from detectors.frame import DetectionFrame, MetricFrame
-from detectors.settings import DetectorSettings
 from detectors.shape import Shapes
+from detectors.stats import clean, deseasonalise, log_level, seasonal_slots
+from detectors.types import Finding, Severity
 from seamwatch.metrics import METRIC_INFO, Metric, format_value
+
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
+
+
+@dataclass(frozen=True)
+class Series:
+    """The series of one metric as a detector reads them (rows: integrations, columns: hours).
+
+    x: the values, cleaned (finite, in the metric's range; NaN elsewhere); y: their log level
+    (multiplicative changes become additive); residual: y minus its seasonal profile (hour of
+    day, weekdays and weekends apart) fitted on columns `fit` (default all). y and residual are
+    computed when first read.
+    """
+
+    metric: Metric
+    mf: MetricFrame
+    x: np.ndarray
+    hour_of_week: np.ndarray
+    fit: slice | None = None
+
+    @cached_property
+    def y(self) -> np.ndarray:
+        """log(x + c), c following the series' typical level (`stats.log_level`)."""
+        return log_level(self.x, self.metric)
+
+    @cached_property
+    def residual(self) -> np.ndarray:
+        """The deseasonalised log level."""
+        return deseasonalise(self.y, seasonal_slots(self.hour_of_week), fit=self.fit)
+
+
+def prepared(
+    frame: DetectionFrame,
+    metrics: tuple[Metric | str, ...],
+    *,
+    values: Literal["level", "mean", "last"] = "level",
+    last: int | None = None,
+    fit: slice | None = None,
+) -> Iterator[Series]:
+    """The prologue every metric detector shares, for each metric it reads that has series.
+
+    `values` picks the hourly aggregate (median level, mean, last value); `last` keeps only the
+    newest hours (the log offset then follows that span's typical level); `fit` are the columns
+    the seasonal profile is estimated on (a detector that searches for a recent change fits on
+    the hours before it).
+    """
+    for name in metrics:
+        metric = Metric(name)
+        mf = frame.get(metric)
+        if mf is None:
+            continue
+        x = clean(getattr(mf, values), metric)
+        if last is not None:
+            x = x[:, -last:]
+        yield Series(metric, mf, x, frame.hour_of_week[-x.shape[1] :], fit)
+
+
+def prepared_one(
+    frame: DetectionFrame, metric: Metric, *, values: Literal["level", "mean", "last"] = "level"
+) -> Series | None:
+    """The prologue for a detector that reads one metric; None when it has no series."""
+    return next(prepared(frame, (metric,), values=values), None)
+
+
+def finding(
+    detector: str,
+    integration_id: str,
+    metric: Metric | str,
+    severity: Severity,
+    summary: str,
+    *,
+    onset: datetime | None,
+    evidence: Mapping[str, Any],
+) -> Finding:
+    """The epilogue: one Finding, with its onset and its evidence as plain JSON values."""
+    return Finding(
+        integration_id=integration_id,
+        metric=str(Metric(metric).value) if metric else "",
+        detector=detector,
+        severity=severity,
+        summary=summary,
+        evidence=jsonable(dict(evidence)),
+        onset=onset,
+    )
+
+
+def jsonable(value: Any) -> Any:
+    """Evidence as JSON has it: numpy scalars as Python numbers, NaN and infinity as None,
+    times as ISO 8601 UTC, tuples as lists."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, datetime):
+        return iso(value)
+    return value
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,21 @@ consumer, for a jump the step it happened in.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field, field_validator
 
-from detectors.common import iso, num, value
+from detectors.common import finding, iso, num, value
 from detectors.frame import RECENT_BUCKET_S, DetectionFrame, MetricFrame
 from detectors.queues import QueueState, Verdict, judge
-from detectors.settings import DetectorSettings
 from detectors.types import Finding, Severity
-from seamwatch.durations import format_duration
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration, format_duration
 from seamwatch.metrics import Metric
+
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
 
 NAME = "consumer_lag"
 
@@ -30,6 +35,20 @@ SEVERITY = {
     QueueState.REWIND: Severity.WARNING,
     QueueState.RESET: Severity.WARNING,
 }
+
+
+class ConsumerLagOptions(StrictModel):
+    """The sliding window of 5-minute observations a queue is judged over (at most 6h)."""
+
+    window: Duration = timedelta(minutes=30)
+    min_points: int = Field(default=4, ge=2, le=72)
+
+    @field_validator("window")
+    @classmethod
+    def _inside_recent(cls, value: timedelta) -> timedelta:
+        if not timedelta(minutes=10) <= value <= timedelta(hours=6):
+            raise ValueError("window must be between 10m and 6h (5-minute observations)")
+        return value
 
 
 def _rows(mf: MetricFrame | None) -> dict[str, int]:
@@ -101,12 +120,12 @@ def _finding(iid: str, v: Verdict, since: datetime, window: timedelta) -> Findin
             "more than consumption explains (offsets moved forward: messages skipped?)"
         ),
     }[v.state]
-    return Finding(
-        integration_id=iid,
-        metric=Metric.BACKLOG.value,
-        detector=NAME,
-        severity=SEVERITY[v.state],
-        summary=summary,
+    return finding(
+        NAME,
+        iid,
+        Metric.BACKLOG,
+        SEVERITY[v.state],
+        summary,
         evidence={
             "state": v.state.value,
             "since": iso(since),

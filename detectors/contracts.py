@@ -9,24 +9,41 @@
   document.
 
 A pure function of the stored state and `as_of`, like every detector; `run_contract_detection`
-persists its findings through the same lifecycle, resolving only these three names.
+persists its findings through the same lifecycle, resolving only the names its registry
+entry declares.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from detectors import DETECTORS
+from detectors.common import finding
 from detectors.lifecycle import LifecycleResult, apply_findings
 from detectors.settings import load_detector_settings
 from detectors.types import INVENTORY_METRIC, Finding, Severity
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration
 from seamwatch.inventory import Inventory
 from seamwatch.store import Store
 from seamwatch.store.contracts import ContractState, contract_states
 from seamwatch.timeutil import ensure_utc
 
-NAMES = ("contract_breaking", "contract_unreachable", "contract_invalid")
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger(__name__)
+
 SHOWN = 5  # changes named in the summary; all of them are in the evidence
+
+
+class ContractOptions(StrictModel):
+    """Contract findings (detectors/contracts.py): how long a breaking change stays open."""
+
+    breaking_open_for: Duration = timedelta(days=14)
 
 
 def detect(
@@ -44,24 +61,26 @@ def detect(
             continue  # no longer declared: nothing to say
         if state.status == "unreachable":
             findings.append(
-                Finding(
+                finding(
+                    "contract_unreachable",
                     state.integration_id,
                     INVENTORY_METRIC,
-                    "contract_unreachable",
                     Severity.WARNING,
                     f"contract spec unreachable: {state.error}",
-                    {"spec": state.spec_url, "checked_at": state.checked_at.isoformat()},
+                    onset=None,  # the check says it fails now, not since when
+                    evidence={"spec": state.spec_url, "checked_at": state.checked_at.isoformat()},
                 )
             )
         elif state.status == "invalid":
             findings.append(
-                Finding(
+                finding(
+                    "contract_invalid",
                     state.integration_id,
                     INVENTORY_METRIC,
-                    "contract_invalid",
                     Severity.WARNING,
                     f"contract spec is not valid: {state.error}",
-                    {"spec": state.spec_url, "checked_at": state.checked_at.isoformat()},
+                    onset=None,
+                    evidence={"spec": state.spec_url, "checked_at": state.checked_at.isoformat()},
                 )
             )
         breaking = [c for c in state.changes if c.breaking]
@@ -74,14 +93,14 @@ def detect(
             named = "; ".join(c.description for c in breaking[:SHOWN])
             more = f"; and {len(breaking) - SHOWN} more" if len(breaking) > SHOWN else ""
             findings.append(
-                Finding(
+                finding(
+                    "contract_breaking",
                     state.integration_id,
                     INVENTORY_METRIC,
-                    "contract_breaking",
                     Severity.CRITICAL if integration.tier == 1 else Severity.WARNING,
                     f"{len(breaking)} breaking change{'s' if len(breaking) != 1 else ''} in the "
                     f"contract ({versions}): {named}{more}",
-                    {
+                    evidence={
                         "spec": state.spec_url,
                         "from_version": state.from_version,
                         "to_version": state.api_version,
@@ -90,6 +109,7 @@ def detect(
                         "breaking": [c.description for c in breaking],
                         "compatible": [c.description for c in state.changes if not c.breaking],
                     },
+                    onset=ensure_utc(state.changed_at),  # type: ignore[arg-type]
                 )
             )
     return findings
@@ -106,8 +126,12 @@ def run_contract_detection(
     findings = detect(
         states, inventory, as_of, breaking_open_for=settings.contracts.breaking_open_for
     )
-    found = [replace(f, first_seen=as_of, last_seen=as_of) for f in findings]
+    spec = DETECTORS["contracts"]
+    stamped, undeclared = spec.stamp(findings)
+    if undeclared:  # kept, but its registry line is wrong
+        log.error("detector contracts %s", "; ".join(undeclared))
+    found = [replace(f, first_seen=as_of, last_seen=as_of) for f in stamped]
     outcome = apply_findings(
-        store, found, as_of, resolve_after=1, detectors_ran=list(NAMES), started_at=as_of
+        store, found, as_of, resolve_after=1, detectors_ran=list(spec.emits), started_at=as_of
     )
     return found, outcome

@@ -11,20 +11,33 @@ is STALLED.
 from __future__ import annotations
 
 import warnings
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 
-from detectors.common import label, num, series_thresholds, slo_for, value
+from detectors.common import finding, label, num, prepared_one, series_thresholds, slo_for, value
 from detectors.frame import DetectionFrame
 from detectors.queues import QueueState
-from detectors.settings import DetectorSettings
-from detectors.stats import clean, mann_kendall
+from detectors.stats import mann_kendall
 from detectors.types import Finding, Severity
-from seamwatch.durations import format_duration
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration, format_duration
 from seamwatch.metrics import Metric
 
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
+
 NAME = "dlq_growth"
+
+
+class DlqOptions(StrictModel):
+    """A DLQ that grew by at least min_delta (thresholds) over `window` without draining."""
+
+    window: Duration = timedelta(hours=12)
+    stuck_after: Duration = timedelta(hours=24)
+    drain_tolerance: float = Field(default=0.15, ge=0, lt=1)
 
 
 def _drawdown(v: np.ndarray) -> np.ndarray:
@@ -58,13 +71,13 @@ def fill_onset(frame: DetectionFrame, depth: np.ndarray, span: int) -> datetime 
 
 def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
     """Findings for DLQs that grow without draining, or hold messages for too long."""
-    mf = frame.get(Metric.DLQ_DEPTH)
+    series = prepared_one(frame, Metric.DLQ_DEPTH, values="last")
     options = settings.dlq_growth
     window = max(3, int(options.window.total_seconds() // 3600))
     stuck = max(window, int(options.stuck_after.total_seconds() // 3600))
-    if mf is None or frame.hours < window:
+    if series is None or frame.hours < window:
         return []
-    x = clean(mf.last, Metric.DLQ_DEPTH)
+    mf, x = series.mf, series.x
     th = series_thresholds(frame, settings, mf)
     v = x[:, -window:]
     first, last = _first_last(v)
@@ -110,12 +123,12 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
         if over:
             summary += f"; above the {value(Metric.DLQ_DEPTH, limit)} limit"
         findings.append(
-            Finding(
-                integration_id=iid,
-                metric=Metric.DLQ_DEPTH.value,
-                detector=NAME,
-                severity=Severity.CRITICAL if over else Severity.WARNING,
-                summary=summary,
+            finding(
+                NAME,
+                iid,
+                Metric.DLQ_DEPTH,
+                Severity.CRITICAL if over else Severity.WARNING,
+                summary,
                 onset=fill_onset(frame, x[row], stuck + 7 * 24),
                 evidence={
                     "rule": "growing" if growing[row] else "not draining",

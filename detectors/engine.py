@@ -15,9 +15,8 @@ from typing import Any
 
 import duckdb
 
-from detectors import DETECTORS
+from detectors import DETECTORS, emitted_names, frame_detectors
 from detectors.frame import DetectionFrame, load_frame
-from detectors.jobs import NAMES as JOB_NAMES
 from detectors.lifecycle import LifecycleResult, apply_findings, history_first_seen
 from detectors.settings import DetectorSettings, load_detector_settings
 from detectors.shape import Kind, Shapes, metric_shapes
@@ -49,16 +48,19 @@ def run_detectors(frame: DetectionFrame, settings: DetectorSettings, as_of: date
     ran: list[str] = []
     errors: dict[str, str] = {}
     seconds: dict[str, float] = {}
-    for name, detector in DETECTORS.items():
+    for name, spec in frame_detectors().items():
         if not settings.active(name):
             continue
         clock = time.perf_counter()
         try:
-            found = detector(frame, settings, as_of)
+            found, undeclared = spec.stamp(spec.function()(frame, settings, as_of))
         except Exception as exc:  # a bug on odd data must not silence every other detector
             log.exception("detector %s failed", name)
             errors[name] = f"{type(exc).__name__}: {exc}"
             continue
+        if undeclared:  # kept (a real finding is not dropped), but the registry line is wrong
+            log.error("detector %s %s", name, "; ".join(undeclared))
+            errors[name] = "; ".join(undeclared)
         seconds[name] = time.perf_counter() - clock
         ran.append(name)
         findings.extend(
@@ -75,13 +77,14 @@ def run_detectors(frame: DetectionFrame, settings: DetectorSettings, as_of: date
 
 
 SHAPE_OF: dict[str, Kind | None] = {
-    "trend": "ramp",
-    "level_shift": "step",
-    "throughput_drop": "step",
-    "week_over_week": None,
+    name: None if spec.shape == "any" else spec.shape
+    for spec in DETECTORS.values()
+    if spec.shape is not None
+    for name in spec.emits
 }
-"""Detectors that explain how a series' level changed, and the shape each one describes
-(week over week says only that it changed: it speaks when nothing more specific does)."""
+"""Detector names that explain how a series' level changed, and the shape each describes, as
+their registry lines declare (week over week says only that it changed: it speaks when nothing
+more specific does)."""
 
 
 def explain_once(findings: list[Finding], frame: DetectionFrame | None = None) -> list[Finding]:
@@ -174,7 +177,7 @@ def run_detection(
         result.findings,
         as_of,
         resolve_after=settings.resolve_after,
-        detectors_ran=_detector_names(result.ran),
+        detectors_ran=emitted_names(result.ran),
         started_at=started,
         series=result.series,
         error="; ".join(f"{k}: {v}" for k, v in result.errors.items()) or None,
@@ -203,15 +206,3 @@ def _rollup_dirty(store: Store) -> None:
         store.rollup()
     except (StoreLocked, duckdb.CatalogException) as exc:
         log.info("rollup before detection skipped: %s", exc)
-
-
-HYGIENE_NAMES = ("no_owner", "review_overdue", "past_sunset", "not_inventoried", "sunset_soon")
-
-
-def _detector_names(ran: list[str]) -> list[str]:
-    """Names findings carry for the registry entries that ran (hygiene and jobs have several)."""
-    several = {"hygiene": HYGIENE_NAMES, "jobs": JOB_NAMES}
-    names: list[str] = []
-    for name in ran:
-        names.extend(several.get(name, (name,)))
-    return names

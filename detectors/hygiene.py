@@ -10,19 +10,41 @@ from __future__ import annotations
 
 import warnings
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field, field_validator
 
-from detectors.common import value
+from detectors.common import finding, value
 from detectors.frame import DetectionFrame
-from detectors.settings import DetectorSettings
 from detectors.types import INVENTORY_METRIC, Finding, Severity
+from seamwatch.config.base import StrictModel
 from seamwatch.durations import format_duration
 from seamwatch.inventory import Integration, Lifecycle
 from seamwatch.metrics import Metric
 
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
+
 NAME = "hygiene"
 TRAFFIC_WINDOW = 24  # hours
+
+
+class HygieneOptions(StrictModel):
+    """Inventory checks; `traffic_floor` is the throughput (msg/s) that counts as carrying traffic."""
+
+    traffic_floor: float = Field(default=0.0, ge=0)
+    # days before a deprecated integration's sunset at which `sunset_soon` warns (issue 16): an
+    # info finding from the first, a warning from the last (routed like any other finding)
+    sunset_warnings: list[int] = Field(default_factory=lambda: [30, 7], min_length=1)
+
+    @field_validator("sunset_warnings")
+    @classmethod
+    def _positive_days(cls, value: list[int]) -> list[int]:
+        for days in value:
+            if days < 1:
+                raise ValueError(f"{days} is not a number of days before the sunset (1 or more)")
+        return sorted(set(value), reverse=True)
 
 
 def _traffic(frame: DetectionFrame, floor: float) -> dict[str, float]:
@@ -80,7 +102,9 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
     ) -> None:
         began = datetime.combine(onset, time(), UTC) if onset is not None else None
         findings.append(
-            Finding(iid, INVENTORY_METRIC, detector, severity, summary, dict(evidence), began)
+            finding(
+                detector, iid, INVENTORY_METRIC, severity, summary, onset=began, evidence=evidence
+            )
         )
 
     for integration in frame.inventory:

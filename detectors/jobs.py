@@ -22,26 +22,38 @@ from __future__ import annotations
 
 import statistics
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from pydantic import Field
+
+from detectors import common
 from detectors.common import iso
 from detectors.frame import DetectionFrame
-from detectors.settings import DetectorSettings, JobOptions
 from detectors.types import INVENTORY_METRIC, Finding, Severity
-from seamwatch.durations import format_duration
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration, format_duration
 from seamwatch.inventory import Integration, Lifecycle
 from seamwatch.schedule import Schedule
 from seamwatch.store.jobs import JobRun
 
-NAMES = (
-    "job_missed",
-    "job_late",
-    "job_failed",
-    "job_overrun",
-    "job_duration",
-    "job_off_schedule",
-)
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
+
 EXCERPT = 200  # characters of a failed run's log tail in its summary
 MAX_IN_A_ROW = 60  # missed cron times counted back, at most
+
+
+class JobOptions(StrictModel):
+    """Scheduled jobs (detectors/jobs.py): how early a run may start and still count for its
+    cron time, and when a run's duration is unusual against the job's own recent runs (a
+    robust z-score on the median and MAD of the last `runs`, and a ratio to the median)."""
+
+    early: Duration = timedelta(minutes=5)
+    runs: int = Field(default=10, ge=3, le=100)
+    min_runs: int = Field(default=5, ge=3)
+    duration_ratio: float = Field(default=2.0, gt=1)
+    duration_z: float = Field(default=4.0, gt=0)
+    min_change: Duration = timedelta(minutes=1)
 
 
 def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
@@ -69,7 +81,15 @@ def judge(
     def finding(name: str, severity: Severity, summary: str, onset: datetime, **evidence) -> None:
         evidence = {"schedule": schedule.describe(), **evidence}
         found.append(
-            Finding(integration.id, INVENTORY_METRIC, name, severity, summary, evidence, onset)
+            common.finding(
+                name,
+                integration.id,
+                INVENTORY_METRIC,
+                severity,
+                summary,
+                onset=onset,
+                evidence=evidence,
+            )
         )
 
     due = schedule.due_before(as_of - schedule.grace)

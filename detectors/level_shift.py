@@ -10,28 +10,51 @@ there in the latest hours.
 from __future__ import annotations
 
 import warnings
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 
-from detectors.common import iso, label, num, pct, series_thresholds, slo_for, value, worse_sign
+from detectors import DETECTORS
+from detectors.common import (
+    finding,
+    iso,
+    label,
+    num,
+    pct,
+    prepared,
+    series_thresholds,
+    slo_for,
+    value,
+    worse_sign,
+)
 from detectors.frame import DetectionFrame
-from detectors.settings import DetectorSettings
 from detectors.stats import (
-    clean,
-    deseasonalise,
-    log_level,
     nanmedian,
     robust_scale,
-    seasonal_slots,
     variance_inflation,
 )
 from detectors.types import Finding, Severity
-from seamwatch.metrics import LATENCY_METRICS, Metric
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration
+from seamwatch.metrics import LATENCY_METRICS
+
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
 
 NAME = "level_shift"
-METRICS = (*LATENCY_METRICS, Metric.ERROR_RATE)
+METRICS = DETECTORS[NAME].metrics
 LASTING = 0.75  # share of the hours since the change that must sit beyond half the shift
+
+
+class LevelShiftOptions(StrictModel):
+    """A lasting step in the last `window`, at least `min_duration` old (longer than the usual
+    regimes of a few hours), `min_z` robust sigmas."""
+
+    window: Duration = timedelta(days=7)
+    min_duration: Duration = timedelta(hours=12)
+    min_z: float = Field(default=6.0, gt=0)
 
 
 def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
@@ -42,14 +65,10 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
     total = frame.hours
     if total < window + 7 * 24 or shortest >= window:
         return []
-    slots = seasonal_slots(frame.hour_of_week)
     findings: list[Finding] = []
-    for metric in METRICS:
-        mf = frame.get(metric)
-        if mf is None:
-            continue
-        x = clean(mf.level, metric)
-        r = deseasonalise(log_level(x, metric), slots, fit=slice(0, total - window))
+    history_cols = slice(0, total - window)
+    for series in prepared(frame, METRICS, fit=history_cols):
+        metric, mf, x, r = series.metric, series.mf, series.x, series.residual
         history = r[:, : total - window]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -109,12 +128,12 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                 + (f"; above the {value(metric, slo)} SLO" if breached else "")
             )
             findings.append(
-                Finding(
-                    integration_id=iid,
-                    metric=metric.value,
-                    detector=NAME,
-                    severity=Severity.CRITICAL if breached else Severity.WARNING,
-                    summary=summary,
+                finding(
+                    NAME,
+                    iid,
+                    metric,
+                    Severity.CRITICAL if breached else Severity.WARNING,
+                    summary,
                     onset=when,
                     evidence={
                         "baseline": num(base, 6),

@@ -31,6 +31,7 @@ CURRENT_SCHEMA = pa.schema(
         ("summary", pa.string()),
         ("evidence", pa.string()),
         ("onset", pa.timestamp("us", tz="UTC")),
+        ("kind", pa.string()),
     ]
 )
 
@@ -67,7 +68,11 @@ def apply_findings(
     series: int = 0,
     error: str | None = None,
 ) -> LifecycleResult:
-    """Persist one evaluation's findings and the run record, in one transaction."""
+    """Persist one evaluation's findings and the run record, in one transaction.
+
+    `detectors_ran` are the detector names to resolve when not found again: what the entries
+    that ran declared they emit (`detectors.emitted_names`), never a list kept here.
+    """
     current = pa.Table.from_pylist(
         [
             {
@@ -79,6 +84,7 @@ def apply_findings(
                 "summary": f.summary,
                 "evidence": json.dumps(f.evidence, default=str),
                 "onset": f.onset,
+                "kind": f.kind.value,
             }
             for f in findings
         ],
@@ -96,7 +102,7 @@ def apply_findings(
                 """
                 UPDATE findings SET severity = c.severity, summary = c.summary,
                     evidence = CAST(c.evidence AS JSON), last_seen = $as_of, clear_count = 0,
-                    onset = coalesce(c.onset, findings.onset)
+                    onset = coalesce(c.onset, findings.onset), kind = c.kind
                 FROM current_findings c
                 WHERE findings.fingerprint = c.fingerprint AND findings.status = 'open'
                 """,
@@ -107,11 +113,11 @@ def apply_findings(
                 """
                 INSERT INTO findings (finding_id, fingerprint, integration_id, metric, detector,
                     severity, summary, evidence, status, first_seen, last_seen, resolved_at,
-                    clear_count, onset)
+                    clear_count, onset, kind)
                 SELECT c.fingerprint || ':' || CAST(CAST(epoch($as_of) AS BIGINT) AS VARCHAR),
                        c.fingerprint, c.integration_id, c.metric, c.detector, c.severity, c.summary,
                        CAST(c.evidence AS JSON), 'open', $as_of, $as_of, NULL, 0,
-                       least(coalesce(c.onset, $as_of), $as_of)
+                       least(coalesce(c.onset, $as_of), $as_of), c.kind
                 FROM current_findings c
                 WHERE c.fingerprint NOT IN (SELECT fingerprint FROM findings WHERE status = 'open')
                 ON CONFLICT (finding_id) DO NOTHING

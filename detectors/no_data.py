@@ -10,20 +10,33 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 
-from detectors.common import iso, label
+from detectors.common import finding, iso, label
 from detectors.frame import HOUR_S, DetectionFrame, SeriesInfo
-from detectors.settings import DetectorSettings
 from detectors.stats import nanmedian
 from detectors.types import INVENTORY_METRIC, Finding, Severity
-from seamwatch.durations import format_duration
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration, format_duration
 from seamwatch.inventory import Lifecycle
 from seamwatch.metrics import Metric
 
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
+
 NAME = "no_data"
 WEEK = 168
+
+
+class NoDataOptions(StrictModel):
+    """Stale when the newest sample is older than `multiple` source intervals (and min_age)."""
+
+    multiple: float = Field(default=5.0, ge=1)
+    min_age: Duration = timedelta(minutes=10)
+    default_interval: Duration = timedelta(minutes=1)
 
 
 def _counts(frame: DetectionFrame) -> dict[tuple[str, str], tuple[np.ndarray, float]]:
@@ -144,12 +157,12 @@ def _finding(
     metrics: list[str],
 ) -> Finding:
     shown = format_duration(timedelta(minutes=round(age.total_seconds() / 60)))
-    return Finding(
-        integration_id=iid,
-        metric=metric,
-        detector=NAME,
-        severity=severity,
-        summary=(
+    return finding(
+        NAME,
+        iid,
+        metric,
+        severity,
+        (
             f"{what} for {shown} (last at {last:%Y-%m-%d %H:%M} UTC; "
             f"expected every {format_duration(interval)})"
         ),

@@ -1,15 +1,19 @@
 """The `[detectors]` config section: schedule, hysteresis, per-detector options and thresholds.
 
 Thresholds resolve from the most specific place that sets them: an integration's own block,
-then its tier's, then the metric's, then the built-in defaults below.
+then its tier's, then the metric's, then the built-in defaults below. Each detector's own
+section (`[detectors.trend]`, ...) is the options model its module defines and its registry line
+names; `DetectorSettings` is composed from the registry on first use, so a new detector's
+options need no edit here.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Literal
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, StrictBool, field_validator, model_validator
+from pydantic import Field, create_model, field_validator, model_validator
 
 from seamwatch.config import Settings, validate_section
 from seamwatch.config.base import StrictModel, line_of, raise_all
@@ -17,7 +21,6 @@ from seamwatch.durations import Duration
 from seamwatch.errors import ConfigWarning
 from seamwatch.inventory import Inventory
 from seamwatch.metrics import Metric
-from seamwatch.severity import SEVERITIES
 
 
 class Thresholds(StrictModel):
@@ -61,148 +64,8 @@ DEFAULT_THRESHOLDS: dict[Metric, Thresholds] = {
 MetricThresholds = dict[Metric, Thresholds]
 
 
-class TrendOptions(StrictModel):
-    """Mann-Kendall (Hamed-Rao corrected) on the deseasonalised series of the last `window`.
-
-    A young drift is caught earlier by the `early` path: a matched filter for a ramp that began
-    up to `early_window` ago, in `bucket` means, calibrated on the series' own weeks before
-    (their spread and autocorrelation); it fires at `early_z` sigmas and the configured rate.
-    Either way the drift must also have accrued: the level of the last `accrued_window` at least
-    `min_accrued` beyond the level of the 14 days before it (real series wander for days; a
-    slope alone is no degradation while the last days sit where they usually do).
-    """
-
-    window: Duration = timedelta(days=10)
-    bucket: Duration = timedelta(hours=4)
-    correction: Literal["hamed-rao", "none"] = "hamed-rao"
-    early: StrictBool = True
-    early_z: float = Field(default=4.1, gt=0)
-    early_window: Duration = timedelta(days=7)
-    min_accrued: float = Field(default=0.10, ge=0)
-    accrued_window: Duration = timedelta(hours=72)
-
-
-class LevelShiftOptions(StrictModel):
-    """A lasting step in the last `window`, at least `min_duration` old (longer than the usual
-    regimes of a few hours), `min_z` robust sigmas."""
-
-    window: Duration = timedelta(days=7)
-    min_duration: Duration = timedelta(hours=12)
-    min_z: float = Field(default=6.0, gt=0)
-
-
-class ThroughputDropOptions(StrictModel):
-    """The last `window` against the same hours of up to `weeks` previous weeks."""
-
-    window: Duration = timedelta(hours=24)
-    weeks: int = Field(default=3, ge=1, le=8)
-
-
-class DlqOptions(StrictModel):
-    """A DLQ that grew by at least min_delta (thresholds) over `window` without draining."""
-
-    window: Duration = timedelta(hours=12)
-    stuck_after: Duration = timedelta(hours=24)
-    drain_tolerance: float = Field(default=0.15, ge=0, lt=1)
-
-
-class ConsumerLagOptions(StrictModel):
-    """The sliding window of 5-minute observations a queue is judged over (at most 6h)."""
-
-    window: Duration = timedelta(minutes=30)
-    min_points: int = Field(default=4, ge=2, le=72)
-
-    @field_validator("window")
-    @classmethod
-    def _inside_recent(cls, value: timedelta) -> timedelta:
-        if not timedelta(minutes=10) <= value <= timedelta(hours=6):
-            raise ValueError("window must be between 10m and 6h (5-minute observations)")
-        return value
-
-
-class CertExpiryOptions(StrictModel):
-    """A notice `notice` before a TLS certificate expires, a warning at `warn`; expired or not
-    verifying is critical."""
-
-    notice: Duration = timedelta(days=21)
-    warn: Duration = timedelta(days=7)
-
-    @model_validator(mode="after")
-    def _warn_inside_notice(self) -> CertExpiryOptions:
-        if self.warn > self.notice:
-            raise ValueError("warn must not be longer than notice (the warning comes later)")
-        return self
-
-
-class NoDataOptions(StrictModel):
-    """Stale when the newest sample is older than `multiple` source intervals (and min_age)."""
-
-    multiple: float = Field(default=5.0, ge=1)
-    min_age: Duration = timedelta(minutes=10)
-    default_interval: Duration = timedelta(minutes=1)
-
-
-class BurnWindow(StrictModel):
-    """One SRE-workbook alert: `budget` of the error budget spent in `long`, confirmed by `short`."""
-
-    long: Duration
-    short: Duration
-    budget: float = Field(gt=0, le=1)
-    severity: str = Field(default="critical", pattern=f"^({'|'.join(SEVERITIES)})$")
-
-
-class SloBurnOptions(StrictModel):
-    """Multi-window multi-burn-rate alerts on the error-rate SLO (defaults: the SRE workbook)."""
-
-    windows: list[BurnWindow] = Field(
-        default_factory=lambda: [
-            BurnWindow(long=timedelta(hours=1), short=timedelta(minutes=5), budget=0.02),
-            BurnWindow(long=timedelta(hours=6), short=timedelta(minutes=30), budget=0.05),
-            BurnWindow(
-                long=timedelta(days=3), short=timedelta(hours=6), budget=0.10, severity="warning"
-            ),
-        ]
-    )
-
-
-class HygieneOptions(StrictModel):
-    """Inventory checks; `traffic_floor` is the throughput (msg/s) that counts as carrying traffic."""
-
-    traffic_floor: float = Field(default=0.0, ge=0)
-    # days before a deprecated integration's sunset at which `sunset_soon` warns (issue 16): an
-    # info finding from the first, a warning from the last (routed like any other finding)
-    sunset_warnings: list[int] = Field(default_factory=lambda: [30, 7], min_length=1)
-
-    @field_validator("sunset_warnings")
-    @classmethod
-    def _positive_days(cls, value: list[int]) -> list[int]:
-        for days in value:
-            if days < 1:
-                raise ValueError(f"{days} is not a number of days before the sunset (1 or more)")
-        return sorted(set(value), reverse=True)
-
-
-class ContractOptions(StrictModel):
-    """Contract findings (detectors/contracts.py): how long a breaking change stays open."""
-
-    breaking_open_for: Duration = timedelta(days=14)
-
-
-class JobOptions(StrictModel):
-    """Scheduled jobs (detectors/jobs.py): how early a run may start and still count for its
-    cron time, and when a run's duration is unusual against the job's own recent runs (a
-    robust z-score on the median and MAD of the last `runs`, and a ratio to the median)."""
-
-    early: Duration = timedelta(minutes=5)
-    runs: int = Field(default=10, ge=3, le=100)
-    min_runs: int = Field(default=5, ge=3)
-    duration_ratio: float = Field(default=2.0, gt=1)
-    duration_z: float = Field(default=4.0, gt=0)
-    min_change: Duration = timedelta(minutes=1)
-
-
-class DetectorSettings(StrictModel):
-    """Everything under `[detectors]` in config.toml.
+class CommonSettings(StrictModel):
+    """Everything under `[detectors]` in config.toml but the detectors' own sections.
 
     `enabled` (only these run) and `disabled` (all but these run) are alternatives: set together
     they are an error, since a name in both contradicts itself and a name only in `disabled` does
@@ -218,30 +81,20 @@ class DetectorSettings(StrictModel):
     metrics: MetricThresholds = Field(default_factory=dict)
     tiers: dict[int, MetricThresholds] = Field(default_factory=dict)
     integrations: dict[str, MetricThresholds] = Field(default_factory=dict)
-    trend: TrendOptions = Field(default_factory=TrendOptions)
-    level_shift: LevelShiftOptions = Field(default_factory=LevelShiftOptions)
-    throughput_drop: ThroughputDropOptions = Field(default_factory=ThroughputDropOptions)
-    dlq_growth: DlqOptions = Field(default_factory=DlqOptions)
-    no_data: NoDataOptions = Field(default_factory=NoDataOptions)
-    slo_burn: SloBurnOptions = Field(default_factory=SloBurnOptions)
-    hygiene: HygieneOptions = Field(default_factory=HygieneOptions)
-    cert_expiry: CertExpiryOptions = Field(default_factory=CertExpiryOptions)
-    consumer_lag: ConsumerLagOptions = Field(default_factory=ConsumerLagOptions)
-    contracts: ContractOptions = Field(default_factory=ContractOptions)
-    jobs: JobOptions = Field(default_factory=JobOptions)
 
     @field_validator("enabled", "disabled")
     @classmethod
     def _known_detectors(cls, names: list[str] | None) -> list[str] | None:
-        from detectors import DETECTORS
+        from detectors import frame_detectors
 
+        known = frame_detectors()
         for name in names or []:
-            if name not in DETECTORS:
-                raise ValueError(f"unknown detector {name!r} (known: {', '.join(DETECTORS)})")
+            if name not in known:
+                raise ValueError(f"unknown detector {name!r} (known: {', '.join(known)})")
         return names
 
     @model_validator(mode="after")
-    def _enabled_or_disabled(self) -> DetectorSettings:
+    def _enabled_or_disabled(self) -> CommonSettings:
         if self.enabled is not None and self.disabled:
             raise ValueError(
                 "set either enabled (only these detectors run) or disabled (all but these), not both"
@@ -281,9 +134,40 @@ class DetectorSettings(StrictModel):
         return result
 
 
+@cache
+def settings_model() -> type[CommonSettings]:
+    """`[detectors]` as one model: the common keys, and one section per registry entry that
+    names an options model (imported here, on first use)."""
+    from detectors import DETECTORS
+
+    sections: dict[str, Any] = {}
+    for name, spec in DETECTORS.items():
+        model = spec.options_model()
+        if model is not None:
+            sections[name] = (model, Field(default_factory=model))
+    return create_model(  # type: ignore[no-any-return, call-overload]
+        "DetectorSettings",
+        __base__=CommonSettings,
+        __module__=__name__,
+        __doc__=CommonSettings.__doc__,
+        **sections,
+    )
+
+
+if TYPE_CHECKING:
+    DetectorSettings = Any  # the composed model (settings_model()); its sections are dynamic
+else:
+
+    def __getattr__(name: str) -> Any:
+        """`DetectorSettings` is the composed model, built when first imported by name."""
+        if name == "DetectorSettings":
+            return settings_model()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def load_detector_settings(settings: Settings) -> DetectorSettings:
     """Validate `[detectors]`; errors name the file, key and line."""
-    return validate_section(DetectorSettings, settings, "detectors")
+    return validate_section(settings_model(), settings, "detectors")
 
 
 def check_detectors(settings: Settings, inventory: Inventory) -> None:

@@ -10,17 +10,46 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 
-from detectors.common import label, num, value
+from detectors.common import finding, label, num, value
 from detectors.frame import HOUR_S, RECENT_BUCKET_S, DetectionFrame, MetricFrame
-from detectors.settings import DetectorSettings
 from detectors.types import Finding, Severity
-from seamwatch.durations import format_duration
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration, format_duration
 from seamwatch.metrics import Metric
+from seamwatch.severity import SEVERITIES
+
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
 
 NAME = "slo_burn"
+
+
+class BurnWindow(StrictModel):
+    """One SRE-workbook alert: `budget` of the error budget spent in `long`, confirmed by `short`."""
+
+    long: Duration
+    short: Duration
+    budget: float = Field(gt=0, le=1)
+    severity: str = Field(default="critical", pattern=f"^({'|'.join(SEVERITIES)})$")
+
+
+class SloBurnOptions(StrictModel):
+    """Multi-window multi-burn-rate alerts on the error-rate SLO (defaults: the SRE workbook)."""
+
+    windows: list[BurnWindow] = Field(
+        default_factory=lambda: [
+            BurnWindow(long=timedelta(hours=1), short=timedelta(minutes=5), budget=0.02),
+            BurnWindow(long=timedelta(hours=6), short=timedelta(minutes=30), budget=0.05),
+            BurnWindow(
+                long=timedelta(days=3), short=timedelta(hours=6), budget=0.10, severity="warning"
+            ),
+        ]
+    )
 
 
 def _ratio(err: np.ndarray, thr: np.ndarray | None) -> float:
@@ -97,11 +126,11 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
             if burn_long < factor or burn_short < factor:
                 continue
             findings.append(
-                Finding(
-                    integration_id=iid,
-                    metric=Metric.ERROR_RATE.value,
-                    detector=NAME,
-                    severity=Severity(rule.severity),
+                finding(
+                    NAME,
+                    iid,
+                    Metric.ERROR_RATE,
+                    Severity(rule.severity),
                     onset=burn_onset(frame, err.mean[row], slo) or as_of - rule.long,
                     summary=(
                         f"error budget burning {burn_long:.1f}x: {label(Metric.ERROR_RATE)} "

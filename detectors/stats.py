@@ -186,6 +186,13 @@ def mann_kendall(
     test, which fires on autocorrelated noise. `history` (same rows, earlier buckets of the
     same series) gives the autocorrelation a longer sample to be estimated on: a 10-day window
     alone cannot tell a slow wander from a trend; the larger of the two corrections is used.
+
+    S, its tie-corrected variance and the Theil-Sen slope and interval (Sen 1968, eq. 2.6) are
+    those of `scipy.stats.kendalltau` and `scipy.stats.theilslopes` (tests/test_detect_stats_oracle.py);
+    z carries the usual continuity correction (S - sign S). The Hamed-Rao factor n/n* is
+    deliberately clipped at 1 from below: negative autocorrelation would shrink the variance
+    and make the test fire more easily, on a correction estimated from a few dozen buckets; the
+    correction only ever widens (a deliberate departure from the paper, which allows n/n* < 1).
     """
     n_rows, m = x.shape
     i, j = np.triu_indices(m, k=1)
@@ -196,15 +203,17 @@ def mann_kendall(
     hi = np.full(n_rows, np.nan)
     n = np.sum(np.isfinite(x), axis=1).astype(float)
     var0 = n * (n - 1) * (2 * n + 5) / 18.0
-    tie_rows: list[int] = []
+    ordered = np.sort(x, axis=1)  # NaN last, and NaN never equals NaN
+    for row in np.flatnonzero(np.any(ordered[:, 1:] == ordered[:, :-1], axis=1)):
+        _, counts = np.unique(x[row][np.isfinite(x[row])], return_counts=True)
+        counts = counts[counts > 1].astype(float)
+        var0[row] -= np.sum(counts * (counts - 1) * (2 * counts + 5)) / 18.0
     z975 = stats.norm.ppf(0.975)
     for block in chunks(n_rows, max(1, 2_000_000 // max(len(i), 1))):
         diff = x[block, j] - x[block, i]
         sign = np.sign(np.nan_to_num(diff))
         s[block] = sign.sum(axis=1)
         valid = np.isfinite(diff)
-        ties = np.sum(valid & (diff == 0), axis=1)
-        tie_rows.extend(np.flatnonzero(ties > 0) + block.start)
         slopes = np.sort(diff / dt, axis=1)  # NaN sorts last
         count = valid.sum(axis=1)
         c = z975 * np.sqrt(np.maximum(var0[block], 0))
@@ -213,15 +222,11 @@ def mann_kendall(
         mid_lo = np.clip((count - 1) // 2, 0, None)
         mid_hi = np.clip(count // 2, 0, None)
         med = 0.5 * (slopes[rows, mid_lo] + slopes[rows, mid_hi])
-        k_lo = np.clip(np.floor((count - c) / 2).astype(int), 0, np.maximum(count - 1, 0))
-        k_hi = np.clip(np.ceil((count + c) / 2).astype(int), 0, np.maximum(count - 1, 0))
+        k_lo = np.clip(np.round((count - c) / 2).astype(int) - 1, 0, np.maximum(count - 1, 0))
+        k_hi = np.clip(np.round((count + c) / 2).astype(int), 0, np.maximum(count - 1, 0))
         slope[block] = np.where(has, med, np.nan)
         lo[block] = np.where(has, slopes[rows, k_lo], np.nan)
         hi[block] = np.where(has, slopes[rows, k_hi], np.nan)
-    for row in tie_rows:
-        _, counts = np.unique(x[row][np.isfinite(x[row])], return_counts=True)
-        counts = counts[counts > 1].astype(float)
-        var0[row] -= np.sum(counts * (counts - 1) * (2 * counts + 5)) / 18.0
 
     inflation = np.ones(n_rows)
     if correction == "hamed-rao":

@@ -9,31 +9,53 @@ from __future__ import annotations
 
 import warnings
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 from scipy import stats
 
-from detectors.common import label, num, series_thresholds, shape_onset, slo_for, value
+from detectors.common import (
+    finding,
+    label,
+    num,
+    prepared_one,
+    series_thresholds,
+    shape_onset,
+    slo_for,
+    value,
+)
 from detectors.frame import DetectionFrame
-from detectors.settings import DetectorSettings
 from detectors.shape import metric_shapes
-from detectors.stats import clean, nanmedian
+from detectors.stats import nanmedian
 from detectors.types import Finding, Severity
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration
 from seamwatch.metrics import Metric
+
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
 
 NAME = "throughput_drop"
 WEEK = 168
 MIN_ACTIVE = 6
 
 
+class ThroughputDropOptions(StrictModel):
+    """The last `window` against the same hours of up to `weeks` previous weeks."""
+
+    window: Duration = timedelta(hours=24)
+    weeks: int = Field(default=3, ge=1, le=8)
+
+
 def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
     """Findings for integrations whose traffic fell well below its usual level for these hours."""
-    mf = frame.get(Metric.THROUGHPUT)
+    series = prepared_one(frame, Metric.THROUGHPUT, values="mean")
     options = settings.throughput_drop
     first = max(1, int(options.window.total_seconds() // 3600))
-    if mf is None or frame.hours < first + WEEK:
+    if series is None or frame.hours < first + WEEK:
         return []
-    x = clean(mf.mean, Metric.THROUGHPUT)
+    mf, x = series.mf, series.x
     th = series_thresholds(frame, settings, mf)
     n = len(mf.ids)
     chosen = np.full(n, -1)
@@ -79,12 +101,12 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
         floor = slo_for(frame, iid, Metric.THROUGHPUT)
         below_floor = floor is not None and now_mean < floor
         findings.append(
-            Finding(
-                integration_id=iid,
-                metric=Metric.THROUGHPUT.value,
-                detector=NAME,
-                severity=Severity.CRITICAL if drop >= 0.6 or below_floor else Severity.WARNING,
-                summary=(
+            finding(
+                NAME,
+                iid,
+                Metric.THROUGHPUT,
+                Severity.CRITICAL if drop >= 0.6 or below_floor else Severity.WARNING,
+                (
                     f"{label(Metric.THROUGHPUT)} down {drop * 100:.0f}% against the same hours of "
                     f"the last {int(weeks)} week{'s' if weeks > 1 else ''}: "
                     f"{value(Metric.THROUGHPUT, now_mean)} vs {value(Metric.THROUGHPUT, usual_mean)} "

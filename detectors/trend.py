@@ -11,13 +11,18 @@ from __future__ import annotations
 import math
 import warnings
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from pydantic import Field, StrictBool
 from scipy import stats
 
+from detectors import DETECTORS
 from detectors.common import (
+    finding,
     label,
     num,
+    prepared,
     series_thresholds,
     shape_onset,
     slo_for,
@@ -25,15 +30,12 @@ from detectors.common import (
     worse_sign,
 )
 from detectors.frame import DetectionFrame
-from detectors.settings import DetectorSettings, TrendOptions
 from detectors.shape import metric_shapes
 from detectors.stats import (
     RampTest,
     TrendTest,
     bucket_median,
-    clean,
     deseasonalise,
-    log_level,
     mann_kendall,
     nanmedian,
     ramp_test,
@@ -41,12 +43,37 @@ from detectors.stats import (
     seasonal_slots,
 )
 from detectors.types import Finding, Severity
-from seamwatch.durations import format_duration
-from seamwatch.metrics import LATENCY_METRICS, Metric
+from seamwatch.config.base import StrictModel
+from seamwatch.durations import Duration, format_duration
+from seamwatch.metrics import LATENCY_METRICS
+
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
 
 NAME = "trend"
-METRICS = (*LATENCY_METRICS, Metric.THROUGHPUT, Metric.ERROR_RATE)
+METRICS = DETECTORS[NAME].metrics
 WEEK_H = 168.0
+
+
+class TrendOptions(StrictModel):
+    """Mann-Kendall (Hamed-Rao corrected) on the deseasonalised series of the last `window`.
+
+    A young drift is caught earlier by the `early` path: a matched filter for a ramp that began
+    up to `early_window` ago, in `bucket` means, calibrated on the series' own weeks before
+    (their spread and autocorrelation); it fires at `early_z` sigmas and the configured rate.
+    Either way the drift must also have accrued: the level of the last `accrued_window` at least
+    `min_accrued` beyond the level of the 14 days before it (real series wander for days; a
+    slope alone is no degradation while the last days sit where they usually do).
+    """
+
+    window: Duration = timedelta(days=10)
+    bucket: Duration = timedelta(hours=4)
+    correction: Literal["hamed-rao", "none"] = "hamed-rao"
+    early: StrictBool = True
+    early_z: float = Field(default=4.1, gt=0)
+    early_window: Duration = timedelta(days=7)
+    min_accrued: float = Field(default=0.10, ge=0)
+    accrued_window: Duration = timedelta(hours=72)
 
 
 def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
@@ -58,13 +85,8 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
         return []
     slots = seasonal_slots(frame.hour_of_week)
     findings: list[Finding] = []
-    for metric in METRICS:
-        mf = frame.get(metric)
-        if mf is None:
-            continue
-        x = clean(mf.level, metric)
-        y = log_level(x, metric)
-        residual = deseasonalise(y, slots)
+    for series in prepared(frame, METRICS):
+        metric, mf, x, y, residual = series.metric, series.mf, series.x, series.y, series.residual
         buckets = bucket_median(residual[:, -window:], width)
         history = bucket_median(residual[:, :-window], width)
         t = np.arange(buckets.shape[1]) * width / WEEK_H
@@ -129,12 +151,12 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                 else:
                     summary += f"; breaches the {value(metric, slo)} SLO in about {breach['days']:.0f} days"
             findings.append(
-                Finding(
-                    integration_id=iid,
-                    metric=metric.value,
-                    detector=NAME,
-                    severity=severity,
-                    summary=summary,
+                finding(
+                    NAME,
+                    iid,
+                    metric,
+                    severity,
+                    summary,
                     onset=shape_onset(frame, shapes, row, "ramp")
                     or as_of
                     - timedelta(hours=float(ages[row]) if path[row] == "early" else window),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from seamwatch.finding_kind import FindingKind
 from seamwatch.severity import Severity
 
 __all__ = ["INVENTORY_METRIC", "Finding", "Severity"]
@@ -24,7 +25,8 @@ class Finding:
     values. `onset` is when the change began (a step's change point, a ramp's estimated start,
     the first hour over a threshold, the last sample before silence), set by the detector; it is
     what a person reads as "since". `first_seen`/`last_seen` (when it was detected) are set by
-    the lifecycle (or to `as_of` by `evaluate`).
+    the lifecycle (or to `as_of` by `evaluate`). `kind` is what its registry entry declares
+    (`detectors.spec.DetectorSpec.stamp`), not chosen by the detector.
     """
 
     integration_id: str
@@ -36,6 +38,7 @@ class Finding:
     onset: datetime | None = None
     first_seen: datetime | None = None
     last_seen: datetime | None = None
+    kind: FindingKind = FindingKind.DEGRADATION
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import warnings
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from detectors import DETECTORS
 from detectors.common import (
+    finding,
     label,
     num,
     pct,
+    prepared,
     series_thresholds,
     shape_onset,
     slo_for,
@@ -24,15 +28,17 @@ from detectors.common import (
     worse_sign,
 )
 from detectors.frame import DetectionFrame
-from detectors.settings import DetectorSettings
 from detectors.shape import metric_shapes
-from detectors.stats import clean, log_level, nanmedian, signed_rank, variance_inflation
+from detectors.stats import nanmedian, signed_rank, variance_inflation
 from detectors.types import Finding, Severity
-from seamwatch.metrics import LATENCY_METRICS, Metric
+from seamwatch.metrics import LATENCY_METRICS
+
+if TYPE_CHECKING:
+    from detectors.settings import DetectorSettings
 
 NAME = "week_over_week"
 WEEK = 168
-METRICS = (*LATENCY_METRICS, Metric.THROUGHPUT, Metric.ERROR_RATE)
+METRICS = DETECTORS[NAME].metrics
 MIN_PAIRS = 72  # three days of matched hours
 
 
@@ -41,13 +47,9 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
     if frame.hours < 2 * WEEK:
         return []
     findings: list[Finding] = []
-    for metric in METRICS:
-        mf = frame.get(metric)
-        if mf is None:
-            continue
-        x = clean(mf.level, metric)[:, -2 * WEEK :]
+    for series in prepared(frame, METRICS, last=2 * WEEK):
+        metric, mf, x, y = series.metric, series.mf, series.x, series.y
         prev, recent = x[:, :WEEK], x[:, WEEK:]
-        y = log_level(x, metric)
         d = y[:, WEEK:] - y[:, :WEEK]
         paired = np.isfinite(d)
         pairs = paired.sum(axis=1)
@@ -85,12 +87,12 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                 + (f" (SLO {value(metric, slo)})" if breached else "")
             )
             findings.append(
-                Finding(
-                    integration_id=iid,
-                    metric=metric.value,
-                    detector=NAME,
-                    severity=Severity.CRITICAL if severe else Severity.WARNING,
-                    summary=summary,
+                finding(
+                    NAME,
+                    iid,
+                    metric,
+                    Severity.CRITICAL if severe else Severity.WARNING,
+                    summary,
                     onset=shape_onset(frame, shapes, row) or as_of - timedelta(hours=WEEK),
                     evidence={
                         "baseline": num(base[row]),

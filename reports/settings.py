@@ -81,8 +81,3 @@ class ReportSettings(StrictModel):
 def report_settings(settings: Settings) -> ReportSettings:
     """Validate `[reports]`; errors name the config file, the key and its line."""
     return validate_section(ReportSettings, settings, "reports")
-
-
-def check(settings: Settings) -> None:
-    """For `seamwatch check`: raise ConfigError when `[reports]` is wrong."""
-    report_settings(settings)

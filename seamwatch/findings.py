@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from seamwatch.finding_kind import FindingKind
 from seamwatch.matching import field_values
 from seamwatch.severity import severity_rank
 from seamwatch.timeutil import ensure_utc
@@ -51,6 +52,7 @@ class Finding:
     onset: datetime | None = None
     pattern: str | None = None
     inventoried: bool = True
+    kind: str = FindingKind.DEGRADATION.value
     evidence: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property

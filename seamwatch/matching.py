@@ -10,10 +10,6 @@ from collections.abc import Callable, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any, Protocol
 
-HOUSEKEEPING = frozenset({"no_owner", "review_overdue", "past_sunset", "not_inventoried"})
-"""Detector names of findings about the inventory's upkeep, not about a system misbehaving:
-never evidence that a shared system is failing."""
-
 MATCH_FIELDS = (
     "owner",
     "severity",

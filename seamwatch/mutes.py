@@ -157,7 +157,7 @@ class Muter:
 
         A finding may also be given as a row of `v_findings` (read into the spine's `Finding`).
         """
-        record = finding if isinstance(finding, Finding) else Finding.from_row(finding)  # type: ignore[arg-type]
+        record = Finding.from_row(finding) if isinstance(finding, Mapping) else finding
         for s in self.silences:
             if matches(record, s.matchers):
                 return Mute("silence", s.silence_id, s.ends_at, s.author, s.comment)

@@ -11,6 +11,7 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 
 from alerts.engine import Notifier
+from detectors import kind_of
 from seamwatch.config import Settings, load_settings
 from seamwatch.inventory import load_inventory
 from seamwatch.store import Store
@@ -106,7 +107,8 @@ def add_finding(
     with Store.from_settings(settings).write() as con:
         con.execute(
             "INSERT INTO findings (finding_id, fingerprint, integration_id, metric, detector, severity,"
-            " summary, evidence, status, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, '{}', 'open', ?, ?)",
+            " summary, evidence, status, first_seen, last_seen, kind)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, '{}', 'open', ?, ?, ?)",
             [
                 finding_id,
                 fingerprint,
@@ -117,6 +119,7 @@ def add_finding(
                 summary,
                 first_seen,
                 first_seen,
+                kind_of(detector).value,
             ],
         )
     return finding_id

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from collectors import SOURCE_KINDS, Source
+from collectors import Source, source_class
 from seamwatch.config import SourceSettings
 from seamwatch.inventory import Inventory, load_inventory
 from seamwatch.store import Store
@@ -17,7 +17,7 @@ def make_source(kind: str, name: str | None = None, **keys: Any) -> Source:
     """A source of `kind` from the keys of a [[sources]] block, validated like config.toml."""
     shared = {k: keys.pop(k) for k in ("interval", "timeout", "enabled") if k in keys}
     settings = SourceSettings(name=name or kind, kind=kind, **shared)
-    cls = SOURCE_KINDS[kind]
+    cls = source_class(kind)
     return cls(settings, cls.Options.model_validate(keys))
 
 

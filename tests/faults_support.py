@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -47,6 +49,96 @@ class CounterExporter:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+MiB = 1 << 20
+
+
+class RawServer:
+    """A loopback TCP server whose every connection is handled by `behave(conn)`; it counts the
+    bytes it managed to send."""
+
+    def __init__(self, behave) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.sent = 0
+        self.behave = behave
+        self.stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn: socket.socket) -> None:
+        try:
+            conn.recv(65536)
+            self.behave(self, conn)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def send(self, conn: socket.socket, data: bytes) -> None:
+        conn.sendall(data)
+        self.sent += len(data)
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.sock.close()
+
+
+def huge(server: RawServer, conn: socket.socket) -> None:
+    """A JSON answer of 1 GiB, announced by no Content-Length (chunked would be similar)."""
+    server.send(
+        conn, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+    )
+    server.send(conn, b'{"crm-orders-to-erp": {"rate": 1, "pad": "')
+    block = b"x" * MiB
+    for _ in range(1024):
+        server.send(conn, block)
+
+
+def trickle(server: RawServer, conn: socket.socket) -> None:
+    """Headers at once, then one byte of body every 0.2 s, for a minute."""
+    server.send(conn, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n")
+    for _ in range(300):
+        server.send(conn, b" ")
+        time.sleep(0.2)
+
+
+def hang(server: RawServer, conn: socket.socket) -> None:
+    """Accepts, reads the request, never answers."""
+    time.sleep(60)
+
+
+def garbage(server: RawServer, conn: socket.socket) -> None:
+    server.send(conn, b"\x00\xff\x13 not http at all \r\n\r\n" * 50)
+
+
+def not_json(server: RawServer, conn: socket.socket) -> None:
+    body = b"<html>\x00\xfe proxy error</html>"
+    server.send(
+        conn,
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body,
+    )
+
+
+def declared_huge(server: RawServer, conn: socket.socket) -> None:
+    server.send(conn, b"HTTP/1.1 200 OK\r\nContent-Length: 5000000000\r\n\r\n")
+    server.send(conn, b"{" * 1000)
 
 
 def env() -> dict[str, str]:
@@ -137,10 +229,18 @@ def runs_and_samples(path: Path) -> tuple[list[tuple], list[tuple]]:
 
 __all__ = [
     "CounterExporter",
+    "MiB",
+    "RawServer",
+    "declared_huge",
+    "garbage",
+    "hang",
     "hold_store",
+    "huge",
+    "not_json",
     "release",
     "runs_and_samples",
     "start_daemon",
     "stop",
+    "trickle",
     "wait_until",
 ]

@@ -18,6 +18,7 @@ import pytest
 
 from collectors.demo import DemoSource
 from collectors.runner import run_backfill
+from detectors import kind_of
 from seamwatch.config import Settings, load_settings
 from seamwatch.inventory import load_inventory
 from seamwatch.store import Store
@@ -121,10 +122,11 @@ def insert_findings(store: Store, rows=FINDINGS) -> None:  # type: ignore[no-unt
         for n, (iid, metric, detector, severity, summary, first, resolved) in enumerate(rows):
             con.execute(
                 "INSERT INTO findings (finding_id, fingerprint, integration_id, metric, detector,"
-                " severity, summary, evidence, status, first_seen, last_seen, resolved_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?)",
+                " severity, summary, evidence, status, first_seen, last_seen, resolved_at, kind)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?)",
                 [f"f{n}", f"fp{n}", iid, metric, detector, severity, summary,
-                 "resolved" if resolved else "open", first, resolved or NOW, resolved],
+                 "resolved" if resolved else "open", first, resolved or NOW, resolved,
+                 kind_of(detector).value],
             )  # fmt: skip
 
 

@@ -12,9 +12,11 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from cli.scheduler import alert_jobs
+from alerts.stage import jobs as alert_jobs
 from seamwatch.config import load_settings
+from seamwatch.inventory import Inventory
 from seamwatch.silences import add_silence
+from seamwatch.stage import Runtime
 from tests.app_workspaces import REPO, AppWorkspace, demo_workspace
 from tests.conftest import require_binary
 from tests.servers_chat import Behaviour, ChatReceiver
@@ -36,7 +38,9 @@ class Site:
     def notify(self) -> object:
         """One run of the daemon's notify job (`seamwatch run` schedules the same function)."""
         settings = load_settings(self.ws.config)
-        (job,) = alert_jobs(settings, self.ws.store)
+        (job,) = alert_jobs(
+            Runtime(settings, self.ws.store, Inventory)
+        )  # notify reads no inventory
         return job.func()
 
 

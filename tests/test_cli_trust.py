@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 
 from cli.common import readable
-from cli.scheduler import after_first_detection
+from reports.stage import after_first_detection
 from seamwatch.mutes import Muter, open_mutes, silences_from_rows, windows_from_config
 from seamwatch.store import Store
 from tests.conftest import REPO, Workspace

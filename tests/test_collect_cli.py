@@ -172,8 +172,10 @@ metrics = {{ throughput = "rate" }}
 def test_every_job_is_counted_and_detection_reports_the_open_findings(workspace):
     from prometheus_client import generate_latest
 
-    from cli.scheduler import InventoryWatch, _timed, detection_jobs
+    from cli.scheduler import InventoryWatch, _timed
+    from detectors.stage import jobs as detection_jobs
     from seamwatch.selfmetrics import SelfMetrics
+    from seamwatch.stage import Runtime
     from seamwatch.store import Store
 
     config(workspace, "")
@@ -181,7 +183,9 @@ def test_every_job_is_counted_and_detection_reports_the_open_findings(workspace)
     store = Store.from_settings(settings)
     store.migrate()
     metrics = SelfMetrics()
-    [detect] = detection_jobs(settings, store, InventoryWatch(settings, store), metrics)
+    [detect] = detection_jobs(
+        Runtime(settings, store, InventoryWatch(settings, store).get, metrics)
+    )
     _timed("detect", detect.func, metrics)()
     with pytest.raises(ZeroDivisionError):
         _timed("broken", lambda: 1 / 0, metrics)()

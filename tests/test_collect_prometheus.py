@@ -6,10 +6,13 @@ store; MetricsQL). Where their answers differ, the test says how.
 
 from __future__ import annotations
 
+import signal
+import time
 from datetime import timedelta
 
 import pytest
 
+from collectors import FailureKind
 from collectors.runner import run_backfill, run_cycle
 from tests.collect_helpers import make_source, values
 from tests.servers_prometheus import END, EXPECTED_MS, FLEET_QUERIES, RATES, at, free_port
@@ -213,3 +216,75 @@ def test_a_large_fleet_backfills_in_chunks_of_bounded_size(backend, store, inven
         " AND metric = 'throughput' ORDER BY ts"
     )
     assert len(frame) == 60 and frame.ts.is_unique
+
+
+def test_a_refused_query_shows_the_servers_error_type_in_the_run(backend, store, inventory):
+    bad = "sum by (integration) (rate(jobs_total[5m]"
+    result = run_cycle(
+        make_source("prometheus", url=backend.url, metrics={"throughput": bad}),
+        store,
+        inventory,
+        now=at(END),
+    )
+    assert result.status == "failed"
+    [failure] = result.failures
+    assert failure.kind is FailureKind.QUERY
+    kind, error = store.query(
+        "SELECT json_extract_string(failures, '$[0].kind') AS kind,"
+        " json_extract_string(failures, '$[0].error') AS error FROM runs"
+    ).iloc[0]
+    assert kind == "query"
+    # read from the answer's JSON: Prometheus names the class of error; VictoriaMetrics puts
+    # its HTTP status in errorType and words the parse error its own way
+    if backend.kind == "victoria-metrics":
+        assert error.startswith("query failed (HTTP 422): 422: error when executing query=")
+        assert "unexpected token" in error
+    else:
+        assert error.startswith("query failed (HTTP 400): bad_data: ")
+        assert "parse error" in error
+    assert error.endswith(f"— query: {bad}")
+
+
+def test_a_server_that_stops_answering_is_a_timeout_of_every_query(backend, store, inventory):
+    source = make_source("prometheus", url=backend.url, metrics=dict(FLEET_QUERIES), timeout="1s")
+    backend.process.send_signal(signal.SIGSTOP)  # accepts connections, never answers
+    try:
+        clock = time.perf_counter()
+        result = run_cycle(source, store, inventory, now=at(END))
+        took = time.perf_counter() - clock
+    finally:
+        backend.process.send_signal(signal.SIGCONT)
+    assert result.status == "failed" and result.error is None
+    assert {f.kind for f in result.failures} == {FailureKind.TIMEOUT}
+    assert len(result.failures) == len(FLEET_QUERIES)
+    assert all(f.error.startswith("timed out after 1s: GET ") for f in result.failures)
+    assert took < 4  # the queries wait concurrently: one timeout, not six
+
+
+def test_refused_and_unresolvable_servers_are_typed_failures(store, inventory):
+    refused = run_cycle(
+        fleet_source(f"http://127.0.0.1:{free_port()}"), store, inventory, now=at(END)
+    )
+    assert {f.kind for f in refused.failures} == {FailureKind.REFUSED}
+    unresolved = run_cycle(
+        fleet_source("http://prometheus.does-not-exist.invalid:9090"), store, inventory, now=at(END)
+    )
+    assert {f.kind for f in unresolved.failures} == {FailureKind.DNS}
+
+
+def test_one_session_serves_every_cycle_of_a_source(backend, store, inventory):
+    source = fleet_source(backend.url)
+    run_cycle(source, store, inventory, now=at(END))
+    session = source._client._session
+    pools = session.get_adapter(backend.url).poolmanager.pools
+
+    def opened() -> int:
+        return sum(pools[key].num_connections for key in pools.keys())  # noqa: SIM118
+
+    assert opened() >= 1
+    for _ in range(3):
+        run_cycle(source, store, inventory, now=at(END))
+    assert source._client._session is session
+    # 24 queries over four cycles, on at most one connection per concurrent query: kept alive
+    # and reused from cycle to cycle, not opened anew by each
+    assert opened() <= len(FLEET_QUERIES)

@@ -122,25 +122,23 @@ def test_healthy_series_do_not_depend_on_the_anchor() -> None:
 
 def test_first_cycle_fixes_the_anchor_in_the_source_state() -> None:
     source = demo_source()
-    ctx = CollectContext(now=ANCHOR, inventory=Inventory())
-    source.collect(ctx)
-    assert ctx.state["anchor"] == ANCHOR.isoformat()
+    first = source.collect(CollectContext(now=ANCHOR, inventory=Inventory()))
+    assert first.state == {"anchor": ANCHOR.isoformat()}
 
-    later = CollectContext(now=ANCHOR + DAY, inventory=Inventory(), state=ctx.state)
-    source.collect(later)
-    assert later.state["anchor"] == ANCHOR.isoformat()
+    later = CollectContext(now=ANCHOR + DAY, inventory=Inventory(), state=first.state)
+    assert source.collect(later).state == {"anchor": ANCHOR.isoformat()}
 
 
 def test_live_cycle_writes_exactly_what_the_backfill_wrote_for_the_same_minute() -> None:
     source = demo_source()
     seeding = CollectContext(now=ANCHOR, inventory=Inventory())
-    backfilled = pa.concat_tables(
-        b.samples for b in source.backfill(seeding, ANCHOR - DAY, ANCHOR + 2 * timedelta(hours=1))
-    ).to_pandas()
+    batches = list(source.backfill(seeding, ANCHOR - DAY, ANCHOR + 2 * timedelta(hours=1)))
+    backfilled = pa.concat_tables(b.samples for b in batches).to_pandas()
 
     live_time = ANCHOR + timedelta(minutes=47, seconds=13)
+    state = batches[-1].state or {}
     live = source.collect(
-        CollectContext(now=live_time, inventory=Inventory(), state=seeding.state)
+        CollectContext(now=live_time, inventory=Inventory(), state=state)
     ).samples.to_pandas()
 
     cycle = pd.Timestamp(align(live_time, source.interval))

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
+from detectors import kind_of
 from reports import Week, build_report, render_markdown, write_report
 from seamwatch.config import load_settings
 from seamwatch.inventory import load_inventory
@@ -58,11 +59,11 @@ def add_finding(
     with store.write() as con:
         con.execute(
             "INSERT INTO findings (finding_id, fingerprint, integration_id, metric, detector,"
-            " severity, summary, evidence, status, first_seen, last_seen, resolved_at, onset)"
-            " VALUES (?, ?, ?, 'latency_p95_ms', ?, ?, ?, '{}', ?, ?, ?, ?, ?)",
+            " severity, summary, evidence, status, first_seen, last_seen, resolved_at, onset, kind)"
+            " VALUES (?, ?, ?, 'latency_p95_ms', ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?)",
             [finding_id, f"fp-{finding_id}", iid, detector, severity, summary,
              "resolved" if resolved_at else "open", first_seen, resolved_at or NOW, resolved_at,
-             onset or first_seen],
+             onset or first_seen, kind_of(detector).value],
         )  # fmt: skip
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from detectors.engine import _detector_names as finding_names
+from detectors import emitted_names
 from detectors.engine import evaluate
 from detectors.lifecycle import apply_findings
 from detectors.settings import DetectorSettings
@@ -44,7 +44,7 @@ def test_the_review_counts_runs_failures_and_missed_nights_per_job(tmp_path):
     t = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)
     while t < datetime(2026, 11, 23, tzinfo=UTC):  # the detector, every 3 hours of the week
         found = evaluate(store, inv, settings, t).findings
-        apply_findings(store, found, t, resolve_after=2, detectors_ran=finding_names(["jobs"]))
+        apply_findings(store, found, t, resolve_after=2, detectors_ran=emitted_names(["jobs"]))
         t += timedelta(hours=3)
 
     report = build_report(

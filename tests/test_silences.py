@@ -180,3 +180,22 @@ def test_the_field_list_is_one_and_routes_and_windows_match_on_it() -> None:
         assert finding.field_values(field), field  # every field reads something from a finding
     assert matches(finding, {"system": ["SAP*"], "tier": ["2"]})
     assert Muter([], [], NOW).mute(finding) is None
+
+
+def test_the_muter_takes_any_matchable_finding_or_a_row(store: Store) -> None:
+    from seamwatch.mutes import from_silence
+
+    silence = add_silence(
+        store, {"owner": "sales"}, ends_at=NOW + HOUR, comment="c", author="a", now=NOW
+    )
+    muter = Muter([from_silence(silence)], [], NOW)
+    finding = Finding(
+        "f", "f", "crm", "CRM", "sales", "error_rate", "trend", "warning", "s", "open", NOW, NOW
+    )
+
+    class Other:  # e.g. another stage's view of a finding
+        def field_values(self, name: str) -> list[str]:
+            return ["sales"] if name == "owner" else []
+
+    assert muter.mute(finding) is not None and muter.mute(Other()) is not None
+    assert muter.mute(finding.as_dict()) is not None

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -132,27 +132,34 @@ class StateChange:
     prefix: str
     set: dict[str, str]
     removed: tuple[str, ...] = ()
-    # Made from a state that could not be read (store held, nothing cached): it only fills
-    # keys the store lacks, never overwrites what an earlier cycle stored (a demo's anchor).
-    blind: bool = False
+    # Keys a cycle set without knowing whether the store holds them (the store was held and
+    # the key was in neither this process's cache nor the spool): they only fill keys the
+    # store lacks, never overwrite what an earlier cycle stored (a demo's anchor).
+    fill: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def between(
         cls, prefix: str, before: dict[str, str], after: dict[str, str], *, blind: bool = False
     ) -> StateChange:
-        """The change that turns `before` into `after`."""
+        """The change that turns `before` into `after`. `blind`: `before` was not read from
+        the store, only rebuilt from the spool, so a key it lacks may exist in the store."""
         changed = {k: v for k, v in after.items() if before.get(k) != v}
-        removed = () if blind else tuple(sorted(k for k in before if k not in after))
-        return cls(prefix, changed, removed, blind)
+        removed = tuple(sorted(k for k in before if k not in after))
+        if not blind:
+            return cls(prefix, changed, removed)
+        known = {k: v for k, v in changed.items() if k in before}
+        return cls(prefix, known, removed, {k: v for k, v in changed.items() if k not in before})
 
     def __bool__(self) -> bool:
-        return bool(self.set or self.removed)
+        return bool(self.set or self.removed or self.fill)
 
     def apply_to(self, state: dict[str, str]) -> None:
         """Apply this change to a state map in place."""
         for key in self.removed:
             state.pop(key, None)
         state.update(self.set)
+        for key, value in self.fill.items():
+            state.setdefault(key, value)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -160,15 +167,20 @@ class StateChange:
                 "prefix": self.prefix,
                 "set": self.set,
                 "removed": list(self.removed),
-                "blind": self.blind,
+                "fill": self.fill,
             }
         )
 
     @classmethod
     def from_json(cls, text: str | bytes) -> StateChange:
         data = json.loads(text)
+        if data.get("blind"):  # spooled by an earlier version: every key set was a fill
+            return cls(data["prefix"], {}, (), dict(data["set"]))
         return cls(
-            data["prefix"], dict(data["set"]), tuple(data["removed"]), bool(data.get("blind"))
+            data["prefix"],
+            dict(data["set"]),
+            tuple(data["removed"]),
+            dict(data.get("fill") or {}),
         )
 
 
@@ -362,10 +374,13 @@ class Store:
             state = self.get_state(prefix, timeout=timeout)
         except StoreError as exc:
             if prefix in self._state_cache:
+                self._blind.discard(prefix)
                 return dict(self._state_cache[prefix])
             log.warning("state of %s unreadable (%s); starting from spooled changes", prefix, exc)
             self._blind.add(prefix)
             state = {}
+        else:
+            self._blind.discard(prefix)
         for change in self.spool.state_changes():
             change = StateChange.from_json(change)
             if change.prefix == prefix:
@@ -441,18 +456,6 @@ class Store:
             except duckdb.CatalogException:
                 return {}
         return {k[len(prefix) + 1 :]: v for k, v in rows}
-
-    def put_state(self, prefix: str, state: dict[str, str]) -> None:
-        """Replace the meta keys under `prefix.` with `state`."""
-        with self.write() as con:
-            con.execute("BEGIN TRANSACTION")
-            con.execute("DELETE FROM meta WHERE starts_with(key, ?)", [prefix + "."])
-            if state:
-                con.executemany(
-                    "INSERT INTO meta VALUES (?, ?)",
-                    [[f"{prefix}.{k}", v] for k, v in state.items()],
-                )
-            con.execute("COMMIT")
 
     def sync_inventory(self, inventory: Any, now: datetime) -> int:
         """Mirror the loaded inventory into the integrations table."""
@@ -559,12 +562,11 @@ def _insert_runs(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
 
 def _apply_state(con: duckdb.DuckDBPyConnection, change: StateChange) -> None:
     """Apply a state change to the meta table inside the caller's transaction."""
-    if change.blind:
+    if change.fill:
         con.executemany(
             "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-            [[f"{change.prefix}.{k}", v] for k, v in change.set.items()],
+            [[f"{change.prefix}.{k}", v] for k, v in change.fill.items()],
         )
-        return
     keys = [f"{change.prefix}.{k}" for k in (*change.removed, *change.set)]
     if keys:
         con.execute("DELETE FROM meta WHERE list_contains(?, key)", [keys])
