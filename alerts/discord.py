@@ -19,7 +19,6 @@ from alerts.message import (
     SEVERITY_COLOR,
     Group,
     Item,
-    Post,
     cut,
     fit,
     item_links,
@@ -27,6 +26,7 @@ from alerts.message import (
     more_line,
 )
 from alerts.transport import retry_after
+from seamwatch.stage import Announcement
 
 CONTENT_LIMIT = 2000
 MAX_EMBEDS = 10
@@ -112,7 +112,7 @@ class DiscordChannel(HttpChannel):
         body = fit(group.items, build, fits)
         return Payload(body, group.message_id, group.title())
 
-    def render_post(self, post: Post, message_id: str) -> Payload:
+    def render_post(self, post: Announcement, message_id: str) -> Payload:
         """Content with a Markdown link; mentions are never parsed."""
         link = md_link(post.link_label, post.link)
         lines = cut("\n".join(post.lines), CONTENT_LIMIT - len(link) - 1)

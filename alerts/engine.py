@@ -159,7 +159,7 @@ class Notifier:
                     inert(Finding.from_row(dict(zip(columns, row, strict=True))))
                     for row in cur.fetchall()
                 ]
-            notes = self.outbox.notes([f.finding_id for f in findings])
+                notes = self.outbox.notes([f.finding_id for f in findings], con)
         except duckdb.CatalogException as exc:
             raise StoreError(
                 f"the store has no findings/notifications tables yet ({exc}); run `seamwatch check`"

@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 
 from alerts.base import HttpChannel, Payload
-from alerts.message import Group, Item, Post, cut, fit, json_size, more_line
+from alerts.message import Group, Item, cut, fit, json_size, more_line
 from alerts.slack import escape, slack_link
+from seamwatch.stage import Announcement
 
 TEXT_LIMIT = 4096
 SIZE_LIMIT = 32_000
@@ -102,7 +103,7 @@ class GoogleChatChannel(HttpChannel):
         body = fit(group.items, build, fits)
         return Payload(body, group.message_id, group.title())
 
-    def render_post(self, post: Post, message_id: str) -> Payload:
+    def render_post(self, post: Announcement, message_id: str) -> Payload:
         """Text in Google Chat's markup: `<url|label>` links, &, < and > escaped."""
         link = slack_link(post.link_label, post.link)
         lines = cut("\n".join(escape(line) for line in post.lines), TEXT_LIMIT - len(link) - 1)

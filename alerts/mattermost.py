@@ -12,7 +12,6 @@ from alerts.message import (
     SEVERITY_COLOR,
     Group,
     Item,
-    Post,
     cut,
     fit,
     item_links,
@@ -20,6 +19,7 @@ from alerts.message import (
     more_line,
 )
 from alerts.slack import SlackalikeChannel
+from seamwatch.stage import Announcement
 
 TEXT_LIMIT = 16_383
 MAX_ATTACHMENTS = 100
@@ -79,7 +79,7 @@ class MattermostChannel(SlackalikeChannel):
         )
         return Payload(body, group.message_id, group.title())
 
-    def render_post(self, post: Post, message_id: str) -> Payload:
+    def render_post(self, post: Announcement, message_id: str) -> Payload:
         """Markdown text with a Markdown link."""
         link = md_link(post.link_label, post.link)
         lines = cut("\n".join(post.lines), TEXT_LIMIT - len(link) - 1)

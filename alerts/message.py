@@ -21,6 +21,7 @@ from seamwatch.durations import format_duration
 from seamwatch.findings import Finding
 from seamwatch.metrics import METRIC_INFO, Metric
 from seamwatch.severity import worst
+from seamwatch.stage import Announcement
 from seamwatch.timeutil import localize_times
 
 T = TypeVar("T")
@@ -169,26 +170,6 @@ class Group:
         return text
 
 
-@dataclass(frozen=True)
-class Post:
-    """An announcement that is not about findings (the weekly review's summary): a title, lines
-    of plain text (each channel escapes them in its own syntax) and one link."""
-
-    title: str
-    lines: tuple[str, ...]
-    link: str
-    link_label: str
-    event: str = "report"
-
-    def inert(self) -> Post:
-        """Mentions defanged: the lines quote inventory text (names, summaries)."""
-        return replace(
-            self,
-            title=defang(self.title) or "",
-            lines=tuple(defang(line) or "" for line in self.lines),
-        )
-
-
 _ZWSP = "\u200b"
 _MENTION = re.compile(r"(<)(?=[!@#]|users/)|(@)(?=(?:channel|here|all|everyone)\b)", re.I)
 
@@ -231,6 +212,16 @@ def inert(finding: Finding) -> Finding:
     if runbook != finding.runbook:
         changes["runbook"] = runbook
     return replace(finding, **changes) if changes else finding
+
+
+@lru_cache(maxsize=65536)
+def inert_post(post: Announcement) -> Announcement:
+    """An announcement with mentions defanged: its lines quote inventory text (names, summaries)."""
+    return replace(
+        post,
+        title=defang(post.title) or "",
+        lines=tuple(defang(line) or "" for line in post.lines),
+    )
 
 
 @lru_cache(maxsize=65536)

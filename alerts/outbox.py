@@ -120,12 +120,15 @@ class Outbox:
         self.instance = instance
         self.lease = lease
 
-    def notes(self, finding_ids: Sequence[str]) -> dict[str, Note]:
-        """What is recorded for these findings' events, keyed by dedup key."""
+    def notes(self, finding_ids: Sequence[str], con: Any = None) -> dict[str, Note]:
+        """What is recorded for these findings' events, keyed by dedup key (on `con`, an open
+        connection, when the caller reads more in the same breath)."""
         if not finding_ids:
             return {}
-        with self.store.read() as con:
-            rows = con.execute(NOTES_FOR, [list(finding_ids)]).fetchall()
+        if con is None:
+            with self.store.read() as own:
+                return self.notes(finding_ids, own)
+        rows = con.execute(NOTES_FOR, [list(finding_ids)]).fetchall()
         return {r[0]: Note(r[0], r[1], r[2], r[3]) for r in rows}
 
     def claim(self, message: OutboxMessage) -> bool:

@@ -1,7 +1,7 @@
 """Announcements through the same outbox and channels as alerts: the weekly review's summary.
 
 The composition root (CLI, daemon) builds the review with `reports` and hands its summary here as
-a `Post` (plain lines and one link); the channel renders it in its own syntax (one renderer per
+a `seamwatch.stage.Announcement` (plain lines and one link); the channel renders it in its own syntax (one renderer per
 service for alerts and posts alike), the outbox records it (event `report`, so "what did
 Seamwatch send" has one answer in `v_notifications`), and delivery sends it with retries. A post
 gets its retries within the call and is never re-sent by later notify cycles.
@@ -19,14 +19,15 @@ from pydantic import SecretStr
 from alerts import CHANNEL_KINDS, build_channel
 from alerts.base import Channel, Payload
 from alerts.delivery import Delivery, MessageReport
-from alerts.message import Post
+from alerts.message import inert_post
 from alerts.outbox import Outbox, OutboxMessage, OutboxRow
 from alerts.settings import load_alert_settings
 from seamwatch.config import Settings
 from seamwatch.errors import ConfigError, SeamwatchError
+from seamwatch.stage import Announcement
 from seamwatch.store import Store
 
-__all__ = ["Post", "PostError", "enqueue_post", "post_channel", "render_post", "send_post"]
+__all__ = ["Announcement", "PostError", "enqueue_post", "post_channel", "render_post", "send_post"]
 
 
 class PostError(SeamwatchError):
@@ -66,16 +67,16 @@ def post_channel(
     return channel
 
 
-def render_post(channel: Channel, post: Post, message_id: str) -> Payload:
+def render_post(channel: Channel, post: Announcement, message_id: str) -> Payload:
     """A post in its channel's syntax, mentions defanged first (the lines quote inventory text)."""
-    return channel.render_post(post.inert(), message_id)
+    return channel.render_post(inert_post(post), message_id)
 
 
 def enqueue_post(
-    outbox: Outbox, channel: Channel, post: Post, key: str, now: datetime
+    outbox: Outbox, channel: Channel, post: Announcement, now: datetime
 ) -> OutboxMessage:
     """Render a post for its channel and claim it in the outbox (event `report`, dedup key
-    `<key>:<channel>:<now>`, so posting the same report again later is a new post)."""
+    `<post.key>:<channel>:<now>`, so posting the same report again later is a new post)."""
     message_id = uuid.uuid4().hex
     payload = render_post(channel, post, message_id)
     message = OutboxMessage(
@@ -83,12 +84,12 @@ def enqueue_post(
         channel.name,
         channel.kind,
         post.event,
-        key,
+        post.key,
         payload.title,
         0,
         payload.body,
         now,
-        rows=(OutboxRow(f"{key}:{channel.name}:{now.isoformat()}", post.event),),
+        rows=(OutboxRow(f"{post.key}:{channel.name}:{now.isoformat()}", post.event),),
         once=True,
     )
     outbox.claim(message)
@@ -98,8 +99,7 @@ def enqueue_post(
 def send_post(
     settings: Settings,
     channel: Channel,
-    post: Post,
-    key: str,
+    post: Announcement,
     now: datetime,
     *,
     store: Store | None = None,
@@ -111,7 +111,7 @@ def send_post(
     store = store or Store.from_settings(settings)
     outbox = Outbox(store, instance=f"post:{uuid.uuid4().hex[:8]}", lease=timedelta(minutes=10))
     delivery = Delivery({channel.name: channel}, outbox, alerts, sleep=sleep)
-    message = enqueue_post(outbox, channel, post, key, now)
+    message = enqueue_post(outbox, channel, post, now)
     report = delivery.deliver(message, now, policy=delivery.policy())
     if report.status == "sent":
         return report

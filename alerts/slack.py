@@ -11,7 +11,8 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from alerts.base import ChannelOptions, HttpChannel, Payload
-from alerts.message import Group, Item, Post, cut, fit, item_text, json_size, more_line
+from alerts.message import Group, Item, cut, fit, item_text, json_size, more_line
+from seamwatch.stage import Announcement
 
 MAX_BLOCKS = 50
 HEADER_LIMIT = 150
@@ -124,7 +125,7 @@ class SlackChannel(SlackalikeChannel):
         )
         return Payload(body, group.message_id, group.title())
 
-    def render_post(self, post: Post, message_id: str) -> Payload:
+    def render_post(self, post: Announcement, message_id: str) -> Payload:
         """A mrkdwn text message: the lines escaped, the link in Slack's `<url|label>`."""
         link = slack_link(post.link_label, post.link)
         lines = cut("\n".join(escape(line) for line in post.lines), SECTION_LIMIT - len(link) - 1)

@@ -9,7 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from alerts.base import HttpChannel, Payload
-from alerts.message import Group, Item, Post, cut, fit, item_links, json_size, md_link, more_line
+from alerts.message import Group, Item, cut, fit, item_links, json_size, md_link, more_line
+from seamwatch.stage import Announcement
 
 SIZE_LIMIT = 28_000
 COLOR = {"critical": "Attention", "warning": "Warning", "info": "Accent", "resolved": "Good"}
@@ -120,7 +121,7 @@ class TeamsChannel(HttpChannel):
         body = fit(group.items, build, lambda b: json_size(b) <= SIZE_LIMIT)
         return Payload(body, group.message_id, cut(group.title(), 200))
 
-    def render_post(self, post: Post, message_id: str) -> Payload:
+    def render_post(self, post: Announcement, message_id: str) -> Payload:
         """One TextBlock of Markdown text with a Markdown link."""
         text = (
             cut("\n".join(post.lines), SIZE_LIMIT // 2) + "\n" + md_link(post.link_label, post.link)

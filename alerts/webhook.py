@@ -21,8 +21,9 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, SecretStr
 
 from alerts.base import ChannelOptions, HttpChannel, Payload
-from alerts.message import Group, Post, alert_annotations, alert_labels, rfc3339
+from alerts.message import Group, alert_annotations, alert_labels, rfc3339
 from seamwatch.secrets import reveal
+from seamwatch.stage import Announcement
 
 SIGNATURE_HEADER = "X-Seamwatch-Signature"
 
@@ -129,7 +130,7 @@ class WebhookChannel(HttpChannel):
             body["message"] = group.intro()
         return Payload(body, group.message_id, group.title())
 
-    def render_post(self, post: Post, message_id: str) -> Payload:
+    def render_post(self, post: Announcement, message_id: str) -> Payload:
         """A JSON announcement: `text` (lines and `label: url`), plus its parts for machines."""
         text = "\n".join([*post.lines, f"{post.link_label}: {post.link}"])
         body = {"event": post.event, "title": post.title, "text": text, "url": post.link}

@@ -8,27 +8,25 @@ from __future__ import annotations
 
 import argparse
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from alerts.base import Channel
-from alerts.posts import Post, PostError, post_channel, send_post
+from alerts.posts import PostError, post_channel, send_post
 from cli.common import Context, say
 from reports import (
     ReportError,
     Week,
     Written,
-    catch_up,
+    announcement,
     mark_posted,
     report_settings,
-    run_scheduled,
     write_report,
 )
-from reports.schedule import report_trigger
-from reports.stage import CATCH_UP_POLL, after_first_detection
 from seamwatch.config import Settings
 from seamwatch.errors import SeamwatchError
-from seamwatch.stage import Job, Runtime
+from seamwatch.stage import Announcement
 from seamwatch.store import Store
 from seamwatch.timeutil import utcnow
 
@@ -99,57 +97,24 @@ def report_channel(settings: Settings) -> Channel:
 def post_report(settings: Settings, written: Written, channel: Channel, now: datetime) -> None:
     """Hand the review's summary to the alerts stage; stamp the report posted when it went out."""
     report_id = written.report.report_id
-    post = Post(written.report.title, written.summary_lines, written.url, "Full report")
     store = Store.from_settings(settings)
     try:
-        send_post(settings, channel, post, f"report:{report_id}", now, store=store)
+        send_post(settings, channel, announcement(written), now, store=store)
     except PostError as exc:
         raise ReportError(f"report {report_id} written, but posting failed: {exc}") from None
     mark_posted(store, report_id, now)
 
 
-def scheduled(settings: Settings, *, now: datetime | None = None) -> list[Written]:
-    """The daemon's weekly job: write the review(s), then post the fleet summary if configured."""
-    now = now or utcnow()
-    return _posted(settings, run_scheduled(settings, now=now), now)
+def announcer(settings: Settings) -> Callable[[Announcement], bool]:
+    """For the daemon (`Runtime.announce`): post a stage's announcement to the review's channel
+    through the alerts stage; a failure is logged (the review itself is written)."""
 
-
-def scheduled_catch_up(settings: Settings, *, now: datetime | None = None) -> list[Written]:
-    """At daemon start: write (and post) a week whose scheduled run was missed."""
-    now = now or utcnow()
-    return _posted(settings, catch_up(settings, now=now), now)
-
-
-def _posted(settings: Settings, written: list[Written], now: datetime) -> list[Written]:
-    rs = report_settings(settings)
-    if written and (rs.post_url is not None or rs.chat_route is not None):
+    def announce(post: Announcement) -> bool:
         try:
-            post_report(settings, written[0], report_channel(settings), now)
-        except SeamwatchError as exc:  # the review is written; a failed post is logged
-            log.error("%s", exc)
-    return written
+            send_post(settings, report_channel(settings), post, utcnow())
+        except SeamwatchError as exc:
+            log.error("%s: posting failed: %s", post.key, exc)
+            return False
+        return True
 
-
-def jobs(runtime: Runtime) -> list[Job]:
-    """The weekly review at `[reports] schedule_day`/`schedule_time` in its time zone, plus a
-    catch-up for a week whose scheduled run the daemon missed, once the first detection pass
-    has finished (a review written before it would call every integration healthy). Composed
-    here because each writes with reports and posts through alerts."""
-    settings = runtime.settings
-    rs = report_settings(settings)
-    if not rs.schedule:
-        return []
-    return [
-        Job(
-            "report",
-            lambda: scheduled(settings),
-            timedelta(weeks=1),
-            run_now=False,
-            trigger=report_trigger(rs),
-        ),
-        Job(
-            "report-catch-up",
-            after_first_detection(runtime.store, lambda: scheduled_catch_up(settings)),
-            CATCH_UP_POLL,
-        ),
-    ]
+    return announce

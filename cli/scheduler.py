@@ -28,7 +28,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from cli import report as report_cmd
 from cli.stages import load_stages
 from seamwatch.config import Settings
 from seamwatch.errors import StoreError, StoreLocked
@@ -185,12 +184,13 @@ def build_scheduler(settings: Settings, *, now: datetime | None = None) -> Backg
     )
     metrics = SelfMetrics(spool_depth=store.spool.depth)
     start = now or datetime.now().astimezone()
-    runtime = Runtime(settings, store, inventory.get, metrics)
+    from cli.report import announcer  # reports hand their summary over, alerts post it
+
+    runtime = Runtime(settings, store, inventory.get, metrics, announcer(settings))
     stages = load_stages()
     jobs = [job for stage in stages for job in stage.jobs(runtime)]
     jobs += housekeeping_jobs(settings, store, inventory)
     jobs += contract_jobs(settings, store, inventory)
-    jobs += report_cmd.jobs(runtime)  # writes with reports, posts through alerts
     for job in jobs:
         # Without next_run_time the trigger schedules the first run one interval from now.
         extra = {"next_run_time": start} if job.run_now else {}

@@ -1,7 +1,7 @@
 """The weekly review: queries against the documented views, jinja2 templates, Markdown and HTML.
 
-Public face: `write_report` / `run_scheduled` / `catch_up` / `mark_posted` (CLI and scheduler; the
-composition root posts `Written.summary_lines` through the alerts stage),
+Public face: `write_report` / `run_scheduled` / `catch_up` / `mark_posted` / `announcement` (CLI
+and scheduler; the roots hand the announcement to the alerts stage, which posts it),
 `build_report` and the renderers (for tests and other callers), `ReportSettings`.
 """
 
@@ -13,6 +13,7 @@ from reports.weeks import Week, WeekError
 from reports.writer import (
     ReportError,
     Written,
+    announcement,
     catch_up,
     mark_posted,
     run_scheduled,
@@ -25,6 +26,7 @@ __all__ = [
     "Week",
     "WeekError",
     "Written",
+    "announcement",
     "build_report",
     "catch_up",
     "mark_posted",

@@ -25,6 +25,7 @@ from seamwatch.config import Settings
 from seamwatch.errors import SeamwatchError, StoreMissing
 from seamwatch.metrics import METRIC_INFO, Metric
 from seamwatch.scorecard import load_scorecard_settings
+from seamwatch.stage import Announcement
 from seamwatch.store import Store
 from seamwatch.timeutil import ensure_utc, utcnow
 
@@ -104,6 +105,18 @@ def write_report(
         )
     log.info("report %s written to %s", report.report_id, html_path)
     return Written(report, md_path, html_path, summary, url, lines)
+
+
+def announcement(written: Written) -> Announcement:
+    """The review's chat summary as the roots hand it to the alerts stage: plain lines, a link."""
+    report = written.report
+    return Announcement(
+        f"report:{report.report_id}",
+        report.title,
+        written.summary_lines,
+        written.url,
+        "Full report",
+    )
 
 
 def mark_posted(store: Store, report_id: str, now: datetime) -> None:

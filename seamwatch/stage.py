@@ -62,6 +62,20 @@ class Service:
 
 
 @dataclass(frozen=True)
+class Announcement:
+    """What a stage hands the roots to tell people in chat (the weekly review's summary): a
+    title, plain lines (each chat service escapes them its way) and one link. The roots give it
+    to the alerts stage, which owns the chat channels; no other stage posts."""
+
+    key: str  # what it announces, e.g. "report:2026-W47" (recorded with the post)
+    title: str
+    lines: tuple[str, ...]
+    link: str
+    link_label: str
+    event: str = "report"
+
+
+@dataclass(frozen=True)
 class Runtime:
     """What a stage's jobs and services run against in the daemon."""
 
@@ -69,6 +83,7 @@ class Runtime:
     store: Store
     inventory: Callable[[], Inventory]  # the current inventory, reloaded when its files change
     metrics: SelfMetrics | None = None  # the daemon's own /metrics, fed by the jobs
+    announce: Callable[[Announcement], bool] | None = None  # to chat; True when delivered
 
 
 def no_problems(settings: Settings, inventory: Inventory) -> list[ConfigError]:

@@ -21,12 +21,13 @@ import pytest
 from alerts import CHANNEL_KINDS, build_channel, channel_class
 from alerts.base import Channel
 from alerts.delivery import send
-from alerts.message import Group, Item, Post, dashboard_url, inert
+from alerts.message import Group, Item, dashboard_url, inert
 from alerts.posts import render_post
 from alerts.transport import RateLimiter, RetryPolicy
 from seamwatch.config import load_settings
 from seamwatch.errors import ConfigError
 from seamwatch.findings import Finding
+from seamwatch.stage import Announcement
 from tests.servers_chat import Behaviour
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -184,7 +185,8 @@ def test_open_resolve_and_post_payloads_pass_the_service_format_check(kind, work
         outcome = deliver(ch, ch.render(group(findings, event)))
         assert outcome.sent, outcome.error
     if channel_class(kind).accepts_posts:
-        post = Post(
+        post = Announcement(
+            "report:2026-W47",
             "Weekly review 2026-W47",
             ("a <b> & c", "Findings: 2 opened."),
             "https://x.example/r.html",
@@ -214,7 +216,8 @@ def test_mentions_and_unsafe_links_are_neutralised(kind, workspace, receiver):
     )
     assert deliver(ch, ch.render(group([hostile]))).sent
     if channel_class(kind).accepts_posts:
-        post = Post(
+        post = Announcement(
+            "report:2026-W47",
             "Review @here",
             ("Worst new: <!channel> @everyone",),
             "https://x.example/r",
@@ -239,7 +242,8 @@ def test_a_large_group_and_a_long_post_fit_the_service_limits(kind, workspace, r
     if c.cut_marker:
         assert c.cut_marker in got.text()
     if channel_class(kind).accepts_posts:
-        post = Post(
+        post = Announcement(
+            "report:2026-W47",
             "Review",
             tuple("line " + "y" * 300 for _ in range(200)),
             "https://x.example/r",

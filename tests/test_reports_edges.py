@@ -279,14 +279,19 @@ def test_post_without_a_webhook_says_what_to_configure(workspace: Workspace, cli
 def test_scheduled_run_writes_fleet_and_team_reports_and_posts(
     workspace: Workspace, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cli.report import scheduled
+    from cli.report import announcer
+    from reports import run_scheduled
+    from reports.stage import publish
+    from seamwatch.stage import Runtime
 
     monkeypatch.setenv("REPORT_WEBHOOK", httpserver.url_for("/hook"))
     prepare(
         workspace, 'post_url = "${REPORT_WEBHOOK}"\nper_team = true\npost_format = "mattermost"'
     )
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
-    written = scheduled(load_settings(workspace.config), now=NOW)
+    settings = load_settings(workspace.config)
+    runtime = Runtime(settings, Store.from_settings(settings), list, announce=announcer(settings))
+    written = publish(runtime, run_scheduled(settings, now=NOW), now=NOW)
     assert [w.md_path.name for w in written] == ["2026-W47.md", "2026-W47-payments.md"]
     ((request, _),) = httpserver.log
     assert "[Full report](file://" in json.loads(request.data)["text"]
