@@ -125,7 +125,6 @@ class FleetSpec:
     id: str
     pattern: Pattern
     situation: Situation = Situation.HEALTHY
-    story: str = "healthy: stationary seasonal series"
     rate: float = 10.0
     error: float = 0.002
     p50_ms: float = 50.0
@@ -147,49 +146,53 @@ class FleetSpec:
 P, S = Pattern, Situation
 FLEET: tuple[FleetSpec, ...] = (
     # sales
+    # p95 latency rising ~20% per week for the last two weeks
     FleetSpec("crm-orders-to-erp", P.SYNC_API, S.LATENCY_RAMP,
-              "p95 latency rising ~20% per week for the last two weeks",
               rate=12, error=0.002, p50_ms=120, p95_ratio=2.3, p99_ratio=1.7),
     FleetSpec("crm-accounts-sync", P.EVENT, rate=3, error=0.001, p50_ms=40, dlq_per_day=0.3),
+    # deprecated, sunset 2026-09-30 passed, still carries traffic
     FleetSpec("legacy-soap-pricing", P.SYNC_API, S.HEALTHY,
-              "deprecated, sunset 2026-09-30 passed, still carries traffic",
               rate=6, error=0.003, p50_ms=220, p95_ratio=2.0, profile=RETAIL),
-    FleetSpec("marketing-leads-import", P.BATCH, S.HEALTHY, "no owner in the inventory",
+    # no owner in the inventory
+    FleetSpec("marketing-leads-import", P.BATCH, S.HEALTHY,
               rate=40, error=0.004, windows=(3.0,), window_minutes=25),
     # payments
+    # error rate stepped from 0.2% to 1.5% about 2.5 days ago
     FleetSpec("payments-webhook", P.EVENT, S.ERROR_STEP,
-              "error rate stepped from 0.2% to 1.5% about 2.5 days ago",
               rate=8, error=0.002, p50_ms=60, profile=RETAIL, dlq_per_day=0.2),
     FleetSpec("payment-settlements-to-ledger", P.FILE, rate=350, error=0.0005,
               windows=(5.0,), window_minutes=20, dlq_per_day=0.1),
     FleetSpec("fraud-score-api", P.SYNC_API, rate=8, error=0.001, p50_ms=90, profile=RETAIL),
     # logistics
+    # DLQ grows and never drains for the last ~3 days
     FleetSpec("shipment-events", P.EVENT, S.DLQ_GROWTH,
-              "DLQ grows and never drains for the last ~3 days",
               rate=15, error=0.002, p50_ms=35, profile=MACHINE),
+    # throughput quietly halved over the last ~4 days
     FleetSpec("inventory-sync", P.STREAM, S.THROUGHPUT_HALVED,
-              "throughput quietly halved over the last ~4 days",
               rate=120, error=0.0005, p50_ms=25, p95_ratio=2.8, profile=MACHINE),
     FleetSpec("carrier-rates-api", P.SYNC_API, rate=4, error=0.002, p50_ms=150, p95_ratio=2.1),
-    FleetSpec("returns-portal-api", P.SYNC_API, S.NO_DATA, "planned: no data yet"),
-    FleetSpec("legacy-edi-orders", P.FILE, S.NO_DATA, "retired: no data any more"),
+    FleetSpec("returns-portal-api", P.SYNC_API, S.NO_DATA),  # planned: no data yet
+    FleetSpec("legacy-edi-orders", P.FILE, S.NO_DATA),  # retired: no data any more
     # finance
+    # data stopped arriving about 6 hours ago
     FleetSpec("pos-sales-stream", P.STREAM, S.STOPPED,
-              "data stopped arriving about 6 hours ago",
               rate=60, error=0.001, p50_ms=80, profile=RETAIL),
     FleetSpec("gl-journal-export", P.BATCH, rate=600, error=0.001,
               windows=(1.0,), window_minutes=45),
+    # deprecated, sunset 2027-03-31 still ahead
     FleetSpec("edi-invoices-sftp", P.FILE, S.HEALTHY,
-              "deprecated, sunset 2027-03-31 still ahead", rate=30, error=0.002,
+              rate=30, error=0.002,
               windows=(8.0, 12.0, 16.0), window_minutes=10, weekdays_only=True, dlq_per_day=0.1),
     # people
-    FleetSpec("hr-employee-sync", P.BATCH, S.HEALTHY, "review overdue (last review 2025-02-14)",
+    # review overdue (last review 2025-02-14)
+    FleetSpec("hr-employee-sync", P.BATCH, S.HEALTHY,
               rate=25, error=0.003, windows=(2.0, 8.0, 14.0, 20.0), window_minutes=12),
     FleetSpec("payroll-export", P.FILE, rate=80, error=0.0005, windows=(18.0,),
               window_minutes=15, weekdays_only=True, dlq_per_day=0.05),
     # nobody's
+    # seen in data but in no inventory file
     FleetSpec("partner-shadow-feed", P.EVENT, S.HEALTHY,
-              "seen in data but in no inventory file", rate=0.8, error=0.003, p50_ms=70),
+              rate=0.8, error=0.003, p50_ms=70),
 )  # fmt: skip
 FLEET_BY_ID: dict[str, FleetSpec] = {spec.id: spec for spec in FLEET}
 
