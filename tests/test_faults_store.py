@@ -38,6 +38,9 @@ def daemon_config(workspace, url: str) -> None:
         [inventory]
         paths = ["inventory/*.toml"]
 
+        [scheduler]
+        metrics_port = 0  # no fixed port: other test runs may hold the default one
+
         [[sources]]
         name = "scrape"
         kind = "scrape"
