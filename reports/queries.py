@@ -61,10 +61,15 @@ SELECT stats.*, CASE WHEN stats.metric = 'error_rate' THEN paired.weighted END A
 FROM stats LEFT JOIN paired USING (integration_id, week)
 """
 
+# Hours of the week with data: the set of a group's hours as a bitstring, counted (a week has
+# at most 169 hours, in the autumn; 192 leaves room). count(DISTINCT hour) over every bucket of
+# 10,000 integrations materialised all of them first and took five times as long.
+HOURS_COVERED = f"bit_count(bitstring_agg(CAST({BUCKET_HOUR} AS INTEGER), 0, 191))"
+
 # Per integration and week: hours of the week with at least one sample, first and last sample.
 COVERAGE = f"""
 SELECT
-    integration_id, {BUCKET_WEEK} AS week, count(DISTINCT {BUCKET_HOUR}) AS hours,
+    integration_id, {BUCKET_WEEK} AS week, {HOURS_COVERED} AS hours,
     min(first_ts) AS first_ts, max(last_ts) AS last_ts,
     bool_or(inventoried) AS inventoried, any_value(name) AS name, any_value(owner) AS owner
 FROM {{rollup}}
@@ -75,7 +80,7 @@ GROUP BY ALL
 # The same for the fleet (or team) as a whole: how much of each week has any data at all.
 FLEET_COVERAGE = f"""
 SELECT
-    {BUCKET_WEEK} AS week, count(DISTINCT {BUCKET_HOUR}) AS hours,
+    {BUCKET_WEEK} AS week, {HOURS_COVERED} AS hours,
     min(first_ts) AS first_ts, max(last_ts) AS last_ts, CAST(sum(n) AS BIGINT) AS samples
 FROM {{rollup}}
 WHERE bucket >= $prev_start AND bucket < $end AND ($team IS NULL OR owner = $team)
