@@ -84,8 +84,12 @@ def build_report(
         jobs = run(queries.JOBS)
         integrations = _integrations(inventory, metric_weeks, coverage, slo, week)
         changed = _most_changed(integrations, top_n)
-        keys = [f"{i.id}|{Metric.THROUGHPUT.value}|this" for i in integrations if i.has_data]
-        keys += [f"{iid}|{m.metric.value}|{w}" for iid, m in changed for w in ("this", "last")]
+        sparklines = [(i.id, Metric.THROUGHPUT.value, "this") for i in integrations if i.has_data]
+        charted = [(iid, m.metric.value, w) for iid, m in changed for w in ("this", "last")]
+        keys = [
+            {"integration_id": iid, "metric": metric, "week": w}
+            for iid, metric, w in dict.fromkeys(sparklines + charted)
+        ]
         hourly = (
             con.sql(
                 queries.on_rollups(queries.HOURLY, width),

@@ -123,8 +123,9 @@ SELECT * FROM by_metric JOIN by_time USING (integration_id, week)
 
 # Hourly values of chosen series, hour 0 being each week's Monday 00:00 local, one row per series
 # and week with its hours and values as lists (millions of hourly values at 10,000 integrations,
-# cheaper to hand over as a few thousand lists than as rows). `$keys` lists
-# 'integration_id|metric|week' (week: this or last), so a sparkline reads only this week.
+# cheaper to hand over as a few thousand lists than as rows). `$keys` lists structs
+# {integration_id, metric, week} (week: this or last), so a sparkline reads only this week; a
+# semi-join on the three columns (half the time of matching a concatenated key per bucket).
 # A DLQ's hour is its peak, every other metric's its mean.
 HOURLY = f"""
 SELECT integration_id, metric, week, list(hour ORDER BY hour) AS hours,
@@ -133,10 +134,10 @@ FROM (
     SELECT
         integration_id, metric, {BUCKET_WEEK} AS week, CAST({BUCKET_HOUR} AS INTEGER) AS hour,
         CASE WHEN metric = 'dlq_depth' THEN max(max) ELSE sum(n * mean) / sum(n) END AS value
-    FROM {{rollup}}
+    FROM {{rollup}} r
+    SEMI JOIN (SELECT unnest($keys, recursive := true)) k
+        ON k.integration_id = r.integration_id AND k.metric = r.metric AND k.week = {BUCKET_WEEK}
     WHERE bucket >= $prev_start AND bucket < $end
-      AND integration_id || '|' || metric || '|' || {BUCKET_WEEK}
-          IN (SELECT unnest($keys))  -- a hash semi-join
     GROUP BY 1, 2, 3, 4
 )
 GROUP BY 1, 2, 3
