@@ -44,6 +44,19 @@ def checks() -> pd.DataFrame:
 
 
 @reader
+def _integration_checks(
+    con: duckdb.DuckDBPyConnection, config_key: str, integration_id: str
+) -> pd.DataFrame:
+    del config_key  # part of the cache key only
+    return read_checks(con, load_scorecard_settings(settings()), integration=integration_id)
+
+
+def integration_checks(integration_id: str) -> pd.DataFrame:
+    """The checks of one integration as of now, with their weights."""
+    return read(_integration_checks, repr(settings().scorecard), integration_id)
+
+
+@reader
 def _contract(con: duckdb.DuckDBPyConnection, integration_id: str) -> dict[str, pd.DataFrame]:
     return {
         "status": con.execute(CONTRACT_STATUS, [integration_id]).df(),
@@ -60,8 +73,7 @@ def status_text(frame: pd.DataFrame) -> pd.DataFrame:
 def integration_panel(integration_id: str) -> None:
     """The Integration page's governance part: its scorecard checks and its contract history."""
     st.subheader("Scorecard")
-    mine = guarded(checks)
-    mine = mine[mine["integration_id"] == integration_id]
+    mine = guarded(integration_checks, integration_id)
     if mine.empty:
         st.caption("Not in the inventory, so not scored.")
     else:

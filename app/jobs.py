@@ -12,13 +12,17 @@ from app.ui import human_age, time_columns
 RUNS_SHOWN = 20
 EXCERPT = 160  # characters of the log tail shown per run
 
+# v_job_runs for one integration. Runs derived from throughput are computed for it alone, and
+# only for a batch or file integration, as the view does (`{ids}`: its id, or no id at all, which
+# spares the scan of every throughput sample), instead of for the whole fleet and then filtered.
 RUNS = """
 SELECT started_at, finished_at, duration_s, status, exit_status, body, feed
-FROM v_job_runs
+FROM job_runs_between(TIMESTAMPTZ '1970-01-01 00:00:00+00', now(), {ids})
 WHERE integration_id = ?
 ORDER BY coalesce(started_at, finished_at) DESC
 LIMIT ?
 """
+JOB_PATTERNS = ("batch", "file")
 
 STATUS_ICON = {
     "success": "✅ success",
@@ -38,10 +42,17 @@ def excerpt(body: object) -> str:
     return text if len(text) <= EXCERPT else "…" + text[-EXCERPT + 1 :]
 
 
+def runs_query(integration_id: str, pattern: object) -> tuple[str, tuple[object, ...]]:
+    """The SQL and parameters of one integration's last runs (its inventory `pattern`)."""
+    pulled = pattern in JOB_PATTERNS
+    sql = RUNS.format(ids="[CAST(? AS VARCHAR)]" if pulled else "[]::VARCHAR[]")
+    return sql, (integration_id,) * (2 if pulled else 1) + (RUNS_SHOWN,)
+
+
 def runs_panel(integration_id: str, pattern: object) -> None:
     """The last runs (start, end, duration, status, log excerpt); silent for a link that is not
     a job and never reported a run."""
-    runs = guarded(query, RUNS, (integration_id, RUNS_SHOWN))
+    runs = guarded(query, *runs_query(integration_id, pattern))
     if runs.empty and pattern not in ("batch", "file"):
         return
     st.subheader("Job runs")

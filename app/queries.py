@@ -268,11 +268,13 @@ def _integration_data(
     baseline: bool,
 ) -> dict[str, pd.DataFrame]:
     resolution = RESOLUTIONS[resolution_name]
-    history = _history(con, integration_id, start, end, resolution)
-    if baseline:
-        last_week = _history(con, integration_id, start - WEEK, end - WEEK, resolution)
+    if baseline:  # both ranges from one scan of the integration's rows, then split
+        both = _stored(con, integration_id, start - WEEK, end, resolution)
+        history = _history(con, integration_id, start, end, resolution, both)
+        last_week = _history(con, integration_id, start - WEEK, end - WEEK, resolution, both)
         last_week["ts"] = pd.to_datetime(last_week["ts"], utc=True) + WEEK
     else:
+        history = _history(con, integration_id, start, end, resolution)
         last_week = history.iloc[0:0]
     return {
         "health": con.execute(HEALTH, [integration_id]).df(),
@@ -285,33 +287,52 @@ def _integration_data(
     }
 
 
-def _history(
+def _stored(
     con: duckdb.DuckDBPyConnection,
     integration_id: str,
     start: datetime,
     end: datetime,
     resolution: Resolution,
 ) -> pd.DataFrame:
+    """(ts, metric, value) rows of one integration in [start, end) as stored at the given
+    resolution (raw samples or rollup buckets), ordered by metric and time."""
+    if resolution is RAW:
+        sql = """
+            SELECT ts, metric, value FROM samples
+            WHERE integration_id = ? AND ts >= ? AND ts < ? ORDER BY metric, ts
+            """
+    else:
+        sql = f"""
+            SELECT bucket AS ts, metric, mean AS value FROM {resolution.table}
+            WHERE integration_id = ? AND bucket >= ? AND bucket < ? ORDER BY metric, bucket
+            """
+    return con.execute(sql, [integration_id, start, end]).df()
+
+
+def _history(
+    con: duckdb.DuckDBPyConnection,
+    integration_id: str,
+    start: datetime,
+    end: datetime,
+    resolution: Resolution,
+    stored: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """(ts, metric, value) of one integration in [start, end) at the given resolution.
 
     Rollups are recomputed every few minutes; the newest buckets not rolled up yet are
-    aggregated from raw samples so the chart reaches the present.
+    aggregated from raw samples so the chart reaches the present. `stored`: the rows of a range
+    covering [start, end), read once for several ranges (a scan of a large store costs the
+    same for a week as for a month).
     """
+    if stored is None:
+        rows = _stored(con, integration_id, start, end, resolution)
+    else:
+        ts = pd.to_datetime(stored["ts"], utc=True)
+        inside = ((ts >= pd.Timestamp(start)) & (ts < pd.Timestamp(end))).to_numpy()
+        rows = stored[inside].reset_index(drop=True)
     if resolution is RAW:
-        return con.execute(
-            """
-            SELECT ts, metric, value FROM samples
-            WHERE integration_id = ? AND ts >= ? AND ts < ? ORDER BY metric, ts
-            """,
-            [integration_id, start, end],
-        ).df()
-    rolled = con.execute(
-        f"""
-        SELECT bucket AS ts, metric, mean AS value FROM {resolution.table}
-        WHERE integration_id = ? AND bucket >= ? AND bucket < ? ORDER BY metric, bucket
-        """,
-        [integration_id, start, end],
-    ).df()
+        return rows
+    rolled = rows
     edge = rolled["ts"].max() + resolution.step if not rolled.empty else start
     if pd.isna(edge) or edge >= pd.Timestamp(end):
         return rolled

@@ -133,7 +133,11 @@ def multiselect_filter(
 
     Values are offered as text ("(none)" for missing), sorted naturally (tier 1 before 10).
     """
-    values = frame[column].map(_choice).unique().tolist() if column in frame.columns else []
+    values = []
+    if column in frame.columns:  # each distinct value once, not every row
+        present = frame[column].dropna().unique()
+        values = list(dict.fromkeys(str(v) for v in present))
+        values += [NONE] if frame[column].isna().any() else []
     options = sorted(values, key=lambda v: (v == NONE, len(v) if v.isdigit() else 0, v))
     return container.multiselect(label, options, key=key, placeholder="all", bind="query-params")
 
@@ -273,11 +277,22 @@ def show_table(
                 lambda v: NULL if v is None or pd.isna(v) else str(int(v))
             )
         elif out[column].dtype == object or str(out[column].dtype) in ("string", "str"):
-            out[column] = out[column].map(lambda v: NULL if _missing(v) else v)
+            out[column] = _null_for_missing(out[column])
         if "_" in name and name not in config:
             config[name] = st.column_config.Column(name.replace("_", " "))
     kwargs.setdefault("hide_index", True)
     return st.dataframe(out, column_config=config, **kwargs)
+
+
+def _null_for_missing(values: pd.Series) -> pd.Series:
+    """NULL for missing or empty text; whole columns of text at once (a fleet table has tens
+    of thousands of cells), other values (lists, numbers) one by one."""
+    if str(values.dtype) in ("string", "str") or (
+        values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "string"
+    ):
+        missing = values.isna().to_numpy() | (values.to_numpy() == "")
+        return values.where(~missing, NULL)
+    return values.map(lambda v: NULL if _missing(v) else v)
 
 
 def _missing(value: Any) -> bool:

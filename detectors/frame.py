@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from seamwatch.inventory import Integration, Inventory
-from seamwatch.metrics import METRIC_NAMES, Metric
+from seamwatch.metrics import LATENCY_METRICS, METRIC_NAMES, Metric
 from seamwatch.store import Store
 from seamwatch.store.jobs import JobRun, job_runs
 from seamwatch.timeutil import ensure_utc
@@ -40,12 +40,17 @@ RECENT_METRICS = [
     "cert_days_left",
     "cert_valid",
 ]
-HOURLY_FIELDS = ("level", "mean", "last", "n")
 HOURLY_BATCH_ROWS = 1_000_000
 
+# Codes run metric by metric (then by integration), so each metric's rows of the matrices are one
+# contiguous block: a metric's frame is a view of it, not a copy. `listed` is the order of
+# `DetectionFrame.series` (by integration, then metric).
 SERIES_SQL = """
-SELECT row_number() OVER (ORDER BY integration_id, metric) - 1 AS code, integration_id, metric, source
+SELECT row_number() OVER (ORDER BY metric, integration_id) - 1 AS code,
+       row_number() OVER (ORDER BY integration_id, metric) - 1 AS listed,
+       integration_id, metric, source
 FROM latest WHERE metric IN (SELECT unnest($metrics))
+ORDER BY code
 """
 
 # Completed hours come from rollup_1h (maintained incrementally by the rollup job); raw samples
@@ -227,7 +232,7 @@ def load_frame(
                 cut = lo if raw_only else _rolled_until(con, lo_hour, hi_hour)
                 # Streamed into the matrices batch by batch: at 10,000 integrations the rows
                 # alone are gigabytes, the matrices a fraction of that.
-                hourly = _Hourly(series.num_rows, lo_hour, hours)
+                hourly = _Hourly(series.column("metric").to_pylist(), lo_hour, hours)
                 reader = con.sql(
                     HOURLY_SQL, params={"lo": lo, "cut": cut, "hi": hi}
                 ).to_arrow_reader(HOURLY_BATCH_ROWS)
@@ -265,23 +270,67 @@ def _col(table: pa.Table, name: str, dtype: type = np.float64) -> np.ndarray:
     return table.column(name).to_numpy(zero_copy_only=False).astype(dtype, copy=False)
 
 
+# Metrics whose hourly mean is not their level (latency's level is the median), and the one whose
+# last value detectors read: only these get a matrix of their own. Every other metric's mean is
+# its level, and it has no last value (NaN), so neither costs memory at fleet scale.
+OWN_MEAN = frozenset(m.value for m in LATENCY_METRICS)
+OWN_LAST = frozenset({Metric.DLQ_DEPTH.value})
+
+
+def _span(metrics: list[str], wanted: frozenset[str]) -> tuple[int, int]:
+    """The code range covering every series of the `wanted` metrics (codes run metric by
+    metric, so it holds little else)."""
+    rows = [code for code, metric in enumerate(metrics) if metric in wanted]
+    return (rows[0], rows[-1] + 1) if rows else (0, 0)
+
+
 class _Hourly:
     """The hourly matrices of every series (rows: series codes, columns: hours), filled from
-    batches of the hourly query, and each series' newest sample time."""
+    batches of the hourly query by flat index (no loop per series), and each series' newest
+    sample time."""
 
-    def __init__(self, n_all: int, lo_hour: int, hours: int) -> None:
+    def __init__(self, metrics: list[str], lo_hour: int, hours: int) -> None:
+        n_all = len(metrics)
         self.lo_hour, self.hours = lo_hour, hours
-        self.fields = {name: np.full((n_all, hours), np.nan) for name in HOURLY_FIELDS}
+        self.level = np.full((n_all, hours), np.nan)
+        self.count = np.zeros((n_all, hours))  # calloc'd: untouched pages cost nothing
+        self.mean_span = _span(metrics, OWN_MEAN)
+        self.last_span = _span(metrics, OWN_LAST)
+        self.mean = np.full((self.mean_span[1] - self.mean_span[0], hours), np.nan)
+        self.last = np.full((self.last_span[1] - self.last_span[0], hours), np.nan)
         self.newest = np.full(n_all, -np.inf)
 
     def add(self, table: pa.Table) -> None:
         code = _col(table, "code", np.int64)
         col = _col(table, "hour", np.int64) - self.lo_hour
         keep = (col >= 0) & (col < self.hours)
-        code, col = code[keep], col[keep]
-        for name, values in self.fields.items():
-            values[code, col] = _col(table, name)[keep]
-        np.maximum.at(self.newest, code, _col(table, "last_ts")[keep])
+        everything = bool(keep.all())
+
+        def values(name: str) -> np.ndarray:
+            out = _col(table, name)
+            return out if everything else out[keep]
+
+        if not everything:
+            code, col = code[keep], col[keep]
+        flat = code * self.hours + col
+        np.put(self.level, flat, values("level"))
+        np.put(self.count, flat, values("n"))
+        for matrix, (lo, hi), name in (
+            (self.mean, self.mean_span, "mean"),
+            (self.last, self.last_span, "last"),
+        ):
+            if hi > lo:
+                inside = (code >= lo) & (code < hi)
+                np.put(matrix, flat[inside] - lo * self.hours, values(name)[inside])
+        np.maximum.at(self.newest, code, values("last_ts"))
+
+    def own(self, which: str, lo: int, hi: int) -> np.ndarray | None:
+        """Rows [lo, hi) of the `mean` or `last` matrix, if that metric has its own."""
+        start, stop = self.mean_span if which == "mean" else self.last_span
+        if start <= lo and hi <= stop and hi > lo:
+            matrix = self.mean if which == "mean" else self.last
+            return matrix[lo - start : hi - start]
+        return None
 
 
 def _assemble(
@@ -300,8 +349,9 @@ def _assemble(
     ids = series.column("integration_id").to_pylist()
     metrics = series.column("metric").to_pylist()
     sources = series.column("source").to_pylist()
+    listed = _col(series, "listed", np.int64)
 
-    fields, newest = hourly.fields, hourly.newest
+    newest = hourly.newest
     for table in (tail, latest):
         if table.num_rows:
             np.maximum.at(newest, _col(table, "code", np.int64), _col(table, "last_ts"))
@@ -317,28 +367,38 @@ def _assemble(
         ]
 
     seen = np.isfinite(newest)
+    order = np.empty(n_all, dtype=np.int64)
+    order[listed] = np.arange(n_all)  # codes in (integration, metric) order
     infos = [
         SeriesInfo(ids[i], metrics[i], sources[i], datetime.fromtimestamp(float(newest[i]), UTC))
-        for i in np.flatnonzero(seen)
+        for i in order[seen[order]]
     ]
     frames: dict[Metric, MetricFrame] = {}
-    metric_codes = np.array(metrics, dtype=object)
     # a series young enough to have only 5-minute buckets still counts (a certificate that
     # just turned invalid, a queue whose consumer stopped minutes after it appeared)
-    has_data = np.isfinite(fields["level"]).any(axis=1) | np.isfinite(recent_values).any(axis=1)
+    has_data = np.isfinite(hourly.level).any(axis=1) | np.isfinite(recent_values).any(axis=1)
+    bounds = {m: (metrics.index(m), n_all - metrics[::-1].index(m)) for m in set(metrics)}
     for metric in Metric:
-        rows = np.flatnonzero((metric_codes == metric.value) & has_data)
-        if rows.size == 0:
+        if metric.value not in bounds:
             continue
-        frames[metric] = MetricFrame(
-            metric=metric,
-            ids=[ids[i] for i in rows],
-            level=fields["level"][rows],
-            mean=fields["mean"][rows],
-            last=fields["last"][rows],
-            count=np.nan_to_num(fields["n"][rows]),
-            recent=recent_values[rows],
-        )
+        lo, hi = bounds[metric.value]
+        present = has_data[lo:hi]
+        if not present.any():
+            continue
+        mean = hourly.own("mean", lo, hi)
+        last = hourly.own("last", lo, hi)
+        parts = {
+            "level": hourly.level[lo:hi],
+            "mean": hourly.level[lo:hi] if mean is None else mean,
+            "last": np.broadcast_to(np.float64(np.nan), (hi - lo, hours)) if last is None else last,
+            "count": hourly.count[lo:hi],
+            "recent": recent_values[lo:hi],
+        }
+        rows = np.arange(lo, hi)
+        if not present.all():  # views of the block where every series has data, else copies
+            rows = rows[present]
+            parts = {name: values[present] for name, values in parts.items()}
+        frames[metric] = MetricFrame(metric=metric, ids=[ids[i] for i in rows], **parts)
     return DetectionFrame(
         as_of=as_of,
         first_hour=lo_hour,

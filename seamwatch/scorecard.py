@@ -97,9 +97,13 @@ def read_checks(
     *,
     at: datetime | None = None,
     team: str | None = None,
+    integration: str | None = None,
 ) -> pd.DataFrame:
-    """Every check of every integration (of `team`) as of `at` (now), with its weight."""
+    """Every check of every integration (of `team`, or only `integration`) as of `at` (now),
+    with its weight."""
     frame = con.execute(SCORECARD_SQL, {"t": at, "team": team}).df()
+    if integration is not None:  # weights for its rows only (a fleet has 10 per integration)
+        frame = frame[frame["integration_id"] == integration].reset_index(drop=True)
     frame["weight"] = [
         policy.weight(c, None if pd.isna(t) else int(t))
         for c, t in zip(frame["check_name"], frame["tier"], strict=True)

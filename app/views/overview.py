@@ -101,7 +101,12 @@ def fleet_view() -> None:
         return
 
     attention = fleet[fleet["health"].isin(["failing", "no data", "degrading"])]
-    muted = muted_integrations(attention["integration_id"].tolist())
+    # one pass over the open findings for both the list below and the table
+    muted = muted_integrations(
+        sorted(
+            {*attention["integration_id"], *fleet.loc[fleet["open_findings"] > 0, "integration_id"]}
+        )
+    )
     st.subheader("Needs attention")
     if attention.empty:
         st.success("Nothing is failing or degrading.", icon=":material/check_circle:")
@@ -137,8 +142,7 @@ def fleet_view() -> None:
     table["health"] = tag(table["health"])
     table["owner"] = table["team"]  # the team's name where a [[team]] declares it, else the slug
     table["reason"] = table["reason"].fillna("")
-    muted_all = muted_integrations(table.loc[table["open_findings"] > 0, "integration_id"].tolist())
-    table["muted"] = table["integration_id"].map(muted_all).astype(object)
+    table["muted"] = table["integration_id"].map(muted).astype(object)
     table["since"] = table["since"].dt.strftime("%a %d %b %H:%M")
     table["last sample"] = table["last_sample_age_seconds"].map(
         lambda s: NULL if pd.isna(s) else f"{human_age(s)} ago"
@@ -206,15 +210,18 @@ def muted_integrations(ids: list[str]) -> dict[str, str]:
     found = found[(found["status"] == "open") & found["integration_id"].isin(ids)]
     if found.empty:
         return {}
-    found = found.assign(why=mute_texts(found, guarded(queries.silences, True)))
-    out = {}
-    for iid, part in found.groupby("integration_id"):
-        if part["why"].notna().all():
-            reasons = part["why"].drop_duplicates().tolist()
-            out[str(iid)] = reasons[0] + (
-                f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
-            )
-    return out
+    why = mute_texts(found, guarded(queries.silences, True))
+    every = why.notna().groupby(found["integration_id"]).all()  # no loop per integration
+    muted = found["integration_id"].map(every).to_numpy(dtype=bool)
+    if not muted.any():
+        return {}
+    reasons = pd.DataFrame({"iid": found["integration_id"], "why": why})[muted].drop_duplicates()
+    by = reasons.groupby("iid", sort=True)["why"]
+    first, count = by.first(), by.size()
+    return {
+        str(iid): text + (f" (+{count[iid] - 1} more)" if count[iid] > 1 else "")
+        for iid, text in first.items()
+    }
 
 
 def _md(text: str) -> str:
