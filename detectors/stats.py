@@ -36,30 +36,16 @@ def nanmedian(x: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarr
     (NaN sorts last) and picking the middle is ~50x faster on (series x hours) matrices.
     """
     moved = np.moveaxis(np.asarray(x, dtype=float), axis, -1)
-    count = np.sum(np.isfinite(moved), axis=-1)
+    ordered = np.sort(moved, axis=-1)
+    count = np.sum(np.isfinite(ordered), axis=-1)
     lo = np.clip((count - 1) // 2, 0, None)[..., None]
-    hi = np.clip(count // 2, 0, max(moved.shape[-1] - 1, 0))[..., None]
-    ordered = _ordered_at(moved, lo, hi)
+    hi = np.clip(count // 2, 0, max(ordered.shape[-1] - 1, 0))[..., None]
     if ordered.shape[-1] == 0:
         out = np.full(count.shape, np.nan)
     else:
         mid = 0.5 * (np.take_along_axis(ordered, lo, -1) + np.take_along_axis(ordered, hi, -1))
         out = np.where(count > 0, mid[..., 0], np.nan)
     return np.expand_dims(out, axis) if keepdims else out
-
-
-def _ordered_at(x: np.ndarray, *ranks: np.ndarray) -> np.ndarray:
-    """x along its last axis with (at least) the given ranks in sorted position (NaN last).
-
-    A partial sort (introselect) when few distinct ranks are asked for: the values at those
-    ranks are exactly the sorted ones, at a fraction of a full sort's cost on long rows.
-    """
-    if x.shape[-1] < 64 or x.size == 0:
-        return np.sort(x, axis=-1)
-    kth = np.unique(np.concatenate([np.ravel(r) for r in ranks]))
-    if kth.size > 64:
-        return np.sort(x, axis=-1)
-    return np.partition(x, kth, axis=-1)
 
 
 def clean(values: np.ndarray, metric: Metric) -> np.ndarray:
@@ -100,23 +86,13 @@ def deseasonalise(y: np.ndarray, slots: np.ndarray, fit: slice | None = None) ->
     """y minus its per-slot median (estimated on columns `fit`, default all): the residual."""
     fit_cols = np.zeros(y.shape[1], dtype=bool)
     fit_cols[fit if fit is not None else slice(None)] = True
-    width = int(slots.max()) + 1 if slots.size else 1
-    # all slots at once: (series x slot x occurrence), short slots padded with NaN
-    members = [np.flatnonzero((slots == slot) & fit_cols) for slot in range(width)]
-    depth = max(1, max(len(m) for m in members))
-    index = np.zeros((width, depth), dtype=np.intp)
-    pad = np.ones((width, depth), dtype=bool)
-    for slot, cols in enumerate(members):
-        index[slot, : len(cols)] = cols
-        pad[slot, : len(cols)] = False
+    profile = np.full((y.shape[0], int(slots.max()) + 1 if slots.size else 1), np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        gathered = (
-            np.where(pad, np.nan, y[:, index])
-            if y.shape[1]
-            else np.full((y.shape[0], width, depth), np.nan)
-        )
-        profile = nanmedian(gathered, axis=2)
+        for slot in np.unique(slots):
+            cols = (slots == slot) & fit_cols
+            if cols.any():
+                profile[:, slot] = nanmedian(y[:, cols], axis=1)
         overall = nanmedian(y[:, fit_cols], axis=1, keepdims=True)
     profile = np.where(np.isfinite(profile), profile, overall)
     return y - profile[:, slots]
