@@ -39,6 +39,11 @@ class Series:
     hour_of_week: np.ndarray
     fit: slice | None = None
 
+    def take(self, rows: np.ndarray) -> Series:
+        """The same series restricted to `rows` (statistics are per row: a detector may test
+        only the rows a cheap necessary condition leaves)."""
+        return Series(self.metric, self.mf, self.x[rows], self.hour_of_week, self.fit)
+
     @cached_property
     def y(self) -> np.ndarray:
         """log(x + c), c following the series' typical level (`stats.log_level`)."""
@@ -129,6 +134,12 @@ class SeriesThresholds:
     min_delta: np.ndarray
     trend_per_week: np.ndarray
     alpha: np.ndarray
+
+    def take(self, rows: np.ndarray) -> SeriesThresholds:
+        """The thresholds of `rows` only."""
+        return SeriesThresholds(
+            self.change[rows], self.min_delta[rows], self.trend_per_week[rows], self.alpha[rows]
+        )
 
 
 def series_thresholds(

@@ -74,7 +74,6 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
             warnings.simplefilter("ignore", RuntimeWarning)
             centre = nanmedian(history, axis=1)
         scale = np.maximum(robust_scale(history), 1e-3)
-        inflation = variance_inflation(history, 24)
         capped = np.clip(r, (centre - 8 * scale)[:, None], (centre + 8 * scale)[:, None])
         ok = np.isfinite(capped)
         sums = np.cumsum(np.where(ok, capped, 0.0), axis=1)
@@ -83,18 +82,35 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
         before_sum, before_n = sums[:, splits - 1], counts[:, splits - 1]
         after_sum = sums[:, -1:] - before_sum
         after_n = counts[:, -1:] - before_n
+        sign = worse_sign(metric)
         with np.errstate(all="ignore"):
             jump = after_sum / after_n - before_sum / before_n
-            se = scale[:, None] * np.sqrt(inflation[:, None] * (1 / after_n + 1 / before_n))
-            score = np.where((after_n >= shortest / 2) & (before_n > 24), jump / se, 0.0)
-        sign = worse_sign(metric)
+            enough = (after_n >= shortest / 2) & (before_n > 24)
+            # The autocorrelation correction only ever widens (inflation >= 1), so the score
+            # without it bounds the score with it: the correction (an FFT per series) is
+            # estimated only for the series that can still reach min_z.
+            bound = np.where(
+                enough, jump / (scale[:, None] * np.sqrt(1 / after_n + 1 / before_n)), 0.0
+            )
+        reach = np.flatnonzero(np.max(sign * np.nan_to_num(bound), axis=1) >= options.min_z)
+        if reach.size == 0:
+            continue
+        inflation = np.ones(len(mf.ids))
+        inflation[reach] = variance_inflation(history[reach], 24)
+        with np.errstate(all="ignore"):
+            se = scale[reach, None] * np.sqrt(
+                inflation[reach, None] * (1 / after_n[reach] + 1 / before_n[reach])
+            )
+            score = np.where(enough[reach], jump[reach] / se, 0.0)
         best = np.argmax(sign * np.nan_to_num(score), axis=1)
-        rows = np.arange(len(mf.ids))
-        z = score[rows, best]
+        z = np.full(len(mf.ids), np.nan)
+        z[reach] = score[np.arange(reach.size), best]
+        at_split = np.zeros(len(mf.ids), dtype=np.intp)
+        at_split[reach] = best
         th = series_thresholds(frame, settings, mf)
-        candidates = np.flatnonzero(sign * z >= options.min_z)
+        candidates = reach[sign * z[reach] >= options.min_z]
         for row in candidates:
-            at = int(splits[best[row]])
+            at = int(splits[at_split[row]])
             before = x[row, max(0, at - 7 * 24) : at]
             after = x[row, at:]
             with warnings.catch_warnings():

@@ -39,41 +39,50 @@ class NoDataOptions(StrictModel):
     default_interval: Duration = timedelta(minutes=1)
 
 
-def _counts(frame: DetectionFrame) -> dict[tuple[str, str], tuple[np.ndarray, float]]:
-    """Hourly sample counts and the typical count of a busy hour, per series."""
-    out = {}
+Spacing = tuple[np.ndarray, int, timedelta | None]
+"""A series' place in its metric's count matrix (matrix, row) and the sample spacing its data
+shows (None where no hour has a sample)."""
+
+
+def _spacing(frame: DetectionFrame) -> dict[tuple[str, str], Spacing]:
+    """Every series' Spacing, computed per metric across series: only series with fewer than
+    1.5 samples in a typical busy hour need a look at their own gaps."""
+    out: dict[tuple[str, str], Spacing] = {}
     for mf in frame.metrics.values():
         per_hour = nanmedian(np.where(mf.count > 0, mf.count, np.nan), axis=1)
-        for row, iid in enumerate(mf.ids):
-            out[(iid, mf.metric.value)] = (mf.count[row], float(per_hour[row]))
+        with np.errstate(invalid="ignore"):
+            busy = per_hour >= 1.5
+        spacing: list[timedelta | None] = [None] * len(mf.ids)
+        for row in np.flatnonzero(busy):
+            spacing[row] = timedelta(seconds=HOUR_S / float(per_hour[row]))
+        sparse = np.flatnonzero(np.isfinite(per_hour) & ~busy)
+        if sparse.size:  # the median gap between hours with samples, all such rows at once
+            hours = np.arange(mf.count.shape[1], dtype=float)
+            seen = np.sort(np.where(mf.count[sparse] > 0, hours, np.nan), axis=1)  # NaN last
+            gap = nanmedian(np.diff(seen, axis=1), axis=1)  # NaN: under two such hours
+            for row, median in zip(sparse, gap, strict=True):
+                spacing[row] = timedelta(hours=float(median) if np.isfinite(median) else 1.0)
+        metric, count = mf.metric.value, mf.count
+        out.update(((iid, metric), (count, row, spacing[row])) for row, iid in enumerate(mf.ids))
     return out
 
 
 def _interval(
-    frame: DetectionFrame,
-    info: SeriesInfo,
-    counts: tuple[np.ndarray, float] | None,
-    default: timedelta,
+    frame: DetectionFrame, info: SeriesInfo, spacing: Spacing | None, default: timedelta
 ) -> timedelta:
     """The expected spacing of samples: the source's interval, else what the data shows."""
     if info.source and info.source in frame.source_intervals:
         return frame.source_intervals[info.source]
-    if counts is not None and np.isfinite(counts[1]):
-        hourly, per_hour = counts
-        if per_hour >= 1.5:
-            return timedelta(seconds=HOUR_S / per_hour)
-        gaps = np.diff(np.flatnonzero(hourly > 0))
-        return timedelta(hours=float(np.median(gaps)) if gaps.size else 1.0)
+    if spacing is not None and spacing[2] is not None:
+        return spacing[2]
     return default
 
 
-def _usually_quiet(
-    frame: DetectionFrame, series: tuple[np.ndarray, float] | None, last_ts: datetime
-) -> bool:
+def _usually_quiet(frame: DetectionFrame, series: Spacing | None, last_ts: datetime) -> bool:
     """Whether the hours since the last sample were also empty in every earlier week we have."""
     if series is None:
         return False
-    counts = series[0]
+    counts = series[0][series[1]]
     start = int(last_ts.timestamp()) // HOUR_S + 1 - frame.first_hour
     end = frame.hours
     if start >= end or end - start > 48:
@@ -87,7 +96,7 @@ def _usually_quiet(
 def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -> list[Finding]:
     """Findings for integrations (or single metrics) whose samples stopped arriving."""
     options = settings.no_data
-    counts = _counts(frame)
+    counts = _spacing(frame)
     by_integration: dict[str, list[SeriesInfo]] = defaultdict(list)
     for info in frame.series:
         by_integration[info.integration_id].append(info)

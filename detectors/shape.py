@@ -118,8 +118,11 @@ SPAN_H = 14 * 24
 """Hours a shape is fitted over: two weeks, with the seasonal profile from the weeks before."""
 
 
-def metric_shapes(frame: DetectionFrame, metric: Metric, span: int = SPAN_H) -> Shapes | None:
-    """Step and ramp fits of every series of one metric over the last `span` hours (or None).
+def metric_shapes(
+    frame: DetectionFrame, metric: Metric, span: int = SPAN_H, rows: np.ndarray | None = None
+) -> Shapes | None:
+    """Step and ramp fits of every series of one metric over the last `span` hours (or None);
+    with `rows`, of those rows only (row i of the result is row rows[i] of the metric).
 
     The seasonal profile is fitted on the hours before the span (at least a week of them), so a
     change inside the span does not leak into its own baseline.
@@ -130,7 +133,8 @@ def metric_shapes(frame: DetectionFrame, metric: Metric, span: int = SPAN_H) -> 
     span = min(span, frame.hours - 7 * 24)
     if span < 48:
         return None
-    y = log_level(clean(mf.level, metric), metric)
+    level = mf.level if rows is None else mf.level[rows]
+    y = log_level(clean(level, metric), metric)
     slots = seasonal_slots(frame.hour_of_week)
     residual = deseasonalise(y, slots, fit=slice(0, frame.hours - span))
     return fit_shapes(residual, span)

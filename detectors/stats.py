@@ -50,10 +50,12 @@ def nanmedian(x: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarr
 
 def clean(values: np.ndarray, metric: Metric) -> np.ndarray:
     """Values a detector may use: finite and within the metric's range (negative is invalid)."""
-    out = np.where(np.isfinite(values), values, np.nan)
-    out = np.where(out < 0, np.nan, out)
-    if metric is Metric.ERROR_RATE:
-        out = np.where(out > 1, np.nan, out)
+    out = np.array(values, dtype=float)  # a copy, masked in place (one pass, not three)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(out) | (out < 0)
+        if metric is Metric.ERROR_RATE:
+            bad |= out > 1
+    out[bad] = np.nan
     return out
 
 

@@ -84,15 +84,28 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
     if frame.hours < window or window < 8 * width:
         return []
     slots = seasonal_slots(frame.hour_of_week)
+    accrued_h = int(options.accrued_window.total_seconds() // 3600)
     findings: list[Finding] = []
-    for series in prepared(frame, METRICS):
-        metric, mf, x, y, residual = series.metric, series.mf, series.x, series.y, series.residual
+    for full in prepared(frame, METRICS):
+        metric, mf = full.metric, full.mf
+        sign = worse_sign(metric)
+        # The accrued change is a necessary condition and cheap: the tests (every statistic
+        # below is computed row by row) run only on the series that pass it.
+        accrued = recent_change(full.x, accrued_h, robust=metric in LATENCY_METRICS)
+        if options.min_accrued > 0:
+            rows = np.flatnonzero(sign * accrued >= options.min_accrued)
+        else:
+            rows = np.arange(len(mf.ids))
+        if rows.size == 0:
+            continue
+        series = full.take(rows)
+        accrued = accrued[rows]
+        x, y, residual = series.x, series.y, series.residual
         buckets = bucket_median(residual[:, -window:], width)
         history = bucket_median(residual[:, :-window], width)
         t = np.arange(buckets.shape[1]) * width / WEEK_H
         test = mann_kendall(buckets, t, correction=options.correction, history=history)
-        th = series_thresholds(frame, settings, mf)
-        sign = worse_sign(metric)
+        th = series_thresholds(frame, settings, mf).take(rows)
         fire = (
             (test.n >= 0.6 * buckets.shape[1])
             & (sign * test.slope > 0)
@@ -100,8 +113,8 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
             & (test.p < th.alpha)
         )
         path = np.where(fire, "window", "")
-        ages = np.full(len(mf.ids), np.nan)
-        z = np.full(len(mf.ids), np.nan)
+        ages = np.full(len(rows), np.nan)
+        z = np.full(len(rows), np.nan)
         early_span = 0
         if options.early and frame.hours >= 2 * int(options.early_window.total_seconds() // 3600):
             ramp, early_span = _early(y, slots, width, options, sign)
@@ -115,19 +128,16 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
             ages = np.where(late, ramp.age, np.nan)
             z = ramp.z
             fire = fire | early
-        accrued_h = int(options.accrued_window.total_seconds() // 3600)
-        accrued = recent_change(x, accrued_h, robust=metric in LATENCY_METRICS)
-        practical = (sign * accrued >= options.min_accrued) if options.min_accrued > 0 else True
-        fire = fire & practical
         rate = np.expm1(test.slope)
         if not fire.any():
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             current = nanmedian(x[:, -24:], axis=1)
-        shapes = metric_shapes(frame, metric)
-        for row in np.flatnonzero(fire):
-            iid = mf.ids[row]
+        firing = np.flatnonzero(fire)
+        shapes = metric_shapes(frame, metric, rows=rows[firing])
+        for at, row in enumerate(firing):
+            iid = mf.ids[rows[row]]
             slo = slo_for(frame, iid, metric)
             verb = "rising" if rate[row] > 0 else "falling"
             span = options.window if path[row] == "window" else timedelta(hours=float(ages[row]))
@@ -157,7 +167,7 @@ def detect(frame: DetectionFrame, settings: DetectorSettings, as_of: datetime) -
                     metric,
                     severity,
                     summary,
-                    onset=shape_onset(frame, shapes, row, "ramp")
+                    onset=shape_onset(frame, shapes, at, "ramp")
                     or as_of
                     - timedelta(hours=float(ages[row]) if path[row] == "early" else window),
                     evidence={
