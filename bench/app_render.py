@@ -125,6 +125,7 @@ def main() -> None:
     parser.add_argument("--step", type=int, default=1, help="minutes between samples")
     parser.add_argument("--store", type=Path, default=None, help="keep/reuse the fleet here")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", default=None, help="time only the pages whose name starts so")
     args = parser.parse_args()
 
     tmp = tempfile.TemporaryDirectory() if args.store is None else None
@@ -166,6 +167,7 @@ def main() -> None:
         ("Integration 28d (1 h)", "views/integration.py",
          {"integration": pick, "range": "28d"}),
     ]  # fmt: skip
+    cases = [case for case in cases if args.only is None or case[0].startswith(args.only)]
     render(None, False)  # imports, first connection
     print(f"{'page':<26}{'cold ms':>9}{'warm ms':>9}{'cold/baseline':>15}")
     for name, page, params in cases:
