@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from app.data import settings, timezone
-from app.ui import HEALTH_COLOR, SEVERITY_COLOR, integration_url
+from app.ui import HEALTH_COLOR, SEVERITY_COLOR, integration_url, integration_urls
 from seamwatch.metrics import METRIC_INFO, Metric, format_value
 
 TIME_FORMAT = "%a %d %b %H:%M"
@@ -628,7 +628,7 @@ def health_grid(fleet: pd.DataFrame, group: str | None) -> alt.Chart:
     data["pos"] = data.groupby("group").cumcount()
     data["col"] = data["pos"] % columns
     data["row"] = data["pos"] // columns
-    data["url"] = data["integration_id"].map(integration_url)
+    data["url"] = integration_urls(data["integration_id"])
     data["reason"] = data["reason"].fillna("")
     groups = data["group"].drop_duplicates().tolist()
     square = 18

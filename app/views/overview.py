@@ -17,8 +17,9 @@ from app.ui import (
     health_column,
     health_md,
     human_age,
-    integration_url,
-    metric_text,
+    human_ages,
+    integration_urls,
+    metric_texts,
     multiselect_filter,
     show_table,
     tag,
@@ -138,19 +139,18 @@ def fleet_view() -> None:
 
     st.subheader("All integrations")
     table = local(fleet, "since")
-    table["open"] = table["integration_id"].map(integration_url)
+    table["open"] = integration_urls(table["integration_id"])
     table["health"] = tag(table["health"])
     table["owner"] = table["team"]  # the team's name where a [[team]] declares it, else the slug
     table["reason"] = table["reason"].fillna("")
     table["muted"] = table["integration_id"].map(muted).astype(object)
     table["since"] = table["since"].dt.strftime("%a %d %b %H:%M")
-    table["last sample"] = table["last_sample_age_seconds"].map(
-        lambda s: NULL if pd.isna(s) else f"{human_age(s)} ago"
-    )
-    table["p95"] = [metric_text("latency_p95_ms", v) for v in table["latency_p95_ms"]]
-    table["errors"] = [metric_text("error_rate", v) for v in table["error_rate"]]
-    table["throughput"] = [metric_text("throughput", v) for v in table["throughput"]]
-    table["DLQ"] = [metric_text("dlq_depth", v) for v in table["dlq_depth"]]
+    ages = table["last_sample_age_seconds"]
+    table["last sample"] = (human_ages(ages) + " ago").where(ages.notna(), NULL)
+    table["p95"] = metric_texts("latency_p95_ms", table["latency_p95_ms"])
+    table["errors"] = metric_texts("error_rate", table["error_rate"])
+    table["throughput"] = metric_texts("throughput", table["throughput"])
+    table["DLQ"] = metric_texts("dlq_depth", table["dlq_depth"])
     columns = [
         "open",
         "health",
