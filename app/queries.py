@@ -54,9 +54,10 @@ def _localized(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     zone = timezone()
     for column in columns:
         if column in frame.columns:
-            frame[column] = frame[column].map(
-                lambda v: localize_times(v, zone) if isinstance(v, str) else v
-            )
+            values = frame[column]
+            texts = values.dropna().unique()  # a fleet repeats its reasons: each text once
+            shown = {v: localize_times(v, zone) for v in texts if isinstance(v, str)}
+            frame[column] = values.map(lambda v, s=shown: s.get(v, v) if isinstance(v, str) else v)
     return frame
 
 

@@ -23,6 +23,20 @@ def silenced_mask(findings: pd.DataFrame, active: pd.DataFrame) -> pd.Series:
     return mute_texts(findings, active).notna()
 
 
+def muter_now(
+    active: pd.DataFrame, *, windows: list[Window] | None = None, now: datetime | None = None
+) -> Muter:
+    """The alerts stage's judge over the active silences (rows of v_silences) and the
+    configured maintenance windows, at `now`; it keeps only the windows open then."""
+    if windows is None:
+        try:
+            windows = windows_from_config(settings().alerts)
+        except (ValueError, SeamwatchError):
+            windows = []  # `seamwatch check` names the broken block; the page still shows
+    rows_active = active.to_dict("records") if not active.empty else []
+    return Muter(silences_from_rows(rows_active), windows, now or utcnow())
+
+
 def mute_texts(
     findings: pd.DataFrame,
     active: pd.DataFrame,
@@ -34,14 +48,9 @@ def mute_texts(
     "in maintenance window sap-sunday until ...") in the display zone; None when not muted."""
     if findings.empty:
         return pd.Series(None, index=findings.index, dtype=object)
-    now = now or utcnow()
-    if windows is None:
-        try:
-            windows = windows_from_config(settings().alerts)
-        except (ValueError, SeamwatchError):
-            windows = []  # `seamwatch check` names the broken block; the page still shows
-    rows_active = active.to_dict("records") if not active.empty else []
-    muter = Muter(silences_from_rows(rows_active), windows, now)
+    muter = muter_now(active, windows=windows, now=now)
+    if not muter.silences and not muter.windows:  # nothing can mute: skip reading the findings
+        return pd.Series(None, index=findings.index, dtype=object)
     found = findings_from_rows(findings.to_dict("records"))
     texts = [
         m.text(lambda t: f"{local_text(t)} {tz_label()}") if m else None for m in muter.mutes(found)

@@ -321,15 +321,24 @@ def show_table(
     for column in out.columns:
         name = str(column)
         if name == "tier" or name.endswith(" tier"):
-            out[column] = out[column].map(
-                lambda v: NULL if v is None or pd.isna(v) else str(int(v))
-            )
+            out[column] = _whole_numbers(out[column])
         elif out[column].dtype == object or str(out[column].dtype) in ("string", "str"):
             out[column] = _null_for_missing(out[column])
         if "_" in name and name not in config:
             config[name] = st.column_config.Column(name.replace("_", " "))
     kwargs.setdefault("hide_index", True)
     return st.dataframe(out, column_config=config, **kwargs)
+
+
+def _whole_numbers(values: pd.Series) -> pd.Series:
+    """Numbers as whole-number text ("2", not "2.0"), NULL where missing; the column at once."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.isna().to_numpy().sum() != values.isna().to_numpy().sum():  # not all numbers
+        return values.map(lambda v: NULL if v is None or pd.isna(v) else str(int(v)))
+    missing = numbers.isna().to_numpy()
+    text = np.full(len(values), NULL, dtype=object)
+    text[~missing] = numbers[~missing].to_numpy().astype(np.int64).astype(str).astype(object)
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def _null_for_missing(values: pd.Series) -> pd.Series:

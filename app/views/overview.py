@@ -8,7 +8,7 @@ import streamlit as st
 from app import queries
 from app.charts import health_grid
 from app.data import guarded, local, settings, tz_label
-from app.silences import mute_texts
+from app.silences import mute_texts, muter_now
 from app.ui import (
     HEALTHS,
     INTEGRATION_PAGE,
@@ -206,11 +206,16 @@ def muted_integrations(ids: list[str]) -> dict[str, str]:
     """Integrations whose every open finding is muted (silence or maintenance), with why."""
     if not ids:
         return {}
-    found = guarded(queries.findings, since=utcnow())
+    now = utcnow()
+    active = guarded(queries.silences, True)
+    muter = muter_now(active, now=now)
+    if not muter.silences and not muter.windows:  # nothing mutes now: no findings to read
+        return {}
+    found = guarded(queries.findings, since=now)
     found = found[(found["status"] == "open") & found["integration_id"].isin(ids)]
     if found.empty:
         return {}
-    why = mute_texts(found, guarded(queries.silences, True))
+    why = mute_texts(found, active, windows=[w for w, _ in muter.windows], now=now)
     every = why.notna().groupby(found["integration_id"]).all()  # no loop per integration
     muted = found["integration_id"].map(every).to_numpy(dtype=bool)
     if not muted.any():
