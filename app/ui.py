@@ -349,6 +349,10 @@ def _null_for_missing(values: pd.Series) -> pd.Series:
     ):
         missing = values.isna().to_numpy() | (values.to_numpy() == "")
         return values.where(~missing, NULL)
+    if len(values) and values.dtype == object and pd.api.types.infer_dtype(values) == "empty":
+        return pd.Series(NULL, index=values.index)  # nothing but missing values
+    if values.dtype == object and all(type(v) is list for v in values):  # tags: never missing
+        return values
     return values.map(lambda v: NULL if _missing(v) else v)
 
 
