@@ -69,9 +69,12 @@ def fleet() -> pd.DataFrame:
 HEALTH = "SELECT health, reason, open_findings, last_sample FROM v_health WHERE integration_id = ?"
 
 
+DETECTION_RAN = "SELECT count(*) AS n FROM detector_runs WHERE finished_at IS NOT NULL"
+
+
 def detection_has_run() -> bool:
     """Whether the detectors finished a pass over this store yet (a fresh start has not)."""
-    frame = query("SELECT count(*) AS n FROM detector_runs WHERE finished_at IS NOT NULL")
+    frame = query(DETECTION_RAN)
     return bool(frame["n"].iloc[0])
 
 
@@ -172,6 +175,25 @@ def silences(active_only: bool = False) -> pd.DataFrame:
         FROM v_silences ORDER BY active DESC, created_at DESC
         """
     )
+
+
+@reader
+def _overview(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """Rows of `overview()`, read together."""
+    return {
+        "fleet": con.execute(FLEET).df(),
+        "detection": con.execute(DETECTION_RAN).df(),
+        "silences": con.execute(ACTIVE_SILENCES).df(),
+    }
+
+
+def overview() -> tuple[pd.DataFrame, bool, pd.DataFrame]:
+    """The Overview's reads in one short connection (each new connection loads the tables'
+    metadata again, which on a large store costs more than these queries): `fleet()`,
+    `detection_has_run()` and the active silences."""
+    parts = read(_overview)
+    has_run = bool(parts["detection"]["n"].iloc[0])
+    return _localized(parts["fleet"], "reason"), has_run, parts["silences"]
 
 
 def runs(since: datetime) -> pd.DataFrame:

@@ -38,7 +38,7 @@ ATTENTION_LIMIT = 12
 
 st.title("Fleet overview")
 
-fleet_all = guarded(queries.fleet)
+fleet_all = guarded(queries.overview)[0]
 if fleet_all.empty:
     st.info(
         "**No integrations yet.** List your integrations in inventory files (config.toml "
@@ -80,13 +80,14 @@ def filtered(frame: pd.DataFrame) -> pd.DataFrame:
 @st.fragment(run_every=settings().app.refresh)
 def fleet_view() -> None:
     """Everything below the filters; reruns on its own every `[app] refresh` while open."""
-    fleet = filtered(guarded(queries.fleet))
+    whole, detection_has_run, active = guarded(queries.overview)
+    fleet = filtered(whole)
     st.caption(
         f"{len(fleet)} of {len(fleet_all)} integrations · updated "
         f"{local(pd.DataFrame({'t': [utcnow()]}), 't')['t'][0]:%H:%M:%S} {tz_label()} · "
         f"refreshes every {int(settings().app.refresh.total_seconds())} s"
     )
-    if not guarded(queries.detection_has_run):
+    if not detection_has_run:
         st.info(
             "**Detection is still running.** Samples are arriving, but the detectors have not "
             "finished their first pass yet, so nothing below is judged: an integration shows "
@@ -106,7 +107,8 @@ def fleet_view() -> None:
     muted = muted_integrations(
         sorted(
             {*attention["integration_id"], *fleet.loc[fleet["open_findings"] > 0, "integration_id"]}
-        )
+        ),
+        active,
     )
     st.subheader("Needs attention")
     if attention.empty:
@@ -202,12 +204,12 @@ def fleet_view() -> None:
         )
 
 
-def muted_integrations(ids: list[str]) -> dict[str, str]:
-    """Integrations whose every open finding is muted (silence or maintenance), with why."""
+def muted_integrations(ids: list[str], active: pd.DataFrame) -> dict[str, str]:
+    """Integrations whose every open finding is muted (silence or maintenance), with why;
+    `active` are the active silences (rows of v_silences)."""
     if not ids:
         return {}
     now = utcnow()
-    active = guarded(queries.silences, True)
     muter = muter_now(active, now=now)
     if not muter.silences and not muter.windows:  # nothing mutes now: no findings to read
         return {}
