@@ -162,9 +162,45 @@ def metric_texts(metric: str, values: pd.Series) -> pd.Series:
         known = Metric(metric)
     except ValueError:
         out[present] = [f"{v:g}" for v in numbers[present].tolist()]
-    else:
-        out[present] = [format_value(known, v) for v in numbers[present].tolist()]
+        return pd.Series(out, index=values.index, dtype=object)
+    # Below 999.5 no value gets a thousands separator, so format_value's texts are plain
+    # printf formats a whole array takes at once; the rest (rare) go one by one.
+    small = present & (np.abs(np.where(present, numbers, 0.0)) < 999.5)
+    vector = _VECTOR_FORMATS.get(known)
+    if vector is not None and small.any():
+        out[small] = vector(numbers[small]).astype(object)
+    rest = present & ~small if vector is not None else present
+    out[rest] = [format_value(known, v) for v in numbers[rest].tolist()]
     return pd.Series(out, index=values.index, dtype=object)
+
+
+def _latency_texts(v: np.ndarray) -> np.ndarray:
+    return np.where(v >= 10, np.char.mod("%.0f ms", v), np.char.mod("%.1f ms", v))
+
+
+def _count_texts(unit: str) -> Any:
+    def texts(v: np.ndarray) -> np.ndarray:
+        return np.char.add(np.char.mod(f"%.0f {unit}", v), np.where(np.rint(v) == 1, "", "s"))
+
+    return texts
+
+
+def _rate_texts(v: np.ndarray) -> np.ndarray:
+    return np.where(v < 100, np.char.mod("%.1f/s", v), np.char.mod("%.0f/s", v))
+
+
+_VECTOR_FORMATS: dict[Metric, Any] = {
+    Metric.ERROR_RATE: lambda v: np.char.mod("%.2f%%", v * 100),
+    Metric.LATENCY_P50_MS: _latency_texts,
+    Metric.LATENCY_P95_MS: _latency_texts,
+    Metric.LATENCY_P99_MS: _latency_texts,
+    Metric.DLQ_DEPTH: _count_texts("msg"),
+    Metric.BACKLOG: _count_texts("msg"),
+    Metric.CONSUMERS: _count_texts("consumer"),
+    Metric.THROUGHPUT: _rate_texts,
+    Metric.CONSUME_RATE: _rate_texts,
+}
+"""`format_value` as array formats, for values below 999.5 (no thousands separator)."""
 
 
 NONE = "(none)"
