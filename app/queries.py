@@ -15,7 +15,7 @@ import pandas as pd
 from app.data import query, read, reader, settings, timezone
 from seamwatch.timeutil import localize_times
 
-FLEET = """
+_FLEET_WITH = """
 WITH latest_wide AS (
     SELECT integration_id,
         max(value) FILTER (WHERE metric = 'throughput')     AS throughput,
@@ -30,23 +30,36 @@ trouble AS (
     WHERE status = 'open' AND (severity IN ('critical', 'warning') OR kind = 'stale')
     GROUP BY integration_id
 )
+"""
+_FLEET_REST = """
+    l.throughput, l.error_rate, l.latency_p95_ms, l.dlq_depth,
+    coalesce(tm.name, h.owner) AS team, tm.chat AS team_chat, tm.oncall AS team_oncall,
+    list_position(['failing', 'no data', 'degrading', 'unmonitored', 'ok', 'not live'], h.health) AS health_rank
+"""
+_FLEET_JOINS = """
+LEFT JOIN latest_wide l USING (integration_id)
+LEFT JOIN trouble t USING (integration_id)
+LEFT JOIN v_teams tm ON tm.team_id = h.owner
+ORDER BY health_rank, h.tier NULLS LAST, since NULLS LAST, h.integration_id
+"""
+FLEET = f"""{_FLEET_WITH}
 SELECT
     h.integration_id, h.name, h.owner, h.tier, h.pattern, h.lifecycle, h.inventoried,
     h.health, h.reason, h.open_findings, h.last_sample, h.last_sample_age_seconds,
     CASE WHEN h.health IN ('failing', 'degrading', 'no data') THEN t.since END AS since,
     i.description, i.source_system, i.target_system, i.sunset, i.last_review, i.review_due,
     i.review_cadence_days, i.contacts, i.chat_route, i.runbook, i.tags,
-    i.slo_latency_p95_ms, i.slo_error_rate,
-    l.throughput, l.error_rate, l.latency_p95_ms, l.dlq_depth,
-    coalesce(tm.name, h.owner) AS team, tm.chat AS team_chat, tm.oncall AS team_oncall,
-    list_position(['failing', 'no data', 'degrading', 'unmonitored', 'ok', 'not live'], h.health) AS health_rank
+    i.slo_latency_p95_ms, i.slo_error_rate, {_FLEET_REST}
 FROM v_health h
-LEFT JOIN v_integrations i USING (integration_id)
-LEFT JOIN latest_wide l USING (integration_id)
-LEFT JOIN trouble t USING (integration_id)
-LEFT JOIN v_teams tm ON tm.team_id = h.owner
-ORDER BY health_rank, h.tier NULLS LAST, since NULLS LAST, h.integration_id
-"""
+LEFT JOIN v_integrations i USING (integration_id) {_FLEET_JOINS}"""
+OVERVIEW_FLEET = f"""{_FLEET_WITH}
+SELECT
+    h.integration_id, h.name, h.owner, h.tier, h.pattern, h.lifecycle,
+    h.health, h.reason, h.open_findings, h.last_sample_age_seconds,
+    CASE WHEN h.health IN ('failing', 'degrading', 'no data') THEN t.since END AS since,
+    {_FLEET_REST}
+FROM v_health h {_FLEET_JOINS}"""
+"""FLEET with only what the Overview shows or filters on (no inventory details)."""
 
 
 def _localized(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -181,7 +194,7 @@ def silences(active_only: bool = False) -> pd.DataFrame:
 def _overview(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     """Rows of `overview()`, read together."""
     return {
-        "fleet": con.execute(FLEET).df(),
+        "fleet": con.execute(OVERVIEW_FLEET).df(),
         "detection": con.execute(DETECTION_RAN).df(),
         "silences": con.execute(ACTIVE_SILENCES).df(),
     }
