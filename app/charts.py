@@ -619,6 +619,7 @@ def health_grid(fleet: pd.DataFrame, group: str | None) -> alt.Chart:
             "reason",
             "health_rank",
         ]
+        + (["team"] if group == "team" else [])  # the team's name comes with the fleet rows
     ].copy()
     data["group"] = (
         data[group].map(lambda v: "(none)" if pd.isna(v) else str(v)) if group else "fleet"

@@ -208,6 +208,15 @@ def test_overview_grouped_by_owner_shows_one_table_per_team(
     assert any("owner logistics" in m.value and "failing" in m.value for m in at.markdown)
 
 
+def test_overview_grouped_by_team_shows_one_table_per_team(
+    demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page(demo, monkeypatch, group="team")
+    assert not at.exception
+    assert len(at.dataframe) >= 5
+    assert any(m.value.startswith("**team ") for m in at.markdown)
+
+
 def test_overview_refreshes_itself(demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page(demo, monkeypatch)
     assert "refreshes every 30 s" in texts(at)
