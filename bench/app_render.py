@@ -138,6 +138,7 @@ def main() -> None:
             f"({args.step} min)"
         )
         build(store, args.integrations, args.days, timedelta(minutes=args.step))
+    store.migrate()  # a kept fleet from older code gets the views this dashboard reads
     samples = store.sample_count()
     config = root / "config.toml"
     config.write_text(
