@@ -149,12 +149,16 @@ def test_collector_secrets_never_reach_output_tables_views_or_logs(
     from seamwatch.store import Store
 
     stored = Store(workspace.store_path).query("SELECT * FROM runs").to_string()
-    # the weekly review (HTML and Markdown) of this week, and the dashboard's Sources page
-    from datetime import UTC, datetime
+    # the weekly review (HTML and Markdown) of the week the run was stored in (in the review's
+    # zone, not the wall clock's week: the test may straddle a week's end), and the Sources page
+    from reports import Week, report_settings
+    from seamwatch.config import load_settings
 
-    year, week, _ = datetime.now(UTC).isocalendar()
+    started = Store(workspace.store_path).query("SELECT max(started_at) AS t FROM runs")["t"][0]
+    zone = report_settings(load_settings(workspace.config)).zone
+    week = Week.containing(started.to_pydatetime(), zone).label
     out = workspace.root / "reports"
-    assert cli("report", "--week", f"{year}-W{week:02d}", "--out", str(out)).code == 0
+    assert cli("report", "--week", week, "--out", str(out)).code == 0
     pages = "".join(f.read_text(encoding="utf-8") for f in out.rglob("*") if f.is_file())
     assert "HTTP 500" in pages
     from streamlit.testing.v1 import AppTest
