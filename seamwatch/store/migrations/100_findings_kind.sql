@@ -5,8 +5,11 @@
 -- upkeep (never evidence that a shared system fails). Rows from before this migration get the
 -- kind their detector name had then (no_data was the only stale detector; the hygiene checks
 -- the only housekeeping ones); a row written without a kind is a degradation.
--- v_findings gains `kind` at the end; health_at and v_health are 090's text with `no_data`
--- counted by kind instead of by detector name (same results).
+-- v_findings gains `kind` at the end. health_at and v_health are 043's text (the latest, applied
+-- after 080) with `no_data` counted by kind instead of by detector name, and the worst summary
+-- picked by `severity_rank(s)` instead of a hand-written CASE: the store defines that macro from
+-- `seamwatch.severity.Severity` before it migrates (seamwatch.store.schema.define_macros). Same
+-- results for the three severities and the detectors of before.
 
 ALTER TABLE findings ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'degradation';
 
