@@ -104,80 +104,109 @@ def read_checks(
     frame = con.execute(SCORECARD_SQL, {"t": at, "team": team}).df()
     if integration is not None:  # weights for its rows only (a fleet has 10 per integration)
         frame = frame[frame["integration_id"] == integration].reset_index(drop=True)
-    frame["weight"] = [
-        policy.weight(c, None if pd.isna(t) else int(t))
-        for c, t in zip(frame["check_name"], frame["tier"], strict=True)
-    ]
+    # A weight depends on the check and the tier only: look each pair up once, not per row
+    # (a fleet of 10,000 has 100,000 rows and 40 pairs).
+    tiers = [None if pd.isna(t) else int(t) for t in frame["tier"]]
+    pairs = list(zip(frame["check_name"], tiers, strict=True))
+    weights = {pair: policy.weight(*pair) for pair in set(pairs)}
+    frame["weight"] = [weights[pair] for pair in pairs]
     frame["counted"] = (frame["weight"] > 0) & (frame["status"] != NA)
     return frame
 
 
+SCORE_COLUMNS = [
+    "integration_id", "name", "owner", "tier", "pattern", "lifecycle",
+    "score", "yes", "no", "na", "failing",
+]  # fmt: skip
+TEAM_COLUMNS = ["team", "integrations", "score", "passing", "failing_checks"]
+NO_OWNER = "(no owner)"
+
+
 def _score(group: pd.DataFrame) -> float | None:
     counted = group[group["counted"]]
-    total = counted["weight"].sum()
-    if total <= 0:
-        return None
-    return round(100.0 * counted.loc[counted["status"] == YES, "weight"].sum() / total, 1)
+    return _percent(counted["weight"].sum(), counted.loc[counted["status"] == YES, "weight"].sum())
+
+
+def _percent(total: float, yes: float) -> float | None:
+    """The score: the weight answered yes as a share of the counted weight (None: nothing counts)."""
+    return None if total <= 0 else round(100.0 * yes / total, 1)
+
+
+def _tally(checks: pd.DataFrame, by: pd.Series) -> pd.DataFrame:
+    """Per group of `by` (sorted): counted weight, weight answered yes, counts of yes/no/n.a.
+
+    Column arithmetic and one groupby: a Python loop over groups took 35 s at 10,000
+    integrations."""
+    counted = checks["counted"].to_numpy(dtype=bool)
+    status = checks["status"].to_numpy(dtype=object)
+    weight = checks["weight"].to_numpy(dtype=float)
+    yes = counted & (status == YES)
+    parts = pd.DataFrame(
+        {
+            "total": weight * counted,
+            "yes_weight": weight * yes,
+            "yes": yes.astype("int64"),
+            "no": (counted & (status == NO)).astype("int64"),
+            "na": (status == NA).astype("int64"),
+        },
+        index=checks.index,
+    )
+    return parts.groupby(by.to_numpy(dtype=object), sort=True).sum()
 
 
 def integration_scores(checks: pd.DataFrame) -> pd.DataFrame:
     """One row per integration: score (0-100), the checks answered no (counted ones) and counts."""
-    rows = []
-    for iid, group in checks.groupby("integration_id", sort=True):
-        first = group.iloc[0]
-        counted = group[group["counted"]]
-        missing = counted.loc[counted["status"] == NO, "check_name"].tolist()
-        rows.append(
-            {
-                "integration_id": iid,
-                "name": first["name"],
-                "owner": first["owner"],
-                "tier": first["tier"],
-                "pattern": first["pattern"],
-                "lifecycle": first["lifecycle"],
-                "score": _score(group),
-                "yes": int((counted["status"] == YES).sum()),
-                "no": len(missing),
-                "na": int((group["status"] == NA).sum()),
-                "failing": ", ".join(missing),
-            }
-        )
+    if checks.empty:
+        return pd.DataFrame(columns=SCORE_COLUMNS)
+    tally = _tally(checks, checks["integration_id"])
+    first = checks.drop_duplicates("integration_id").set_index("integration_id")
+    missing = checks[checks["counted"] & (checks["status"] == NO)]
+    failing = missing.groupby("integration_id", sort=False)["check_name"].agg(", ".join)
+    ids = tally.index
     return pd.DataFrame(
-        rows,
-        columns=[
-            "integration_id",
-            "name",
-            "owner",
-            "tier",
-            "pattern",
-            "lifecycle",
-            "score",
-            "yes",
-            "no",
-            "na",
-            "failing",
-        ],
+        {
+            "integration_id": list(ids),
+            "name": first["name"].reindex(ids).to_numpy(),
+            "owner": first["owner"].reindex(ids).to_numpy(),
+            "tier": first["tier"].reindex(ids).to_numpy(),
+            "pattern": first["pattern"].reindex(ids).to_numpy(),
+            "lifecycle": first["lifecycle"].reindex(ids).to_numpy(),
+            "score": [
+                _percent(t, y)
+                for t, y in zip(tally["total"].tolist(), tally["yes_weight"].tolist(), strict=True)
+            ],
+            "yes": tally["yes"].tolist(),
+            "no": tally["no"].tolist(),
+            "na": tally["na"].tolist(),
+            "failing": failing.reindex(ids, fill_value="").tolist(),
+        },
+        columns=SCORE_COLUMNS,
     )
 
 
 def team_scores(checks: pd.DataFrame) -> pd.DataFrame:
     """One row per owner team: score over all its integrations' counted checks, how many pass."""
+    if checks.empty:
+        return pd.DataFrame(columns=TEAM_COLUMNS)
     per = integration_scores(checks)
-    rows = []
-    teams = checks.assign(team=checks["owner"].fillna("(no owner)"))
-    for team, group in teams.groupby("team", sort=True):
-        mine = per[per["integration_id"].isin(group["integration_id"])]
-        rows.append(
-            {
-                "team": team,
-                "integrations": len(mine),
-                "score": _score(group),
-                "passing": int(((mine["no"] == 0) & mine["score"].notna()).sum()),
-                "failing_checks": int(mine["no"].sum()),
-            }
-        )
+    tally = _tally(checks, checks["owner"].fillna(NO_OWNER))
+    passing = (per["no"] == 0) & per["score"].notna()
+    mine = pd.DataFrame(
+        {"n": 1, "passing": passing.astype("int64"), "no": per["no"]}, index=per.index
+    ).groupby(per["owner"].fillna(NO_OWNER).to_numpy(dtype=object), sort=True).sum()
+    teams = tally.index
     return pd.DataFrame(
-        rows, columns=["team", "integrations", "score", "passing", "failing_checks"]
+        {
+            "team": list(teams),
+            "integrations": mine["n"].reindex(teams, fill_value=0).tolist(),
+            "score": [
+                _percent(t, y)
+                for t, y in zip(tally["total"].tolist(), tally["yes_weight"].tolist(), strict=True)
+            ],
+            "passing": mine["passing"].reindex(teams, fill_value=0).tolist(),
+            "failing_checks": mine["no"].reindex(teams, fill_value=0).tolist(),
+        },
+        columns=TEAM_COLUMNS,
     )
 
 
