@@ -26,13 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from bench.fleet import fleet_table, integration_ids
+from bench.fleet import fleet_table, insert_inventory, integration_ids
 from seamwatch.store import Store
 from seamwatch.timeutil import align, utcnow
 
 ENTRY = Path(__file__).resolve().parents[1] / "app" / "Home.py"
-OWNERS = ["payments", "logistics", "sales", "finance", "people", "marketing", "platform", None]
-PATTERNS = ["sync-api", "event", "batch", "file", "stream"]
 
 
 def build(store: Store, integrations: int, days: int, step: timedelta) -> None:
@@ -41,20 +39,7 @@ def build(store: Store, integrations: int, days: int, step: timedelta) -> None:
     start = end - timedelta(days=days)
     store.migrate()
     ids = integration_ids(integrations)
-    with store.write() as con:
-        con.execute(
-            """
-            INSERT INTO integrations (id, name, owner, source_system, target_system, pattern, tier,
-                lifecycle, slo_latency_p95_ms, slo_error_rate, review_cadence_days, last_review)
-            SELECT id, 'Integration ' || id, list_extract(?, 1 + i % 8),
-                   'System ' || (i % 37), 'System ' || ((i * 7 + 3) % 41),
-                   list_extract(?, 1 + i % 5), 1 + i % 4,
-                   CASE WHEN i % 50 = 0 THEN 'deprecated' ELSE 'active' END,
-                   400, 0.01, 90, CAST(current_date - to_days(CAST(i % 120 AS INTEGER)) AS DATE)
-            FROM (SELECT unnest(?) AS id, generate_subscripts(?, 1) AS i)
-            """,
-            [OWNERS, PATTERNS, ids, ids],
-        )
+    insert_inventory(store, ids)
     clock = time.perf_counter()
     rows = 0
     day = start

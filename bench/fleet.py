@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pyarrow as pa
 
+from seamwatch.store import Store
 from seamwatch.store.batches import SAMPLE_SCHEMA
 
 BASE = {
@@ -70,3 +71,27 @@ def fleet_table(
         ],
         schema=SAMPLE_SCHEMA,
     )
+
+
+OWNERS = ["payments", "logistics", "sales", "finance", "people", "marketing", "platform", None]
+PATTERNS = ["sync-api", "event", "batch", "file", "stream"]
+
+
+def insert_inventory(store: Store, ids: list[str]) -> None:
+    """Inventory rows for a bench fleet as a sync would write them: seven owner teams and some
+    unowned, five patterns, tiers 1-4, every 50th deprecated, latency and error-rate SLOs, and
+    reviews spread over the last 120 days."""
+    with store.write() as con:
+        con.execute(
+            """
+            INSERT INTO integrations (id, name, owner, source_system, target_system, pattern, tier,
+                lifecycle, slo_latency_p95_ms, slo_error_rate, review_cadence_days, last_review)
+            SELECT id, 'Integration ' || id, list_extract(?, 1 + i % 8),
+                   'System ' || (i % 37), 'System ' || ((i * 7 + 3) % 41),
+                   list_extract(?, 1 + i % 5), 1 + i % 4,
+                   CASE WHEN i % 50 = 0 THEN 'deprecated' ELSE 'active' END,
+                   400, 0.01, 90, CAST(current_date - to_days(CAST(i % 120 AS INTEGER)) AS DATE)
+            FROM (SELECT unnest(?) AS id, generate_subscripts(?, 1) AS i)
+            """,
+            [OWNERS, PATTERNS, ids, ids],
+        )

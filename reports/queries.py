@@ -29,36 +29,16 @@ def on_rollups(sql: str, width: str) -> str:
 # Per integration, metric and week: the figures of the per-integration table, from rollup
 # buckets (counts, means, peaks and the newest value add up exactly). The error rate is also
 # weighted by the throughput at the same timestamp (the share of messages that failed), so a
-# batch job's idle minutes do not dilute it: that pairs raw samples of those two metrics by
-# (integration, timestamp), a join measured cheaper than grouping every timestamp.
+# batch job's idle minutes do not dilute it: each error_rate bucket carries the two sums of that
+# pairing (migration 105), so the week's weighted rate is their ratio, with no raw samples read.
 METRIC_WEEKS = f"""
-WITH b AS (
-    SELECT integration_id, metric, n, mean, max, last, last_ts, {BUCKET_WEEK} AS week
-    FROM {{rollup}}
-    WHERE bucket >= $prev_start AND bucket < $end AND ($team IS NULL OR owner = $team)
-),
-stats AS (
-    SELECT
-        integration_id, week, metric, CAST(sum(n) AS BIGINT) AS n, sum(n * mean) / sum(n) AS mean,
-        max(max) AS peak, arg_max(last, last_ts) AS final
-    FROM b GROUP BY ALL
-),
-paired AS (
-    SELECT e.integration_id, e.week, sum(e.value * t.value) / nullif(sum(t.value), 0) AS weighted
-    FROM (
-        SELECT integration_id, ts, value, {WEEK} AS week FROM v_samples
-        WHERE ts >= $prev_start AND ts < $end AND ($team IS NULL OR owner = $team)
-          AND metric = 'error_rate'
-    ) e
-    JOIN (
-        SELECT integration_id, ts, value FROM v_samples
-        WHERE ts >= $prev_start AND ts < $end AND ($team IS NULL OR owner = $team)
-          AND metric = 'throughput'
-    ) t USING (integration_id, ts)
-    GROUP BY ALL
-)
-SELECT stats.*, CASE WHEN stats.metric = 'error_rate' THEN paired.weighted END AS weighted
-FROM stats LEFT JOIN paired USING (integration_id, week)
+SELECT
+    integration_id, {BUCKET_WEEK} AS week, metric, CAST(sum(n) AS BIGINT) AS n,
+    sum(n * mean) / sum(n) AS mean, max(max) AS peak, arg_max(last, last_ts) AS final,
+    sum(weighted_errors) / nullif(sum(paired_throughput), 0) AS weighted
+FROM {{rollup}}
+WHERE bucket >= $prev_start AND bucket < $end AND ($team IS NULL OR owner = $team)
+GROUP BY ALL
 """
 
 # Hours of the week with data: the set of a group's hours as a bitstring, counted (a week has
@@ -220,10 +200,12 @@ HAVING count(*) FILTER (WHERE status <> 'ok') > 0
 ORDER BY failed DESC, partial DESC, source
 """
 
-# Batch jobs in the week (issue 17): runs that began in it (v_job_runs: heartbeats, or
-# throughput for jobs that never ping), the failed ones with the last failure's log tail, and
-# the cron times missed: each job_missed finding that began in the week counts the missed times
-# in a row it covered (its evidence), as a degradation belongs to the week in which it began.
+# Batch jobs in the week (issue 17): runs that began in it (heartbeats, or throughput for jobs
+# that never ping), the failed ones with the last failure's log tail, and the cron times missed:
+# each job_missed finding that began in the week counts the missed times in a row it covered (its
+# evidence), as a degradation belongs to the week in which it began. Runs come from
+# `job_runs_between` from the week's start (with a day before it) up to the report's now: what
+# `v_job_runs` shows for the week, without deriving every run since 1970 from all throughput.
 JOBS = """
 WITH runs AS (
     SELECT
@@ -236,7 +218,7 @@ WITH runs AS (
             FILTER (WHERE status IN ('fail', 'unfinished')) AS last_failure_body,
         max(coalesce(started_at, finished_at))
             FILTER (WHERE status IN ('fail', 'unfinished')) AS last_failure
-    FROM v_job_runs
+    FROM job_runs_between($start, $now, NULL)
     WHERE coalesce(started_at, finished_at) >= $start AND coalesce(started_at, finished_at) < $end
       AND ($team IS NULL OR owner = $team)
     GROUP BY integration_id

@@ -106,8 +106,8 @@ def read_checks(
         frame = frame[frame["integration_id"] == integration].reset_index(drop=True)
     # A weight depends on the check and the tier only: look each pair up once, not per row
     # (a fleet of 10,000 has 100,000 rows and 40 pairs).
-    tiers = [None if pd.isna(t) else int(t) for t in frame["tier"]]
-    pairs = list(zip(frame["check_name"], tiers, strict=True))
+    tiers = [None if pd.isna(t) else int(t) for t in frame["tier"].tolist()]
+    pairs = list(zip(frame["check_name"].tolist(), tiers, strict=True))
     weights = {pair: policy.weight(*pair) for pair in set(pairs)}
     frame["weight"] = [weights[pair] for pair in pairs]
     frame["counted"] = (frame["weight"] > 0) & (frame["status"] != NA)
@@ -191,9 +191,11 @@ def team_scores(checks: pd.DataFrame) -> pd.DataFrame:
     per = integration_scores(checks)
     tally = _tally(checks, checks["owner"].fillna(NO_OWNER))
     passing = (per["no"] == 0) & per["score"].notna()
-    mine = pd.DataFrame(
-        {"n": 1, "passing": passing.astype("int64"), "no": per["no"]}, index=per.index
-    ).groupby(per["owner"].fillna(NO_OWNER).to_numpy(dtype=object), sort=True).sum()
+    mine = (
+        pd.DataFrame({"n": 1, "passing": passing.astype("int64"), "no": per["no"]}, index=per.index)
+        .groupby(per["owner"].fillna(NO_OWNER).to_numpy(dtype=object), sort=True)
+        .sum()
+    )
     teams = tally.index
     return pd.DataFrame(
         {

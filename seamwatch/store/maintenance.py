@@ -23,6 +23,19 @@ EXTRA = {
     "rollup_1h": ", median(value) AS median, min(ts) AS first_ts, max(ts) AS last_ts",
 }
 
+# The throughput-weighted error rate's two sums per error_rate bucket (migration 105): error
+# rate x throughput, and the throughput, over the bucket's timestamps that have both. A week's
+# weighted rate is then a sum over buckets; an hour is rolled up whole (every metric), so a
+# throughput written late re-pairs the hour's error rates.
+ERROR_PAIRS = """
+SELECT time_bucket(INTERVAL '{width}', e.ts) AS bucket, e.integration_id,
+       'error_rate' AS metric, sum(e.value * t.value) AS weighted_errors,
+       sum(t.value) AS paired_throughput
+FROM samples e JOIN samples t ON t.integration_id = e.integration_id AND t.ts = e.ts
+WHERE e.metric = 'error_rate' AND t.metric = 'throughput'
+  AND e.ts >= $lo AND e.ts < $hi AND t.ts >= $lo AND t.ts < $hi
+GROUP BY ALL
+"""
 
 # Alert history (migrations 020/021) is pruned one finding episode at a time, all its rows at
 # once, so a dedup key is never gone while another row of the episode could make the notifier
@@ -113,14 +126,19 @@ def _rollup_chunk(con: duckdb.DuckDBPyConnection, lo: datetime, hi: datetime) ->
                 con.execute(
                     f"""
                     INSERT INTO {table} BY NAME
-                    SELECT time_bucket(INTERVAL '{width}', ts) AS bucket, integration_id, metric,
-                           count(*) AS n, avg(value) AS mean, min(value) AS min,
-                           max(value) AS max, arg_max(value, ts) AS last,
-                           any_value(source) AS source{EXTRA[table]}
-                    FROM samples WHERE ts >= ? AND ts < ?
-                    GROUP BY ALL
+                    SELECT g.*, p.weighted_errors, p.paired_throughput
+                    FROM (
+                        SELECT time_bucket(INTERVAL '{width}', ts) AS bucket, integration_id,
+                               metric, count(*) AS n, avg(value) AS mean, min(value) AS min,
+                               max(value) AS max, arg_max(value, ts) AS last,
+                               any_value(source) AS source{EXTRA[table]}
+                        FROM samples WHERE ts >= $lo AND ts < $hi
+                        GROUP BY ALL
+                    ) g
+                    LEFT JOIN ({ERROR_PAIRS.format(width=width)}) p
+                        USING (bucket, integration_id, metric)
                     """,
-                    [lo, hi],
+                    {"lo": lo, "hi": hi},
                 ).fetchone()[0]  # type: ignore[index]
             )
         con.execute("COMMIT")
