@@ -55,18 +55,22 @@ def test_tooltips_find_the_nearest_point_anywhere_in_a_panel(
     page.wait_for_timeout(1000)
     box = chart.bounding_box()
     assert box is not None
-    hits, tries = 0, 0
+    hits, tries, tips = 0, 0, []
     # sweep the first panel's plot area (left of the first row), off the line as often as on it
     for i in range(25):
         # a real pointer sends several move events on its way, as steps= does
         page.mouse.move(box["x"] + 100 + i * 12, box["y"] + 110 + (i % 5) * 20, steps=4)
         page.wait_for_timeout(150)
         tries += 1
-        hits += page.locator("#vg-tooltip-element.visible").count()
+        shown = page.locator("#vg-tooltip-element.visible")
+        if shown.count():
+            hits += 1
+            tips.append(shown.inner_text())
     chart.screenshot(path=str(ARTIFACTS / "app-integration-evidence.png"))
     assert hits >= tries * 0.8, f"tooltip shown at {hits} of {tries} positions"
-    tip = page.locator("#vg-tooltip-element").inner_text()
-    assert "time" in tip and "same hour last week" in tip
+    # what a shown tooltip says (the last position may be one of the few without one: the
+    # demo is anchored at the wall clock, so where the line runs moves with the hour)
+    assert all("time" in tip and "same hour last week" in tip for tip in tips), tips[:3]
 
 
 def test_no_deploy_button_and_the_icon_is_served_locally(
