@@ -10,6 +10,7 @@ import duckdb
 
 log = logging.getLogger(__name__)
 
+# In this order: the hourly rollup adds up the 5-minute one's error pairs (ERROR_PAIRS).
 ROLLUPS = {"rollup_5m": "5 minutes", "rollup_1h": "1 hour"}
 # Raw samples aggregated per transaction by a rollup: a chunk of ~10 M rows stays well within
 # the default memory limit (the hourly median holds its values).
@@ -26,16 +27,27 @@ EXTRA = {
 # The throughput-weighted error rate's two sums per error_rate bucket (migration 105): error
 # rate x throughput, and the throughput, over the bucket's timestamps that have both. A week's
 # weighted rate is then a sum over buckets; an hour is rolled up whole (every metric), so a
-# throughput written late re-pairs the hour's error rates.
-ERROR_PAIRS = """
-SELECT time_bucket(INTERVAL '{width}', e.ts) AS bucket, e.integration_id,
-       'error_rate' AS metric, sum(e.value * t.value) AS weighted_errors,
-       sum(t.value) AS paired_throughput
-FROM samples e JOIN samples t ON t.integration_id = e.integration_id AND t.ts = e.ts
-WHERE e.metric = 'error_rate' AND t.metric = 'throughput'
-  AND e.ts >= $lo AND e.ts < $hi AND t.ts >= $lo AND t.ts < $hi
-GROUP BY ALL
-"""
+# throughput written late re-pairs the hour's error rates. Raw samples are paired once, into the
+# 5-minute buckets; the hourly ones add those up (written just before, in the same transaction).
+ERROR_PAIRS = {
+    "rollup_5m": """
+        SELECT time_bucket(INTERVAL 5 MINUTE, e.ts) AS bucket, e.integration_id,
+               'error_rate' AS metric, sum(e.value * t.value) AS weighted_errors,
+               sum(t.value) AS paired_throughput
+        FROM samples e JOIN samples t ON t.integration_id = e.integration_id AND t.ts = e.ts
+        WHERE e.metric = 'error_rate' AND t.metric = 'throughput'
+          AND e.ts >= $lo AND e.ts < $hi AND t.ts >= $lo AND t.ts < $hi
+        GROUP BY ALL
+    """,
+    "rollup_1h": """
+        SELECT time_bucket(INTERVAL 1 HOUR, bucket) AS bucket, integration_id, metric,
+               sum(weighted_errors) AS weighted_errors, sum(paired_throughput) AS paired_throughput
+        FROM rollup_5m
+        WHERE bucket >= $lo AND bucket < $hi AND metric = 'error_rate'
+          AND paired_throughput IS NOT NULL
+        GROUP BY ALL
+    """,
+}
 
 # Alert history (migrations 020/021) is pruned one finding episode at a time, all its rows at
 # once, so a dedup key is never gone while another row of the episode could make the notifier
@@ -122,25 +134,25 @@ def _rollup_chunk(con: duckdb.DuckDBPyConnection, lo: datetime, hi: datetime) ->
     try:
         for table, width in ROLLUPS.items():
             con.execute(f"DELETE FROM {table} WHERE bucket >= ? AND bucket < ?", [lo, hi])
-            written += int(
-                con.execute(
-                    f"""
-                    INSERT INTO {table} BY NAME
-                    SELECT g.*, p.weighted_errors, p.paired_throughput
-                    FROM (
-                        SELECT time_bucket(INTERVAL '{width}', ts) AS bucket, integration_id,
-                               metric, count(*) AS n, avg(value) AS mean, min(value) AS min,
-                               max(value) AS max, arg_max(value, ts) AS last,
-                               any_value(source) AS source{EXTRA[table]}
-                        FROM samples WHERE ts >= $lo AND ts < $hi
-                        GROUP BY ALL
-                    ) g
-                    LEFT JOIN ({ERROR_PAIRS.format(width=width)}) p
-                        USING (bucket, integration_id, metric)
-                    """,
-                    {"lo": lo, "hi": hi},
-                ).fetchone()[0]  # type: ignore[index]
-            )
+            aggregate = f"""
+                SELECT time_bucket(INTERVAL '{width}', ts) AS bucket, integration_id, metric,
+                       count(*) AS n, avg(value) AS mean, min(value) AS min, max(value) AS max,
+                       arg_max(value, ts) AS last, any_value(source) AS source{EXTRA[table]}
+                FROM samples WHERE ts >= $lo AND ts < $hi AND metric {{}} 'error_rate'
+                GROUP BY ALL
+            """
+            # error_rate buckets get their pairs by a join of those rows only (a quarter of a
+            # fleet's buckets, not all of them)
+            insert = f"""
+                INSERT INTO {table} BY NAME
+                {aggregate.format("<>")}
+                UNION ALL BY NAME
+                SELECT g.*, p.weighted_errors, p.paired_throughput
+                FROM ({aggregate.format("=")}) g
+                LEFT JOIN ({ERROR_PAIRS[table]}) p USING (bucket, integration_id, metric)
+            """
+            row = con.execute(insert, {"lo": lo, "hi": hi}).fetchone()
+            written += int(row[0])  # type: ignore[index]
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
