@@ -79,7 +79,12 @@ def build_report(
         metric_weeks = records(queries.on_rollups(queries.METRIC_WEEKS, width))
         coverage = records(queries.on_rollups(queries.COVERAGE, width))
         fleet_coverage = run(queries.on_rollups(queries.FLEET_COVERAGE, width))
-        slo = records(queries.SLO_COMPLIANCE)
+        # per-sample compliance reads raw samples: only when some integration has an SLO
+        with_slo = any(
+            r["inventoried"] and (r["slo_latency_p95_ms"], r["slo_error_rate"]) != (None, None)
+            for r in inventory
+        )
+        slo = records(queries.SLO_COMPLIANCE) if with_slo else []
         findings = run(queries.FINDINGS)
         notifications = run(queries.NOTIFICATIONS)
         failed_sources = run(queries.FAILED_SOURCES)
@@ -255,6 +260,11 @@ def _none(value: Any) -> Any:
     """pandas' missing values (NaN, NaT, NA) as None; numpy scalars as Python values."""
     if value is None or value is pd.NaT:
         return None
+    kind = type(value)  # plain Python values first: rows from Arrow are nothing else
+    if kind is str or kind is int or kind is bool:
+        return value
+    if kind is float:
+        return None if math.isnan(value) else value
     if isinstance(value, float) and math.isnan(value):
         return None
     try:
@@ -268,6 +278,8 @@ def _none(value: Any) -> Any:
 
 
 def _ts(value: Any) -> datetime | None:
+    if type(value) is datetime:
+        return ensure_utc(value)
     value = _none(value)
     if value is None:
         return None
@@ -275,6 +287,8 @@ def _ts(value: Any) -> datetime | None:
 
 
 def _day(value: Any) -> date | None:
+    if type(value) is date:
+        return value
     value = _none(value)
     if value is None:
         return None
