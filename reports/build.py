@@ -242,8 +242,8 @@ def _records(
     con: duckdb.DuckDBPyConnection, params: dict[str, Any]
 ) -> Callable[[str], list[dict[str, Any]]]:
     """Run a named query into rows of Python values (None for NULL) straight from Arrow: for the
-    per-integration queries, where a pandas frame's `to_dict` and NaN checks cost two seconds at
-    10,000 integrations."""
+    per-integration queries, where a pandas frame's `to_dict` and NaN checks cost about a second
+    at 10,000 integrations."""
 
     def run(sql: str) -> list[dict[str, Any]]:
         return con.sql(sql, params=_bound(sql, params)).to_arrow_table().to_pylist()

@@ -135,8 +135,8 @@ def _percent(total: float, yes: float) -> float | None:
 def _tally(checks: pd.DataFrame, by: pd.Series) -> pd.DataFrame:
     """Per group of `by` (sorted): counted weight, weight answered yes, counts of yes/no/n.a.
 
-    Column arithmetic and one groupby: a Python loop over groups took 35 s at 10,000
-    integrations."""
+    Column arithmetic and one groupby: a Python loop over the groups took about 20 s per call
+    at 10,000 integrations."""
     counted = checks["counted"].to_numpy(dtype=bool)
     status = checks["status"].to_numpy(dtype=object)
     weight = checks["weight"].to_numpy(dtype=float)
