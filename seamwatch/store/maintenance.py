@@ -28,17 +28,10 @@ EXTRA = {
 # rate x throughput, and the throughput, over the bucket's timestamps that have both. A week's
 # weighted rate is then a sum over buckets; an hour is rolled up whole (every metric), so a
 # throughput written late re-pairs the hour's error rates. Raw samples are paired once, into the
-# 5-minute buckets; the hourly ones add those up (written just before, in the same transaction).
+# 5-minute buckets (the `error_pairs` macro, which the rollup views' tail uses too); the hourly
+# ones add those up (written just before, in the same transaction).
 ERROR_PAIRS = {
-    "rollup_5m": """
-        SELECT time_bucket(INTERVAL 5 MINUTE, e.ts) AS bucket, e.integration_id,
-               'error_rate' AS metric, sum(e.value * t.value) AS weighted_errors,
-               sum(t.value) AS paired_throughput
-        FROM samples e JOIN samples t ON t.integration_id = e.integration_id AND t.ts = e.ts
-        WHERE e.metric = 'error_rate' AND t.metric = 'throughput'
-          AND e.ts >= $lo AND e.ts < $hi AND t.ts >= $lo AND t.ts < $hi
-        GROUP BY ALL
-    """,
+    "rollup_5m": "SELECT * FROM error_pairs($lo, $hi, INTERVAL 5 MINUTE)",
     "rollup_1h": """
         SELECT time_bucket(INTERVAL 1 HOUR, bucket) AS bucket, integration_id, metric,
                sum(weighted_errors) AS weighted_errors, sum(paired_throughput) AS paired_throughput

@@ -11,69 +11,47 @@ ALTER TABLE rollup_1h ADD COLUMN IF NOT EXISTS weighted_errors DOUBLE;
 ALTER TABLE rollup_1h ADD COLUMN IF NOT EXISTS paired_throughput DOUBLE;
 INSERT INTO rollup_dirty SELECT min(ts), max(ts) FROM samples HAVING count(*) > 0;
 
--- Complete buckets come from the rollup table; buckets from the first range written since the
--- last rollup on are aggregated from raw samples here, so the view is always current. `n` is the
--- number of samples, `mean` their average, `last` the newest value.
-CREATE OR REPLACE VIEW v_rollup_5m AS
+-- The pairing itself, one home for the rollup's 5-minute pass (seamwatch/store/maintenance.py)
+-- and the views' tail: per bucket of `width`, the error_rate samples in [lo, hi) that have a
+-- throughput sample at the same timestamp.
+CREATE OR REPLACE MACRO error_pairs(lo, hi, width) AS TABLE
+SELECT time_bucket(width, e.ts) AS bucket, e.integration_id, 'error_rate' AS metric,
+       sum(e.value * t.value) AS weighted_errors, sum(t.value) AS paired_throughput
+FROM samples e JOIN samples t ON t.integration_id = e.integration_id AND t.ts = e.ts
+WHERE e.metric = 'error_rate' AND t.metric = 'throughput'
+  AND e.ts >= lo AND e.ts < hi AND t.ts >= lo AND t.ts < hi
+GROUP BY ALL;
+
+-- The buckets of rollup table `tbl` (of `width`), always current: complete buckets come from
+-- the table; buckets from the first range written since the last rollup on are aggregated from
+-- raw samples here. `n` is the number of samples, `mean` their average, `last` the newest value.
+CREATE OR REPLACE MACRO rollup_buckets(tbl, width) AS TABLE
 WITH dirty AS (
     SELECT coalesce(min(lo), TIMESTAMPTZ '9999-12-31 00:00:00+00') AS cut FROM rollup_dirty
 ),
-tail AS (
-    SELECT s.* FROM samples s WHERE s.ts >= (SELECT time_bucket(INTERVAL 5 MINUTE, cut) FROM dirty)
-),
-pairs AS (
-    SELECT time_bucket(INTERVAL 5 MINUTE, e.ts) AS bucket, e.integration_id,
-           'error_rate' AS metric, sum(e.value * t.value) AS weighted_errors,
-           sum(t.value) AS paired_throughput
-    FROM tail e JOIN tail t ON t.integration_id = e.integration_id AND t.ts = e.ts
-    WHERE e.metric = 'error_rate' AND t.metric = 'throughput'
+since AS (SELECT time_bucket(width, cut) AS lo FROM dirty)
+SELECT r.bucket, r.integration_id, r.metric, r.n, r.mean, r.min, r.max, r.last,
+       coalesce(r.first_ts, r.bucket) AS first_ts, coalesce(r.last_ts, r.bucket) AS last_ts,
+       r.weighted_errors, r.paired_throughput
+FROM query_table(tbl) r WHERE r.bucket <= (SELECT cut - width FROM dirty)
+UNION ALL
+SELECT g.*, p.weighted_errors, p.paired_throughput
+FROM (
+    SELECT time_bucket(width, ts) AS bucket, integration_id, metric,
+           count(*) AS n, avg(value) AS mean, min(value) AS min, max(value) AS max,
+           arg_max(value, ts) AS last, min(ts) AS first_ts, max(ts) AS last_ts
+    FROM samples WHERE ts >= (SELECT lo FROM since)
     GROUP BY ALL
-),
-buckets AS (
-    SELECT r.bucket, r.integration_id, r.metric, r.n, r.mean, r.min, r.max, r.last,
-           coalesce(r.first_ts, r.bucket) AS first_ts, coalesce(r.last_ts, r.bucket) AS last_ts,
-           r.weighted_errors, r.paired_throughput
-    FROM rollup_5m r WHERE r.bucket <= (SELECT cut - INTERVAL 5 MINUTE FROM dirty)
-    UNION ALL
-    SELECT g.*, p.weighted_errors, p.paired_throughput
-    FROM (
-        SELECT time_bucket(INTERVAL 5 MINUTE, ts) AS bucket, integration_id, metric,
-               count(*) AS n, avg(value) AS mean, min(value) AS min, max(value) AS max,
-               arg_max(value, ts) AS last, min(ts) AS first_ts, max(ts) AS last_ts
-        FROM tail GROUP BY ALL
-    ) g LEFT JOIN pairs p USING (bucket, integration_id, metric)
-)
+) g
+LEFT JOIN error_pairs((SELECT lo FROM since), TIMESTAMPTZ 'infinity', width) p
+    USING (bucket, integration_id, metric);
+
+CREATE OR REPLACE VIEW v_rollup_5m AS
 SELECT b.*, i.name, i.owner, i.tier, i.pattern, i.lifecycle, (i.id IS NOT NULL) AS inventoried
-FROM buckets b LEFT JOIN integrations i ON i.id = b.integration_id;
+FROM rollup_buckets('rollup_5m', INTERVAL 5 MINUTE) b
+LEFT JOIN integrations i ON i.id = b.integration_id;
 
 CREATE OR REPLACE VIEW v_rollup_1h AS
-WITH dirty AS (
-    SELECT coalesce(min(lo), TIMESTAMPTZ '9999-12-31 00:00:00+00') AS cut FROM rollup_dirty
-),
-tail AS (
-    SELECT s.* FROM samples s WHERE s.ts >= (SELECT time_bucket(INTERVAL 1 HOUR, cut) FROM dirty)
-),
-pairs AS (
-    SELECT time_bucket(INTERVAL 1 HOUR, e.ts) AS bucket, e.integration_id,
-           'error_rate' AS metric, sum(e.value * t.value) AS weighted_errors,
-           sum(t.value) AS paired_throughput
-    FROM tail e JOIN tail t ON t.integration_id = e.integration_id AND t.ts = e.ts
-    WHERE e.metric = 'error_rate' AND t.metric = 'throughput'
-    GROUP BY ALL
-),
-buckets AS (
-    SELECT r.bucket, r.integration_id, r.metric, r.n, r.mean, r.min, r.max, r.last,
-           coalesce(r.first_ts, r.bucket) AS first_ts, coalesce(r.last_ts, r.bucket) AS last_ts,
-           r.weighted_errors, r.paired_throughput
-    FROM rollup_1h r WHERE r.bucket <= (SELECT cut - INTERVAL 1 HOUR FROM dirty)
-    UNION ALL
-    SELECT g.*, p.weighted_errors, p.paired_throughput
-    FROM (
-        SELECT time_bucket(INTERVAL 1 HOUR, ts) AS bucket, integration_id, metric,
-               count(*) AS n, avg(value) AS mean, min(value) AS min, max(value) AS max,
-               arg_max(value, ts) AS last, min(ts) AS first_ts, max(ts) AS last_ts
-        FROM tail GROUP BY ALL
-    ) g LEFT JOIN pairs p USING (bucket, integration_id, metric)
-)
 SELECT b.*, i.name, i.owner, i.tier, i.pattern, i.lifecycle, (i.id IS NOT NULL) AS inventoried
-FROM buckets b LEFT JOIN integrations i ON i.id = b.integration_id;
+FROM rollup_buckets('rollup_1h', INTERVAL 1 HOUR) b
+LEFT JOIN integrations i ON i.id = b.integration_id;
