@@ -79,12 +79,14 @@ def build_report(
         metric_weeks = records(queries.on_rollups(queries.METRIC_WEEKS, width))
         coverage = records(queries.on_rollups(queries.COVERAGE, width))
         fleet_coverage = run(queries.on_rollups(queries.FLEET_COVERAGE, width))
-        # per-sample compliance reads raw samples: only when some integration has an SLO
+        # compliance reads buckets (and raw samples where they straddle an SLO): only with SLOs
         with_slo = any(
             r["inventoried"] and (r["slo_latency_p95_ms"], r["slo_error_rate"]) != (None, None)
             for r in inventory
         )
-        slo = records(queries.SLO_COMPLIANCE) if with_slo else []
+        slo = records(queries.on_rollups(queries.SLO_COMPLIANCE, width)) if with_slo else []
+        if not all(r["complete"] for r in slo):  # buckets cannot say: every sample, by definition
+            slo = records(queries.SLO_COMPLIANCE_SAMPLES)
         findings = run(queries.FINDINGS)
         notifications = run(queries.NOTIFICATIONS)
         failed_sources = run(queries.FAILED_SOURCES)

@@ -34,10 +34,10 @@ ERROR_PAIRS = {
     "rollup_5m": "SELECT * FROM error_pairs($lo, $hi, INTERVAL 5 MINUTE)",
     "rollup_1h": """
         SELECT time_bucket(INTERVAL 1 HOUR, bucket) AS bucket, integration_id, metric,
-               sum(weighted_errors) AS weighted_errors, sum(paired_throughput) AS paired_throughput
+               sum(weighted_errors) AS weighted_errors, sum(paired_throughput) AS paired_throughput,
+               sum(paired_latency) AS paired_latency
         FROM rollup_5m
         WHERE bucket >= $lo AND bucket < $hi AND metric = 'error_rate'
-          AND paired_throughput IS NOT NULL
         GROUP BY ALL
     """,
 }
@@ -140,7 +140,7 @@ def _rollup_chunk(con: duckdb.DuckDBPyConnection, lo: datetime, hi: datetime) ->
                 INSERT INTO {table} BY NAME
                 {aggregate.format("<>")}
                 UNION ALL BY NAME
-                SELECT g.*, p.weighted_errors, p.paired_throughput
+                SELECT g.*, p.weighted_errors, p.paired_throughput, p.paired_latency
                 FROM ({aggregate.format("=")}) g
                 LEFT JOIN ({ERROR_PAIRS[table]}) p USING (bucket, integration_id, metric)
             """
