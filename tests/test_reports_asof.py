@@ -257,3 +257,36 @@ def test_v_health_is_unchanged_by_health_at(story: Store) -> None:
         after = con.execute(f"SELECT {columns} FROM v_health ORDER BY 1").df()
     pd.testing.assert_frame_equal(before, after)
     assert set(after["health"]) == {"ok", "failing", "no data"}
+
+
+def test_health_at_finds_a_sample_days_before_that_moment_past_a_silent_day(
+    story: Store,
+) -> None:
+    """A feed silent for the last three days of W47 (and sending again after it) was last seen
+    three days before its end: found in the hourly rollups, then (once a late sample lands two
+    days before the end, not rolled up yet) in raw samples, then in the rollups again."""
+    silent_from = W47.end - timedelta(days=3)
+    story.write_samples(
+        pd.concat(
+            [
+                throughput("quiet-feed", W47.start, silent_from),
+                throughput("quiet-feed", W47.end + timedelta(hours=1), NOW),
+            ]
+        )
+    )
+    story.rollup()
+
+    def last_seen() -> datetime:
+        frame = story.query(
+            "SELECT last_sample FROM health_at(t := ?) WHERE integration_id = 'quiet-feed'",
+            [END_OF_W47],
+        )
+        return frame["last_sample"].iloc[0].to_pydatetime()
+
+    assert last_seen() == silent_from - STEP
+    late = W47.end - timedelta(days=2, minutes=7)
+    story.write_samples(throughput("quiet-feed", late, late + timedelta(minutes=1)))
+    assert story.scalar("SELECT count(*) FROM rollup_dirty") == 1
+    assert last_seen() == late
+    story.rollup()
+    assert last_seen() == late
