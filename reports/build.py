@@ -76,9 +76,10 @@ def build_report(
         run, records = _runner(con, params), _records(con, params)
         inventory = records(queries.INTEGRATIONS)
         known_teams = [str(t) for t in run(queries.TEAMS)["owner"]]
-        metric_weeks = records(queries.on_rollups(queries.METRIC_WEEKS, width))
-        coverage = records(queries.on_rollups(queries.COVERAGE, width))
-        fleet_coverage = run(queries.on_rollups(queries.FLEET_COVERAGE, width))
+        figures = records(queries.on_rollups(queries.WEEK_FIGURES, width))
+        metric_weeks = [r for r in figures if r["level"] == "metric"]
+        coverage = [r for r in figures if r["level"] == "integration"]
+        fleet_coverage = [r for r in figures if r["level"] == "fleet"]
         # compliance reads buckets (and raw samples where they straddle an SLO): only with SLOs
         with_slo = any(
             r["inventoried"] and (r["slo_latency_p95_ms"], r["slo_error_rate"]) != (None, None)
@@ -486,13 +487,13 @@ def _counts(rows: list[FindingRow], notifications: pd.DataFrame, week: Week, whi
     return counts
 
 
-def _coverage(frame: pd.DataFrame, which: str, week: Week) -> Coverage:
-    rows = [r for r in frame.to_dict("records") if r["week"] == which]
+def _coverage(fleet: list[dict[str, Any]], which: str, week: Week) -> Coverage:
+    rows = [r for r in fleet if r["week"] == which]
     if not rows:
         return Coverage(0, week.hours, None, None, 0)
     r = rows[0]
     return Coverage(
-        float(r["hours"]), week.hours, _ts(r["first_ts"]), _ts(r["last_ts"]), int(r["samples"])
+        float(r["hours"]), week.hours, _ts(r["first_ts"]), _ts(r["last_ts"]), int(r["n"])
     )
 
 
