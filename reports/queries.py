@@ -11,7 +11,7 @@ rows `this` or `last`.
 from __future__ import annotations
 
 WEEK = "CASE WHEN ts >= $start THEN 'this' ELSE 'last' END"
-# The same for rollup buckets: a bucket lies within one week, since the view's width divides
+# The same for rollup buckets: a bucket lies within one week, since the buckets' width divides
 # both weeks' starts (see `on_rollups`).
 BUCKET_WEEK = "CASE WHEN bucket >= $start THEN 'this' ELSE 'last' END"
 # Hour of the week (0 = its Monday 00:00 local) of a bucket.
@@ -19,28 +19,20 @@ BUCKET_HOUR = (
     "floor((epoch(bucket) - epoch(CASE WHEN bucket >= $start THEN $start ELSE $prev_start END))"
     " / 3600)"
 )
-ROLLUP_VIEWS = {"1h": "v_rollup_1h", "5m": "v_rollup_5m"}
-# The same buckets without the views' inventory columns (migration 105's macro behind them).
+# The rollup buckets of a width (migration 105's macro behind the documented views v_rollup_1h
+# and v_rollup_5m, without their inventory columns: the review joins those where it needs them).
 ROLLUP_BUCKETS = {
     "1h": "rollup_buckets('rollup_1h', INTERVAL 1 HOUR)",
     "5m": "rollup_buckets('rollup_5m', INTERVAL 5 MINUTE)",
 }
-
-
 BUCKET_WIDTHS = {"1h": "INTERVAL 1 HOUR", "5m": "INTERVAL 5 MINUTE"}
 
 
 def on_rollups(sql: str, width: str) -> str:
-    """A query over the documented rollup view of `width` ("1h" when both weeks start on a UTC
-    hour, else "5m": every time zone's offset is a multiple of 5 minutes), or `{buckets}`, its
-    buckets alone; `{width}` is that width as an SQL interval."""
-    for name, text in (
-        ("{rollup}", ROLLUP_VIEWS[width]),
-        ("{buckets}", ROLLUP_BUCKETS[width]),
-        ("{width}", BUCKET_WIDTHS[width]),
-    ):
-        sql = sql.replace(name, text)
-    return sql
+    """A query over the rollup buckets (`{buckets}`) of `width` ("1h" when both weeks start on a
+    UTC hour, else "5m": every time zone's offset is a multiple of 5 minutes); `{width}` is that
+    width as an SQL interval."""
+    return sql.replace("{buckets}", ROLLUP_BUCKETS[width]).replace("{width}", BUCKET_WIDTHS[width])
 
 
 # Hours of the week with data: the set of a group's hours as a bitstring (a week has at most
@@ -129,14 +121,17 @@ by_time AS (
 SELECT * FROM by_metric JOIN by_time USING (integration_id, week)
 """
 
-# The same numbers from buckets. A bucket whose max is within its SLO is all within, one whose
-# min is not is all outside; only the samples of buckets that straddle it are compared one by
-# one. "Within both" counts timestamps: those of either metric (latency's and error rate's,
-# less the ones they share: `paired_latency`, migration 106) less those outside either SLO
-# (each metric's, less the ones outside both: the shared timestamps of buckets both wholly
-# outside, and sample pairs only where neither bucket is wholly within). `complete` is false
-# where buckets cannot say (error-rate buckets rolled up before 106, or buckets older than the
-# raw samples, which v_samples replaces by hourly means): the review then reads the definition.
+# The same numbers from buckets. A bucket rolled up against the SLO its integration still has
+# counts its samples within it (`within_slo`, migration 109); any other bucket whose max is
+# within the SLO is all within, one whose min is not is all outside; only the samples of buckets
+# that straddle a changed SLO are compared one by one. "Within both" counts timestamps: those of
+# either metric (latency's and error rate's, less the ones they share: `paired_latency`,
+# migration 106) less those outside either SLO (each metric's, less the ones outside both:
+# `paired_outside` where both SLOs are unchanged, else the shared timestamps of buckets both
+# wholly outside, and sample pairs only where neither bucket is wholly within). `complete` is
+# false where buckets cannot say (error-rate buckets rolled up before 106, or buckets older than
+# the raw samples, which v_samples replaces by hourly means): the review then reads the
+# definition.
 SLO_COMPLIANCE = f"""
 WITH i AS (
     SELECT integration_id, slo_latency_p95_ms AS lat_slo, slo_error_rate AS err_slo
@@ -147,42 +142,49 @@ WITH i AS (
 raw_from AS (
     SELECT coalesce(min(ts), TIMESTAMPTZ '9999-12-31 00:00:00+00') AS h FROM samples
 ),
-b AS (
+b AS (  -- each bucket's samples within the current SLO where known (NULL: straddles it)
     SELECT
-        r.integration_id, r.metric, r.bucket, {BUCKET_WEEK} AS week, r.n, r.paired_latency,
-        CASE r.metric WHEN 'latency_p95_ms' THEN i.lat_slo ELSE i.err_slo END AS slo,
+        r.integration_id, r.metric, r.bucket, r.n,
         CASE
-            WHEN r.max <= slo THEN 'in' WHEN NOT r.min <= slo THEN 'out' ELSE 'straddles'
-        END AS side,
-        i.lat_slo IS NOT NULL AND i.err_slo IS NOT NULL AS both_slos
-    FROM {{rollup}} r JOIN i USING (integration_id)
+            WHEN r.slo = slo_threshold(r.metric, i.lat_slo, i.err_slo) THEN r.within_slo
+            WHEN r.max <= slo_threshold(r.metric, i.lat_slo, i.err_slo) THEN r.n
+            WHEN NOT r.min <= slo_threshold(r.metric, i.lat_slo, i.err_slo) THEN 0
+        END AS ok,
+        CASE WHEN i.lat_slo IS NOT NULL AND i.err_slo IS NOT NULL THEN r.paired_latency END
+            AS shared,
+        CASE WHEN r.slo = i.err_slo AND r.paired_slo = i.lat_slo THEN r.paired_outside END
+            AS outside_both,
+        r.paired_latency IS NOT NULL OR r.metric <> 'error_rate' AS paired
+    FROM {{buckets}} r JOIN i USING (integration_id)
     WHERE r.bucket >= $prev_start AND r.bucket < $end
       AND ((r.metric = 'latency_p95_ms' AND i.lat_slo IS NOT NULL)
         OR (r.metric = 'error_rate' AND i.err_slo IS NOT NULL))
 ),
 per_metric AS (
     SELECT
-        integration_id, metric, week, sum(n) AS n,
-        coalesce(sum(n) FILTER (WHERE side = 'in'), 0) AS ok,
-        coalesce(sum(n) FILTER (WHERE side = 'out'), 0) AS bad,
-        coalesce(sum(paired_latency) FILTER (WHERE both_slos), 0) AS shared,
-        bool_and(paired_latency IS NOT NULL OR metric <> 'error_rate')
-            AND (SELECT h FROM raw_from) <= min(bucket) AS complete
+        integration_id, metric, {BUCKET_WEEK} AS week, sum(n) AS n, coalesce(sum(ok), 0) AS ok,
+        coalesce(sum(shared), 0) AS shared, coalesce(sum(outside_both), 0) AS outside_both,
+        bool_and(paired) AND (SELECT h FROM raw_from) <= min(bucket) AS complete
     FROM b GROUP BY ALL
 ),
-pairs AS (  -- buckets where neither metric is wholly within its SLO
-    SELECT l.integration_id, l.bucket, l.week,
-           l.side = 'out' AND e.side = 'out' AS both_out, e.paired_latency
-    FROM b l JOIN b e ON e.integration_id = l.integration_id AND e.bucket = l.bucket
-    WHERE l.metric = 'latency_p95_ms' AND e.metric = 'error_rate'
-      AND l.side <> 'in' AND e.side <> 'in'
+rest AS (  -- the buckets not wholly within their SLO (with unchanged SLOs, usually few)
+    SELECT *, CASE WHEN ok = 0 THEN 'out' ELSE 'mixed' END AS side
+    FROM b WHERE ok IS DISTINCT FROM n
+),
+pairs AS (  -- buckets without a pair count where neither metric is wholly within its SLO
+    SELECT l.integration_id, l.bucket, {BUCKET_WEEK.replace("bucket", "l.bucket")} AS week,
+           l.side = 'out' AND e.side = 'out' AS both_out, e.shared
+    FROM rest l JOIN rest e ON e.integration_id = l.integration_id AND e.bucket = l.bucket
+    WHERE l.metric = 'latency_p95_ms' AND e.metric = 'error_rate' AND e.outside_both IS NULL
+      AND e.shared IS NOT NULL
 ),
 sampled AS (  -- the buckets read sample by sample: straddling ones (to count), and both
               -- metrics' buckets where samples outside both SLOs must be paired by timestamp
-    SELECT b.integration_id, b.metric, b.bucket, b.slo, b.side = 'straddles' AS straddles,
-           p.integration_id IS NOT NULL AS paired
-    FROM b LEFT JOIN (SELECT * FROM pairs WHERE NOT both_out) p USING (integration_id, bucket)
-    WHERE b.side = 'straddles' OR p.integration_id IS NOT NULL
+    SELECT r.integration_id, r.metric, r.bucket, slo_threshold(r.metric, i.lat_slo, i.err_slo) AS slo,
+           r.ok IS NULL AS straddles, p.integration_id IS NOT NULL AS paired
+    FROM rest r JOIN i USING (integration_id)
+    LEFT JOIN (SELECT * FROM pairs WHERE NOT both_out) p USING (integration_id, bucket)
+    WHERE r.ok IS NULL OR p.integration_id IS NOT NULL
 ),
 checked AS (  -- one pass over raw samples
     SELECT s.integration_id, s.metric, s.ts, {WEEK} AS week, s.value <= r.slo AS ok,
@@ -193,12 +195,13 @@ checked AS (  -- one pass over raw samples
     WHERE s.ts >= $prev_start AND s.ts < $end AND s.metric IN ('latency_p95_ms', 'error_rate')
 ),
 straddling AS (
-    SELECT integration_id, metric, week,
-           count(*) FILTER (WHERE ok) AS ok, count(*) FILTER (WHERE NOT ok) AS bad
+    SELECT integration_id, metric, week, count(*) FILTER (WHERE ok) AS ok
     FROM checked WHERE straddles GROUP BY ALL
 ),
 outside_both AS (
-    SELECT integration_id, week, sum(paired_latency) AS n FROM pairs WHERE both_out GROUP BY ALL
+    SELECT integration_id, week, sum(outside_both) AS n FROM per_metric GROUP BY ALL
+    UNION ALL
+    SELECT integration_id, week, sum(shared) AS n FROM pairs WHERE both_out GROUP BY ALL
     UNION ALL
     SELECT integration_id, week, count(*) AS n
     FROM (
@@ -209,7 +212,7 @@ outside_both AS (
 ),
 metrics AS (
     SELECT p.integration_id, p.week, p.metric, p.n, p.shared, p.complete,
-           p.ok + coalesce(s.ok, 0) AS ok, p.bad + coalesce(s.bad, 0) AS bad
+           p.ok + coalesce(s.ok, 0) AS ok
     FROM per_metric p LEFT JOIN straddling s USING (integration_id, metric, week)
 ),
 weeks AS (
@@ -219,7 +222,7 @@ weeks AS (
         sum(ok) FILTER (WHERE metric = 'latency_p95_ms') AS ok_lat,
         sum(n) FILTER (WHERE metric = 'error_rate') AS n_err,
         sum(ok) FILTER (WHERE metric = 'error_rate') AS ok_err,
-        sum(n) - sum(shared) AS stamps, sum(bad) AS bad, bool_and(complete) AS complete
+        sum(n) - sum(shared) AS stamps, sum(n) - sum(ok) AS bad, bool_and(complete) AS complete
     FROM metrics GROUP BY ALL
 )
 SELECT
@@ -244,7 +247,7 @@ FROM (
     SELECT
         integration_id, metric, {BUCKET_WEEK} AS week, CAST({BUCKET_HOUR} AS INTEGER) AS hour,
         CASE WHEN metric = 'dlq_depth' THEN max(max) ELSE sum(n * mean) / sum(n) END AS value
-    FROM {{rollup}} r
+    FROM {{buckets}} r
     SEMI JOIN (SELECT unnest($keys, recursive := true)) k
         ON k.integration_id = r.integration_id AND k.metric = r.metric AND k.week = {BUCKET_WEEK}
     WHERE bucket >= $prev_start AND bucket < $end

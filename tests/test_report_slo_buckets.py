@@ -1,11 +1,12 @@
-"""The review's SLO compliance from buckets equals checking every sample (migration 106).
+"""The review's SLO compliance from buckets equals checking every sample (migrations 106, 109).
 
-`reports.queries.SLO_COMPLIANCE` settles buckets wholly within or outside an SLO from their
-min, max and `paired_latency`, and checks only the others sample by sample. REFERENCE is the
-definition (every sample of v_samples against its SLO, grouped by timestamp for "within
-both"); on fleets with gaps, unshared timestamps, values on the threshold, one-SLO
-integrations, a tail not rolled up yet and a raw horizon inside the weeks, both must give the
-same numbers, for hourly and 5-minute weeks.
+`reports.queries.SLO_COMPLIANCE` adds up the counts rollups took against the SLOs (while the
+inventory still has those SLOs), settles other buckets wholly within or outside an SLO from
+their min and max, and checks only the rest sample by sample. REFERENCE is the definition
+(every sample of v_samples against its SLO, grouped by timestamp for "within both"); on fleets
+with gaps, unshared timestamps, values on the threshold, one-SLO integrations, SLOs changed
+after the rollup, a tail not rolled up yet and a raw horizon inside the weeks, both must give
+the same numbers, for hourly and 5-minute weeks.
 """
 
 from __future__ import annotations
@@ -176,3 +177,59 @@ def test_paired_latency_counts_the_error_rate_timestamps_with_a_latency_sample(s
     )
     pd.testing.assert_frame_equal(stored, expected, check_dtype=False)
     assert datetime(2026, 11, 16, tzinfo=UTC) >= stored["bucket"].min()
+
+
+def test_rollups_count_the_samples_within_the_slo_they_had(store):
+    store.rollup()
+    counted = store.query(
+        "SELECT bucket, integration_id, metric, slo, within_slo FROM rollup_1h"
+        " WHERE slo IS NOT NULL ORDER BY ALL"
+    )
+    expected = store.query(
+        """
+        SELECT time_bucket(INTERVAL 1 HOUR, s.ts) AS bucket, s.integration_id, s.metric,
+               any_value(t.slo) AS slo, count(*) FILTER (WHERE s.value <= t.slo) AS within_slo
+        FROM samples s JOIN (
+            SELECT id, 'latency_p95_ms' AS metric, slo_latency_p95_ms AS slo FROM integrations
+            UNION ALL SELECT id, 'error_rate', slo_error_rate FROM integrations
+        ) t ON t.id = s.integration_id AND t.metric = s.metric
+        WHERE t.slo IS NOT NULL GROUP BY ALL ORDER BY ALL
+        """
+    )
+    pd.testing.assert_frame_equal(counted, expected, check_dtype=False)
+    outside = store.query(
+        "SELECT bucket, integration_id, paired_outside AS n FROM rollup_1h"
+        " WHERE paired_outside IS NOT NULL ORDER BY ALL"
+    )
+    pairs = store.query(
+        """
+        SELECT time_bucket(INTERVAL 1 HOUR, e.ts) AS bucket, e.integration_id,
+               count(l.ts) FILTER (WHERE NOT e.value <= i.slo_error_rate
+                                     AND NOT l.value <= i.slo_latency_p95_ms) AS n
+        FROM samples e JOIN integrations i ON i.id = e.integration_id
+        LEFT JOIN samples l ON l.integration_id = e.integration_id AND l.ts = e.ts
+            AND l.metric = 'latency_p95_ms'
+        WHERE e.metric = 'error_rate' AND i.slo_error_rate IS NOT NULL
+          AND i.slo_latency_p95_ms IS NOT NULL
+        GROUP BY ALL ORDER BY ALL
+        """
+    )
+    pd.testing.assert_frame_equal(outside, pairs, check_dtype=False)
+    assert outside["n"].sum() > 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE integrations SET slo_latency_p95_ms = 350 WHERE id IN ('int-0', 'int-4')",
+        "UPDATE integrations SET slo_error_rate = 0.012 WHERE id IN ('int-2', 'int-4')",
+        "UPDATE integrations SET slo_latency_p95_ms = 320, slo_error_rate = 0.008",
+        "UPDATE integrations SET slo_error_rate = NULL WHERE id = 'int-0'",
+        "UPDATE integrations SET slo_latency_p95_ms = 450 WHERE id = 'int-3'",
+    ],
+)
+def test_after_an_slo_changes_its_old_counts_give_way_to_min_max_and_samples(store, width, change):
+    store.rollup()
+    with store.write() as con:
+        con.execute(change)
+    assert_same_compliance(store, width)

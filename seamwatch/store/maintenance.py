@@ -24,10 +24,17 @@ EXTRA = {
     "rollup_1h": ", median(value) AS median, min(ts) AS first_ts, max(ts) AS last_ts",
 }
 
+# The SLO a latency or error-rate bucket's samples were held to and how many were within it
+# (migration 109): the weekly review's compliance adds these up while the SLOs are unchanged.
+SLO_COUNT = """,
+    any_value(slo) AS slo,
+    CASE WHEN any_value(slo) IS NOT NULL THEN count(*) FILTER (WHERE value <= slo) END AS within_slo"""
+
 # The throughput-weighted error rate's two sums per error_rate bucket (migration 105): error
-# rate x throughput, and the throughput, over the bucket's timestamps that have both. A week's
-# weighted rate is then a sum over buckets; an hour is rolled up whole (every metric), so a
-# throughput written late re-pairs the hour's error rates. Raw samples are paired once, into the
+# rate x throughput, and the throughput, over the bucket's timestamps that have both; how many of
+# its timestamps have a latency sample (106) and how many of those were outside both SLOs (109).
+# A week's weighted rate is then a sum over buckets; an hour is rolled up whole (every metric),
+# so a throughput written late re-pairs the hour's error rates. Raw samples are paired once, into the
 # 5-minute buckets (the `error_pairs` macro, which the rollup views' tail uses too); the hourly
 # ones add those up (written just before, in the same transaction).
 ERROR_PAIRS = {
@@ -35,7 +42,8 @@ ERROR_PAIRS = {
     "rollup_1h": """
         SELECT time_bucket(INTERVAL 1 HOUR, bucket) AS bucket, integration_id, metric,
                sum(weighted_errors) AS weighted_errors, sum(paired_throughput) AS paired_throughput,
-               sum(paired_latency) AS paired_latency
+               sum(paired_latency) AS paired_latency, any_value(paired_slo) AS paired_slo,
+               sum(paired_outside) AS paired_outside
         FROM rollup_5m
         WHERE bucket >= $lo AND bucket < $hi AND metric = 'error_rate'
         GROUP BY ALL
@@ -130,8 +138,8 @@ def _rollup_chunk(con: duckdb.DuckDBPyConnection, lo: datetime, hi: datetime) ->
             aggregate = f"""
                 SELECT time_bucket(INTERVAL '{width}', ts) AS bucket, integration_id, metric,
                        count(*) AS n, avg(value) AS mean, min(value) AS min, max(value) AS max,
-                       arg_max(value, ts) AS last, any_value(source) AS source{EXTRA[table]}
-                FROM samples WHERE ts >= $lo AND ts < $hi AND metric {{}} 'error_rate'
+                       arg_max(value, ts) AS last, any_value(source) AS source{EXTRA[table]}{SLO_COUNT}
+                FROM samples_with_slo($lo, $hi) WHERE metric {{}} 'error_rate'
                 GROUP BY ALL
             """
             # error_rate buckets get their pairs by a join of those rows only (a quarter of a
@@ -140,7 +148,8 @@ def _rollup_chunk(con: duckdb.DuckDBPyConnection, lo: datetime, hi: datetime) ->
                 INSERT INTO {table} BY NAME
                 {aggregate.format("<>")}
                 UNION ALL BY NAME
-                SELECT g.*, p.weighted_errors, p.paired_throughput, p.paired_latency
+                SELECT g.*, p.weighted_errors, p.paired_throughput, p.paired_latency,
+                       p.paired_slo, p.paired_outside
                 FROM ({aggregate.format("=")}) g
                 LEFT JOIN ({ERROR_PAIRS[table]}) p USING (bucket, integration_id, metric)
             """
