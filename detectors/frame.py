@@ -84,7 +84,7 @@ rolled AS (
            epoch(coalesce(r.last_ts, r.bucket)) AS last_ts
     FROM rollup_1h r, horizon
     WHERE r.bucket >= $lo AND isfinite(r.mean)
-      AND (r.bucket < $cut OR r.bucket + INTERVAL 1 HOUR <= horizon.h)
+      AND (r.bucket < $cut OR r.bucket <= horizon.h - INTERVAL 1 HOUR)
 ),
 hourly AS (SELECT * FROM raw UNION ALL SELECT * FROM rolled)
 SELECT s.code, h.hour, h.level, h.mean, h.last, h.n, h.last_ts
