@@ -107,25 +107,24 @@ def build_report(
         jobs = run(queries.JOBS)
         integrations = _integrations(inventory, metric_weeks, coverage, slo, week)
         changed = _most_changed(integrations, top_n)
-        sparklines = [(i.id, Metric.THROUGHPUT.value, "this") for i in integrations if i.has_data]
         charted = [(iid, m.metric.value, w) for iid, m in changed for w in ("this", "last")]
         keys = [
             {"integration_id": iid, "metric": metric, "week": w}
-            for iid, metric, w in dict.fromkeys(sparklines + charted)
+            for iid, metric, w in dict.fromkeys(charted)
         ]
-        hourly = (
-            con.sql(
-                queries.on_rollups(queries.HOURLY, width),
-                params={"keys": keys, **{k: params[k] for k in ("start", "prev_start", "end")}},
-            ).to_arrow_table()
-            if keys
-            else None
-        )
+        hourly = [arrow(queries.sparklines(width))]
+        if keys:
+            hourly.append(
+                con.sql(
+                    queries.on_rollups(queries.HOURLY, width),
+                    params={"keys": keys, **{k: params[k] for k in ("start", "prev_start", "end")}},
+                ).to_arrow_table()
+            )
         policy = scorecard or ScorecardSettings()
         card_this = read_checks(con, policy, at=params["as_of"] or now, team=team)
         card_last = read_checks(con, policy, at=week.start - LAST_INSTANT, team=team)
 
-    series = _hourly(hourly, week)
+    series = {k: v for table in hourly for k, v in _hourly(table, week).items()}
     by_id = {i.id: i for i in integrations}
     for i in integrations:
         i.sparkline = series.get((i.id, Metric.THROUGHPUT.value, "this"), [])
@@ -434,13 +433,13 @@ def _most_changed(integrations: list[IntegrationWeek], top_n: int) -> list[tuple
     return candidates[:top_n]
 
 
-def _hourly(table: pa.Table | None, week: Week) -> dict[tuple[str, str, str], list[float | None]]:
+def _hourly(table: pa.Table, week: Week) -> dict[tuple[str, str, str], list[float | None]]:
     """Hourly series as lists indexed by hour of the week (None where there is no data).
 
     Filled with numpy per series, not a Python call per value: at 10,000 integrations the
     sparklines alone are over a million hourly values."""
     out: dict[tuple[str, str, str], list[float | None]] = {}
-    if table is None or table.num_rows == 0:
+    if table.num_rows == 0:
         return out
     lengths = {"this": round(week.hours), "last": round(week.previous().hours)}
     hours_list = table.column("hours").combine_chunks()
