@@ -154,7 +154,7 @@ b AS (  -- each bucket's samples within the current SLO where known (NULL: strad
             AS shared,
         CASE WHEN r.slo = i.err_slo AND r.paired_slo = i.lat_slo THEN r.paired_outside END
             AS outside_both,
-        r.paired_latency IS NOT NULL OR r.metric <> 'error_rate' AS paired
+        r.paired_latency IS NOT NULL OR r.metric <> 'error_rate' AS pair_counted
     FROM {{buckets}} r JOIN i USING (integration_id)
     WHERE r.bucket >= $prev_start AND r.bucket < $end
       AND ((r.metric = 'latency_p95_ms' AND i.lat_slo IS NOT NULL)
@@ -164,7 +164,7 @@ per_metric AS (
     SELECT
         integration_id, metric, {BUCKET_WEEK} AS week, sum(n) AS n, coalesce(sum(ok), 0) AS ok,
         coalesce(sum(shared), 0) AS shared, coalesce(sum(outside_both), 0) AS outside_both,
-        bool_and(paired) AND (SELECT h FROM raw_from) <= min(bucket) AS complete
+        bool_and(pair_counted) AND (SELECT h FROM raw_from) <= min(bucket) AS complete
     FROM b GROUP BY ALL
 ),
 rest AS (  -- the buckets not wholly within their SLO (with unchanged SLOs, usually few)
@@ -198,7 +198,7 @@ straddling AS (
     SELECT integration_id, metric, week, count(*) FILTER (WHERE ok) AS ok
     FROM checked WHERE straddles GROUP BY ALL
 ),
-outside_both AS (
+outside AS (  -- timestamps outside both SLOs
     SELECT integration_id, week, sum(outside_both) AS n FROM per_metric GROUP BY ALL
     UNION ALL
     SELECT integration_id, week, sum(shared) AS n FROM pairs WHERE both_out GROUP BY ALL
@@ -230,7 +230,7 @@ SELECT
     w.ok_lat / w.n_lat AS latency_ok, w.ok_err / w.n_err AS error_ok,
     (w.stamps - w.bad + coalesce(o.n, 0)) / w.stamps AS within_slo, w.complete
 FROM weeks w
-LEFT JOIN (SELECT integration_id, week, sum(n) AS n FROM outside_both GROUP BY ALL) o
+LEFT JOIN (SELECT integration_id, week, sum(n) AS n FROM outside GROUP BY ALL) o
     USING (integration_id, week)
 """
 

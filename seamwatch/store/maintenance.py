@@ -28,15 +28,16 @@ EXTRA = {
 # (migration 109): the weekly review's compliance adds these up while the SLOs are unchanged.
 SLO_COUNT = """,
     any_value(slo) AS slo,
-    CASE WHEN any_value(slo) IS NOT NULL THEN count(*) FILTER (WHERE value <= slo) END AS within_slo"""
+    CASE WHEN any_value(slo) IS NOT NULL THEN count(*) FILTER (WHERE value <= slo) END
+        AS within_slo"""
 
 # The throughput-weighted error rate's two sums per error_rate bucket (migration 105): error
-# rate x throughput, and the throughput, over the bucket's timestamps that have both; how many of
-# its timestamps have a latency sample (106) and how many of those were outside both SLOs (109).
-# A week's weighted rate is then a sum over buckets; an hour is rolled up whole (every metric),
-# so a throughput written late re-pairs the hour's error rates. Raw samples are paired once, into the
-# 5-minute buckets (the `error_pairs` macro, which the rollup views' tail uses too); the hourly
-# ones add those up (written just before, in the same transaction).
+# rate x throughput, and the throughput, over the bucket's timestamps that have both; how many
+# of its timestamps have a latency sample (106) and how many of those were outside both SLOs
+# (109). A week's weighted rate is then a sum over buckets; an hour is rolled up whole (every
+# metric), so a throughput written late re-pairs the hour's error rates. Raw samples are paired
+# once, into the 5-minute buckets (the `error_pairs` macro, which the rollup views' tail uses
+# too); the hourly ones add those up (written just before, in the same transaction).
 ERROR_PAIRS = {
     "rollup_5m": "SELECT * FROM error_pairs($lo, $hi, INTERVAL 5 MINUTE)",
     "rollup_1h": """
