@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -51,12 +51,12 @@ REVIEW_DUE_AHEAD = timedelta(days=30)
 LAST_INSTANT = timedelta(microseconds=1)  # DuckDB's resolution: the week's end minus this is in it
 # Metrics by name, looked up once per series (the Enum's own lookup is slow at 40,000 series).
 METRICS = {m.value: m for m in Metric}
-# The columns each level of WEEK_FIGURES fills (and the report reads).
-FIGURE_COLUMNS = {
-    "metric": ["integration_id", "week", "metric", "mean", "peak", "final", "weighted"],
-    "integration": ["integration_id", "week", "hours", "first_ts", "last_ts", "name", "owner", "inventoried"],
-    "fleet": ["week", "hours", "first_ts", "last_ts", "n"],
-}  # fmt: skip
+# The inventory's columns (INTEGRATIONS), in IntegrationWeek's field order.
+INVENTORY_COLUMNS = (
+    "integration_id", "name", "owner", "tier", "pattern", "lifecycle", "sunset", "inventoried",
+    "health", "reason", "runbook", "last_review", "review_due", "slo_latency_p95_ms",
+    "slo_error_rate",
+)  # fmt: skip
 
 
 def build_report(
@@ -87,16 +87,15 @@ def build_report(
         def records(sql: str) -> list[dict[str, Any]]:
             return arrow(sql).to_pylist()
 
-        inventory = records(queries.INTEGRATIONS)
+        inventory = arrow(queries.INTEGRATIONS)
         known_teams = [str(t) for t in run(queries.TEAMS)["owner"]]
         figures = arrow(queries.on_rollups(queries.WEEK_FIGURES, width))
-        metric_weeks = _level(figures, "metric")
-        coverage = _level(figures, "integration")
-        fleet_coverage = _level(figures, "fleet")
         # compliance reads buckets (and raw samples where they straddle an SLO): only with SLOs
         with_slo = any(
-            r["inventoried"] and (r["slo_latency_p95_ms"], r["slo_error_rate"]) != (None, None)
-            for r in inventory
+            inventoried and (latency, errors) != (None, None)
+            for inventoried, latency, errors in _rows(
+                inventory, "inventoried", "slo_latency_p95_ms", "slo_error_rate"
+            )
         )
         slo = records(queries.on_rollups(queries.SLO_COMPLIANCE, width)) if with_slo else []
         if not all(r["complete"] for r in slo):  # buckets cannot say: every sample, by definition
@@ -105,7 +104,7 @@ def build_report(
         notifications = run(queries.NOTIFICATIONS)
         failed_sources = run(queries.FAILED_SOURCES)
         jobs = run(queries.JOBS)
-        integrations = _integrations(inventory, metric_weeks, coverage, slo, week)
+        integrations = _integrations(inventory, figures, slo, week)
         changed = _most_changed(integrations, top_n)
         charted = [(iid, m.metric.value, w) for iid, m in changed for w in ("this", "last")]
         keys = [
@@ -159,8 +158,9 @@ def build_report(
             if s.failed or set(s.affected) & set(by_id)
         ]
     governance = _governance(integrations, sources, week)
-    cov_this = _coverage(fleet_coverage, "this", week)
-    cov_last = _coverage(fleet_coverage, "last", week.previous())
+    fleet = list(_level(figures, "fleet", "week", "hours", "first_ts", "last_ts", "n"))
+    cov_this = _coverage(fleet, "this", week)
+    cov_last = _coverage(fleet, "last", week.previous())
     report = Report(
         week=week,
         team=team,
@@ -264,11 +264,20 @@ def _arrow(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> Callable[[
     return run
 
 
-def _level(figures: pa.Table, level: str) -> list[dict[str, Any]]:
-    """The rows of one level of WEEK_FIGURES, as Python values of the columns it fills only
-    (converting every column of 100,000 rows took most of a second)."""
-    rows = figures.filter(pc.equal(figures.column("level"), level))
-    return rows.select(FIGURE_COLUMNS[level]).to_pylist()
+def _rows(table: pa.Table, *columns: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of `columns` as tuples of Python values, converted column by column (a dict per
+    row of 100,000, or a pandas frame's `to_dict` and NaN checks, cost most of a second)."""
+    return zip(*(table.column(c).to_pylist() for c in columns), strict=True)
+
+
+def _level(figures: pa.Table, level: str, *columns: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of one level of WEEK_FIGURES, as tuples of the columns it fills."""
+    return _rows(figures.filter(pc.equal(figures.column("level"), level)), *columns)
+
+
+def _number(value: float | None) -> float | None:
+    """A figure from Arrow: NaN as None (nothing else needs converting)."""
+    return None if value is None or value != value else value
 
 
 def _bound(sql: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -306,73 +315,43 @@ def _ts(value: Any) -> datetime | None:
     return ensure_utc(pd.Timestamp(value).to_pydatetime())
 
 
-def _day(value: Any) -> date | None:
-    if type(value) is date:
-        return value
-    value = _none(value)
-    if value is None:
-        return None
-    return pd.Timestamp(value).date()
-
-
 def _integrations(
-    inventory: list[dict[str, Any]],
-    metric_weeks: list[dict[str, Any]],
-    coverage: list[dict[str, Any]],
-    slo: list[dict[str, Any]],
-    week: Week,
+    inventory: pa.Table, figures: pa.Table, slo: list[dict[str, Any]], week: Week
 ) -> list[IntegrationWeek]:
     """One row per inventoried integration plus every id with data in either week."""
     rows: dict[str, IntegrationWeek] = {}
-    for r in inventory:
-        rows[r["integration_id"]] = IntegrationWeek(
-            id=r["integration_id"],
-            name=_none(r["name"]) or r["integration_id"],
-            owner=_none(r["owner"]),
-            tier=_none(r["tier"]),
-            pattern=_none(r["pattern"]),
-            lifecycle=_none(r["lifecycle"]),
-            sunset=_day(r["sunset"]),
-            inventoried=bool(r["inventoried"]),
-            health=_none(r["health"]),
-            reason=_none(r["reason"]),
-            runbook=_none(r["runbook"]),
-            last_review=_day(r["last_review"]),
-            review_due=_day(r["review_due"]),
-            slo_latency_p95_ms=_none(r["slo_latency_p95_ms"]),
-            slo_error_rate=_none(r["slo_error_rate"]),
-        )
-    hours = {"this": week.hours, "last": week.previous().hours}
-    for r in coverage:
-        iid = r["integration_id"]
+    for values in _rows(inventory, *INVENTORY_COLUMNS):
+        r = IntegrationWeek(*values)
+        r.name = r.name or r.id
+        r.inventoried = bool(r.inventoried)
+        rows[r.id] = r
+    hours, hours_last = week.hours, week.previous().hours
+    for iid, this, last, first_ts, last_ts, name, owner, inventoried in _level(
+        figures, "integration", "integration_id", "hours", "hours_last", "first_ts", "last_ts",
+        "name", "owner", "inventoried",
+    ):  # fmt: skip
         row = rows.get(iid)
         if row is None:  # data in the window, but the id is not in v_integrations
             row = rows[iid] = IntegrationWeek(
-                id=iid, name=_none(r["name"]) or iid, owner=_none(r["owner"]), tier=None,
-                pattern=None, lifecycle=None, sunset=None, inventoried=bool(r["inventoried"]),
-                health=None, reason=None, runbook=None, last_review=None, review_due=None,
-                slo_latency_p95_ms=None, slo_error_rate=None,
+                id=iid, name=name or iid, owner=owner, tier=None, pattern=None, lifecycle=None,
+                sunset=None, inventoried=bool(inventoried), health=None, reason=None,
+                runbook=None, last_review=None, review_due=None, slo_latency_p95_ms=None,
+                slo_error_rate=None,
             )  # fmt: skip
-        share = min(1.0, float(r["hours"]) / hours[r["week"]])
-        if r["week"] == "this":
-            row.coverage, row.first_ts, row.last_ts = share, _ts(r["first_ts"]), _ts(r["last_ts"])
-        else:
-            row.coverage_last = share
+        if this is not None:
+            row.coverage = min(1.0, this / hours)
+            row.first_ts, row.last_ts = _ts(first_ts), _ts(last_ts)
+        if last is not None:
+            row.coverage_last = min(1.0, last / hours_last)
 
-    values: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-    for r in metric_weeks:
-        values.setdefault((r["integration_id"], r["metric"]), {})[r["week"]] = r
-    for (iid, name), weeks in values.items():
+    for iid, name, this, last, final, last_final in _level(
+        figures, "metric", "integration_id", "metric", "this", "last", "final", "last_final"
+    ):
         metric = METRICS.get(name)
         if metric is None:  # a metric this version does not report on
             continue
-        this, last = weeks.get("this"), weeks.get("last")
         rows[iid].metrics[metric] = MetricWeek(
-            metric=metric,
-            this=_weekly(metric, this),
-            last=_weekly(metric, last),
-            final=_none(this["final"]) if this else None,
-            last_final=_none(last["final"]) if last else None,
+            metric, _number(this), _number(last), _number(final), _number(last_final)
         )
 
     slo_rows: dict[str, dict[str, dict[str, Any]]] = {}
@@ -395,18 +374,6 @@ def _integrations(
             budget_left=budget,
         )
     return sorted(rows.values(), key=lambda i: i.id)
-
-
-def _weekly(metric: Metric, row: dict[str, Any] | None) -> float | None:
-    """The weekly value of a metric (see MetricWeek)."""
-    if row is None:
-        return None
-    if metric is Metric.ERROR_RATE:
-        weighted = _none(row["weighted"])
-        return weighted if weighted is not None else _none(row["mean"])
-    if metric is Metric.DLQ_DEPTH:
-        return _none(row["peak"])
-    return _none(row["mean"])
 
 
 def _most_changed(integrations: list[IntegrationWeek], top_n: int) -> list[tuple[str, MetricWeek]]:
@@ -436,29 +403,34 @@ def _most_changed(integrations: list[IntegrationWeek], top_n: int) -> list[tuple
 def _hourly(table: pa.Table, week: Week) -> dict[tuple[str, str, str], list[float | None]]:
     """Hourly series as lists indexed by hour of the week (None where there is no data).
 
-    Filled with numpy per series, not a Python call per value: at 10,000 integrations the
+    Filled with numpy in one matrix, not a Python call per value: at 10,000 integrations the
     sparklines alone are over a million hourly values."""
     out: dict[tuple[str, str, str], list[float | None]] = {}
     if table.num_rows == 0:
         return out
     lengths = {"this": round(week.hours), "last": round(week.previous().hours)}
+    names = list(
+        zip(
+            table.column("integration_id").to_pylist(),
+            table.column("metric").to_pylist(),
+            table.column("week").to_pylist(),
+            strict=True,
+        )
+    )
     hours_list = table.column("hours").combine_chunks()
     values_list = table.column("values").combine_chunks()
-    offsets = hours_list.offsets.to_numpy() - hours_list.offsets[0].as_py()
+    offsets = hours_list.offsets.to_numpy()
     hours = hours_list.flatten().to_numpy(zero_copy_only=False).astype("int64")
     values = values_list.flatten().to_numpy(zero_copy_only=False).astype("float64")
-    names = zip(
-        table.column("integration_id").to_pylist(),
-        table.column("metric").to_pylist(),
-        table.column("week").to_pylist(),
-        strict=True,
-    )
-    for n, (iid, metric, which) in enumerate(names):
-        series = np.full(lengths[which], np.nan)
-        h, v = hours[offsets[n] : offsets[n + 1]], values[offsets[n] : offsets[n + 1]]
-        inside = (h >= 0) & (h < len(series))
-        series[h[inside]] = v[inside]
-        out[(iid, metric, which)] = [None if x != x else x for x in series.tolist()]
+    rows = np.repeat(np.arange(len(names)), np.diff(offsets))
+    length = np.array([lengths[which] for _, _, which in names])
+    inside = (hours >= 0) & (hours < length[rows])
+    series = np.full((len(names), max(lengths.values())), np.nan)
+    series[rows[inside], hours[inside]] = values[inside]
+    gaps = np.isnan(series).sum(axis=1) > series.shape[1] - length  # a gap within its length
+    for key, n, values_row, gap in zip(names, length.tolist(), series.tolist(), gaps.tolist(), strict=True):  # fmt: skip
+        row = values_row[:n]
+        out[key] = [None if x != x else x for x in row] if gap else row
     return out
 
 
@@ -503,14 +475,13 @@ def _counts(rows: list[FindingRow], notifications: pd.DataFrame, week: Week, whi
     return counts
 
 
-def _coverage(fleet: list[dict[str, Any]], which: str, week: Week) -> Coverage:
-    rows = [r for r in fleet if r["week"] == which]
+def _coverage(fleet: list[tuple[Any, ...]], which: str, week: Week) -> Coverage:
+    """The fleet's coverage of one week from its WEEK_FIGURES row (week, hours, first, last, n)."""
+    rows = [r for r in fleet if r[0] == which]
     if not rows:
         return Coverage(0, week.hours, None, None, 0)
-    r = rows[0]
-    return Coverage(
-        float(r["hours"]), week.hours, _ts(r["first_ts"]), _ts(r["last_ts"]), int(r["n"])
-    )
+    _, hours, first_ts, last_ts, n = rows[0]
+    return Coverage(float(hours), week.hours, _ts(first_ts), _ts(last_ts), int(n))
 
 
 def _failed_sources(frame: pd.DataFrame) -> list[FailedSource]:

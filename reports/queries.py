@@ -42,45 +42,64 @@ def on_rollups(sql: str, width: str) -> str:
 HOURS = f"bitstring_agg(CAST({BUCKET_HOUR} AS INTEGER), 0, 191)"
 
 # The week's figures from one pass over the rollup buckets, at three levels (`level`):
-#   metric       per integration, metric and week: the per-integration table's figures (counts,
-#                means, peaks and the newest value add up exactly). The error rate is also
-#                weighted by the throughput at the same timestamp (the share of messages that
-#                failed), so a batch job's idle minutes do not dilute it: each error_rate bucket
-#                carries the two sums of that pairing (migration 105), so no raw samples are read;
-#   integration  per integration and week: hours of the week with at least one sample, first and
-#                last sample, with its inventory name and owner (ids with data but no inventory
-#                entry have none);
+#   metric       per integration and metric, both weeks side by side: the weekly value (`this`,
+#                `last`) and the newest value (`final`, `last_final`). The weekly value is the
+#                mean, a DLQ's peak, and for the error rate the mean weighted by the throughput at
+#                the same timestamp (the share of messages that failed, so a batch job's idle
+#                minutes do not dilute it; the plain mean without throughput): each error_rate
+#                bucket carries the two sums of that pairing (migration 105), so no raw samples
+#                are read. Counts, means, peaks and the newest value add up exactly over buckets;
+#   integration  per integration: hours of each week with at least one sample, this week's first
+#                and last sample, with its inventory name and owner (ids with data but no
+#                inventory entry have none);
 #   fleet        per week, for the fleet (or team) as a whole: how much of it has any data.
 # One pass instead of three: each read every bucket of both weeks (half a second apiece at
 # 10,000 integrations); the team filter is a semi-join, not the views' join to the inventory.
+# Both weeks come side by side so the review makes one row per series, not two to pair up.
 WEEK_FIGURES = f"""
 WITH per AS MATERIALIZED (
     SELECT
         integration_id, metric, {BUCKET_WEEK} AS week, CAST(sum(n) AS BIGINT) AS n,
-        sum(n * mean) / sum(n) AS mean, max(max) AS peak, arg_max(last, last_ts) AS final,
-        sum(weighted_errors) / nullif(sum(paired_throughput), 0) AS weighted,
+        CASE metric
+            WHEN 'error_rate'
+                THEN coalesce(sum(weighted_errors) / nullif(sum(paired_throughput), 0),
+                              sum(n * mean) / sum(n))
+            WHEN 'dlq_depth' THEN max(max)
+            ELSE sum(n * mean) / sum(n)
+        END AS weekly,
+        arg_max(last, last_ts) AS final,
         {HOURS} AS hours, min(first_ts) AS first_ts, max(last_ts) AS last_ts
     FROM {{buckets}}
     WHERE bucket >= $prev_start AND bucket < $end
       AND ($team IS NULL OR integration_id IN (SELECT id FROM integrations WHERE owner = $team))
-    GROUP BY ALL
+    GROUP BY integration_id, metric, week
 ),
 by_integration AS (
     SELECT integration_id, week, bit_or(hours) AS hours, CAST(sum(n) AS BIGINT) AS n,
            min(first_ts) AS first_ts, max(last_ts) AS last_ts
     FROM per GROUP BY ALL
 )
-SELECT 'metric' AS level, integration_id, week, metric, n, mean, peak, final, weighted,
-       NULL::BIGINT AS hours, first_ts, last_ts,
+SELECT 'metric' AS level, integration_id, metric, NULL::VARCHAR AS week,
+       any_value(weekly) FILTER (WHERE week = 'this') AS this,
+       any_value(weekly) FILTER (WHERE week = 'last') AS last,
+       any_value(final) FILTER (WHERE week = 'this') AS final,
+       any_value(final) FILTER (WHERE week = 'last') AS last_final,
+       NULL::BIGINT AS hours, NULL::BIGINT AS hours_last, NULL::BIGINT AS n,
+       NULL::TIMESTAMPTZ AS first_ts, NULL::TIMESTAMPTZ AS last_ts,
        NULL::VARCHAR AS name, NULL::VARCHAR AS owner, NULL::BOOLEAN AS inventoried
-FROM per
+FROM per GROUP BY integration_id, metric
 UNION ALL
-SELECT 'integration', b.integration_id, b.week, NULL, b.n, NULL, NULL, NULL, NULL,
-       bit_count(b.hours), b.first_ts, b.last_ts, i.name, i.owner, i.id IS NOT NULL
+SELECT 'integration', b.integration_id, NULL, NULL, NULL, NULL, NULL, NULL,
+       bit_count(any_value(b.hours) FILTER (WHERE b.week = 'this')),
+       bit_count(any_value(b.hours) FILTER (WHERE b.week = 'last')), NULL,
+       any_value(b.first_ts) FILTER (WHERE b.week = 'this'),
+       any_value(b.last_ts) FILTER (WHERE b.week = 'this'),
+       any_value(i.name), any_value(i.owner), any_value(i.id) IS NOT NULL
 FROM by_integration b LEFT JOIN integrations i ON i.id = b.integration_id
+GROUP BY b.integration_id
 UNION ALL
-SELECT 'fleet', NULL, week, NULL, CAST(sum(n) AS BIGINT), NULL, NULL, NULL, NULL,
-       bit_count(bit_or(hours)), min(first_ts), max(last_ts), NULL, NULL, NULL
+SELECT 'fleet', NULL, NULL, week, NULL, NULL, NULL, NULL, bit_count(bit_or(hours)), NULL,
+       CAST(sum(n) AS BIGINT), min(first_ts), max(last_ts), NULL, NULL, NULL
 FROM by_integration GROUP BY week
 """
 
