@@ -90,6 +90,7 @@ def build_report(
         inventory = arrow(queries.INTEGRATIONS)
         known_teams = [str(t) for t in run(queries.TEAMS)["owner"]]
         figures = arrow(queries.on_rollups(queries.WEEK_FIGURES, width))
+        counted = _hours_with_gaps(arrow, figures, width)
         # compliance reads buckets (and raw samples where they straddle an SLO): only with SLOs
         with_slo = any(
             inventoried and (latency, errors) != (None, None)
@@ -104,7 +105,7 @@ def build_report(
         notifications = run(queries.NOTIFICATIONS)
         failed_sources = run(queries.FAILED_SOURCES)
         jobs = run(queries.JOBS)
-        integrations = _integrations(inventory, figures, slo, week)
+        integrations = _integrations(inventory, figures, counted, slo, week)
         changed = _most_changed(integrations, top_n)
         charted = [(iid, m.metric.value, w) for iid, m in changed for w in ("this", "last")]
         keys = [
@@ -113,12 +114,7 @@ def build_report(
         ]
         hourly = [arrow(queries.sparklines(width))]
         if keys:
-            hourly.append(
-                con.sql(
-                    queries.on_rollups(queries.HOURLY, width),
-                    params={"keys": keys, **{k: params[k] for k in ("start", "prev_start", "end")}},
-                ).to_arrow_table()
-            )
+            hourly.append(arrow(queries.on_rollups(queries.HOURLY, width), keys=keys))
         policy = scorecard or ScorecardSettings()
         card_this = read_checks(con, policy, at=params["as_of"] or now, team=team)
         card_last = read_checks(con, policy, at=week.start - LAST_INSTANT, team=team)
@@ -158,7 +154,12 @@ def build_report(
             if s.failed or set(s.affected) & set(by_id)
         ]
     governance = _governance(integrations, sources, week)
-    fleet = list(_level(figures, "fleet", "week", "hours", "first_ts", "last_ts", "n"))
+    fleet = [
+        (which, counted.get((None, which), hours), *rest)
+        for which, hours, *rest in _level(
+            figures, "fleet", "week", "hours", "first_ts", "last_ts", "n"
+        )
+    ]
     cov_this = _coverage(fleet, "this", week)
     cov_last = _coverage(fleet, "last", week.previous())
     report = Report(
@@ -253,13 +254,13 @@ def _runner(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> Callable[
     return run
 
 
-def _arrow(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> Callable[[str], pa.Table]:
-    """Run a named query into Arrow: the per-integration queries' rows become Python values
-    straight from it, where a pandas frame's `to_dict` and NaN checks cost about a second at
-    10,000 integrations."""
+def _arrow(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> Callable[..., pa.Table]:
+    """Run a named query into Arrow (with `more` parameters, if any): the per-integration
+    queries' rows become Python values straight from it, where a pandas frame's `to_dict` and NaN
+    checks cost about a second at 10,000 integrations."""
 
-    def run(sql: str) -> pa.Table:
-        return con.sql(sql, params=_bound(sql, params)).to_arrow_table()
+    def run(sql: str, **more: Any) -> pa.Table:
+        return con.sql(sql, params=_bound(sql, {**params, **more})).to_arrow_table()
 
     return run
 
@@ -315,10 +316,38 @@ def _ts(value: Any) -> datetime | None:
     return ensure_utc(pd.Timestamp(value).to_pydatetime())
 
 
+def _hours_with_gaps(
+    arrow: Callable[..., pa.Table], figures: pa.Table, width: str
+) -> dict[tuple[str | None, str], int]:
+    """Hours of data where WEEK_FIGURES' spans cannot say, counted from the sets of hours: by
+    (integration, week) for the integrations it lists as `broken`, by (None, week) for a fleet
+    row without hours."""
+    counted: dict[tuple[str | None, str], int] = {}
+    keys = [
+        {"integration_id": iid, "week": which}
+        for iid, weeks in _level(figures, "integration", "integration_id", "broken")
+        for which in weeks or ()
+    ]
+    if keys:
+        table = arrow(queries.on_rollups(queries.SERIES_HOURS, width), keys=keys)
+        for iid, which, hours in _rows(table, "integration_id", "week", "hours"):
+            counted[(iid, which)] = hours
+    if any(hours is None for _, hours in _level(figures, "fleet", "week", "hours")):
+        table = arrow(queries.on_rollups(queries.FLEET_HOURS, width))
+        for which, hours in _rows(table, "week", "hours"):
+            counted[(None, which)] = hours
+    return counted
+
+
 def _integrations(
-    inventory: pa.Table, figures: pa.Table, slo: list[dict[str, Any]], week: Week
+    inventory: pa.Table,
+    figures: pa.Table,
+    counted: dict[tuple[str | None, str], int],
+    slo: list[dict[str, Any]],
+    week: Week,
 ) -> list[IntegrationWeek]:
-    """One row per inventoried integration plus every id with data in either week."""
+    """One row per inventoried integration plus every id with data in either week (hours of
+    data from WEEK_FIGURES, or `counted` where it lists them as broken)."""
     rows: dict[str, IntegrationWeek] = {}
     for values in _rows(inventory, *INVENTORY_COLUMNS):
         r = IntegrationWeek(*values)
@@ -326,10 +355,13 @@ def _integrations(
         r.inventoried = bool(r.inventoried)
         rows[r.id] = r
     hours, hours_last = week.hours, week.previous().hours
-    for iid, this, last, first_ts, last_ts, name, owner, inventoried in _level(
-        figures, "integration", "integration_id", "hours", "hours_last", "first_ts", "last_ts",
-        "name", "owner", "inventoried",
+    for iid, this, last, broken, first_ts, last_ts, name, owner, inventoried in _level(
+        figures, "integration", "integration_id", "hours", "hours_last", "broken", "first_ts",
+        "last_ts", "name", "owner", "inventoried",
     ):  # fmt: skip
+        if broken:
+            this = counted[(iid, "this")] if "this" in broken else this
+            last = counted[(iid, "last")] if "last" in broken else last
         row = rows.get(iid)
         if row is None:  # data in the window, but the id is not in v_integrations
             row = rows[iid] = IntegrationWeek(
