@@ -51,6 +51,8 @@ REVIEW_DUE_AHEAD = timedelta(days=30)
 LAST_INSTANT = timedelta(microseconds=1)  # DuckDB's resolution: the week's end minus this is in it
 # Metrics by name, looked up once per series (the Enum's own lookup is slow at 40,000 series).
 METRICS = {m.value: m for m in Metric}
+# SLO compliance per integration and week (WEEK_FIGURES' slo level, SLO_COMPLIANCE).
+SLO_COLUMNS = ("integration_id", "week", "latency_ok", "error_ok", "within_slo")
 # The inventory's columns (INTEGRATIONS), in IntegrationWeek's field order.
 INVENTORY_COLUMNS = (
     "integration_id", "name", "owner", "tier", "pattern", "lifecycle", "sunset", "inventoried",
@@ -91,16 +93,14 @@ def build_report(
         known_teams = [str(t) for t in run(queries.TEAMS)["owner"]]
         figures = arrow(queries.on_rollups(queries.WEEK_FIGURES, width))
         counted = _hours_with_gaps(arrow, figures, width)
-        # compliance reads buckets (and raw samples where they straddle an SLO): only with SLOs
-        with_slo = any(
-            inventoried and (latency, errors) != (None, None)
-            for inventoried, latency, errors in _rows(
-                inventory, "inventoried", "slo_latency_p95_ms", "slo_error_rate"
-            )
-        )
-        slo = records(queries.on_rollups(queries.SLO_COMPLIANCE, width)) if with_slo else []
-        if not all(r["complete"] for r in slo):  # buckets cannot say: every sample, by definition
-            slo = records(queries.SLO_COMPLIANCE_SAMPLES)
+        # SLO compliance: from the one pass where its buckets settle it, else from each bucket
+        # (and raw samples where they straddle a changed SLO), else by definition
+        columns = (*SLO_COLUMNS, "settled")
+        slo = [dict(zip(columns, row, strict=True)) for row in _level(figures, "slo", *columns)]
+        if not all(row["settled"] for row in slo):
+            slo = records(queries.on_rollups(queries.SLO_COMPLIANCE, width))
+            if not all(r["complete"] for r in slo):  # buckets cannot say: every sample
+                slo = records(queries.SLO_COMPLIANCE_SAMPLES)
         findings = run(queries.FINDINGS)
         notifications = run(queries.NOTIFICATIONS)
         failed_sources = run(queries.FAILED_SOURCES)

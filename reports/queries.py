@@ -83,7 +83,52 @@ def _added(partition: str, *, whole: bool = True) -> str:
     return added if whole else f"CASE WHEN unbroken THEN {added} ELSE 0 END"
 
 
-# The week's figures from one pass over the rollup buckets, at three levels (`level`):
+# SLO compliance counted from rollups, as SLO_COMPLIANCE and WEEK_FIGURES both count it. For
+# buckets rolled up alike (`r`: one bucket, or the buckets of a series held to the same SLOs),
+# given the integration's current SLOs (`i.lat_slo`, `i.err_slo`): samples within the SLO
+# (`ok`; NULL where they straddle an SLO changed since the rollup), timestamps shared by both
+# metrics (`shared`), timestamps outside both SLOs where the rollup counted them against the
+# current ones (`outside_both`).
+def slo_counts(r: str, *, high: str = "max", low: str = "min") -> str:
+    """The columns ok, shared and outside_both of buckets `r` (see above), whose largest and
+    smallest values are `high` and `low`."""
+    slo = f"slo_threshold({r}.metric, i.lat_slo, i.err_slo)"
+    return f"""
+        CASE
+            WHEN {r}.slo = {slo} THEN {r}.within_slo
+            WHEN {r}.{high} <= {slo} THEN {r}.n
+            WHEN NOT {r}.{low} <= {slo} THEN 0
+        END AS ok,
+        CASE WHEN i.lat_slo IS NOT NULL AND i.err_slo IS NOT NULL THEN {r}.paired_latency END
+            AS shared,
+        CASE WHEN {r}.slo = i.err_slo AND {r}.paired_slo = i.lat_slo THEN {r}.paired_outside END
+            AS outside_both"""
+
+
+# The integrations held to an SLO the review reports on (the fleet's, or the team's).
+SLO_INTEGRATIONS = """
+SELECT id AS integration_id, slo_latency_p95_ms AS lat_slo, slo_error_rate AS err_slo
+FROM integrations
+WHERE (slo_latency_p95_ms IS NOT NULL OR slo_error_rate IS NOT NULL)
+  AND ($team IS NULL OR owner = $team)
+"""
+# Where the raw samples begin (older buckets cannot be checked against them).
+RAW_FROM = "SELECT coalesce(min(ts), TIMESTAMPTZ '9999-12-31 00:00:00+00') AS h FROM samples"
+# A week's sums over rows of counts per metric (n, ok, shared), and the shares they give with
+# `outside`, the timestamps outside both SLOs: "within both" is the timestamps of either metric
+# (less the ones they share) less those outside either SLO (less the ones outside both).
+SLO_WEEK_SUMS = """
+        sum(n) FILTER (WHERE metric = 'latency_p95_ms') AS n_lat,
+        sum(ok) FILTER (WHERE metric = 'latency_p95_ms') AS ok_lat,
+        sum(n) FILTER (WHERE metric = 'error_rate') AS n_err,
+        sum(ok) FILTER (WHERE metric = 'error_rate') AS ok_err,
+        sum(n) - sum(shared) AS stamps, sum(n) - sum(ok) AS bad"""
+SLO_SHARES = """
+    ok_lat / n_lat AS latency_ok, ok_err / n_err AS error_ok,
+    (stamps - bad + outside) / stamps AS within_slo"""
+
+
+# The week's figures from one pass over the rollup buckets, at four levels (`level`):
 #   metric       per integration and metric, both weeks side by side: the weekly value (`this`,
 #                `last`) and the newest value (`final`, `last_final`). The weekly value is the
 #                mean, a DLQ's peak, and for the error rate the mean weighted by the throughput at
@@ -94,14 +139,20 @@ def _added(partition: str, *, whole: bool = True) -> str:
 #   integration  per integration: hours of each week with at least one sample, this week's first
 #                and last sample, with its inventory name and owner (ids with data but no
 #                inventory entry have none);
-#   fleet        per week, for the fleet (or team) as a whole: how much of it has any data.
+#   fleet        per week, for the fleet (or team) as a whole: how much of it has any data;
+#   slo          per integration held to an SLO and week: SLO compliance as SLO_COMPLIANCE counts
+#                it, from each series' buckets as one group where that settles it (`settled`:
+#                the series' buckets were all counted against its current SLOs, or are all
+#                within or all outside them, and need no timestamps paired; and every bucket can
+#                say, as SLO_COMPLIANCE's `complete`); else the review reads SLO_COMPLIANCE.
 # Hours come from sets where the width has them (HOUR_SETS), else from spans (SPANS): the union
 # of an integration's spans, and the fleet's. Where a series has a gap the union is not known
 # from spans: `broken` lists the integration's weeks so (SERIES_HOURS counts them), and the
 # fleet's hours are NULL unless its unbroken spans alone give the same union as all spans whole
 # (else FLEET_HOURS counts them). A set of hours per series took 40% of this query's time.
-# One pass instead of three: each read every bucket of both weeks (half a second apiece at
-# 10,000 integrations); the team filter is a semi-join, not the views' join to the inventory.
+# One pass instead of four: each read every bucket of both weeks (half a second to a second
+# apiece at 10,000 integrations); the team filter is a semi-join, not the views' join to the
+# inventory.
 # Both weeks come side by side so the review makes one row per series, not two to pair up.
 WEEK_FIGURES = f"""
 WITH per AS MATERIALIZED (
@@ -116,11 +167,40 @@ WITH per AS MATERIALIZED (
         END AS weekly,
         arg_max(last, last_ts) AS final,
         count(*) AS buckets, {{hour_set}} AS hour_set,
-        min(first_ts) AS first_ts, max(last_ts) AS last_ts
+        min(first_ts) AS first_ts, max(last_ts) AS last_ts,
+        -- the series' SLO counts, as one group of buckets (slo_counts): the SLOs its buckets
+        -- were counted against where all were counted against the same ones, else NULL
+        max(max) AS peak, min(min) AS low, sum(within_slo) AS within_slo,
+        CASE WHEN count(slo) = count(*) AND min(slo) = max(slo) THEN min(slo) END AS slo,
+        CASE WHEN count(paired_slo) = count(*) AND min(paired_slo) = max(paired_slo)
+             THEN min(paired_slo) END AS paired_slo,
+        CASE WHEN count(paired_outside) = count(*) THEN sum(paired_outside) END
+            AS paired_outside,
+        sum(paired_latency) AS paired_latency,
+        metric <> 'error_rate' OR count(paired_latency) = count(*) AS pair_counted
     FROM {{buckets}}
     WHERE bucket >= $prev_start AND bucket < $end
       AND ($team IS NULL OR integration_id IN (SELECT id FROM integrations WHERE owner = $team))
     GROUP BY integration_id, metric, week
+),
+i AS ({SLO_INTEGRATIONS}),
+slo_series AS (
+    SELECT p.integration_id, p.metric, p.week, p.n, p.first_ts, p.pair_counted,
+           {slo_counts("p", high="peak", low="low")}
+    FROM per p JOIN i USING (integration_id)
+    WHERE (p.metric = 'latency_p95_ms' AND i.lat_slo IS NOT NULL)
+       OR (p.metric = 'error_rate' AND i.err_slo IS NOT NULL)
+),
+slo AS (
+    SELECT
+        integration_id, week, {SLO_WEEK_SUMS},
+        coalesce(sum(outside_both), 0) AS outside,
+        bool_and(ok IS NOT NULL AND (metric <> 'error_rate' OR ok = n OR outside_both IS NOT NULL
+                                     OR pairing IS NULL)) AS settled,
+        bool_and(pair_counted)
+            AND ({RAW_FROM}) <= min(time_bucket({{width}}, first_ts)) AS complete
+    FROM (SELECT * REPLACE (coalesce(shared, 0) AS shared), shared AS pairing FROM slo_series)
+    GROUP BY integration_id, week
 ),
 spans AS MATERIALIZED ({SPANS}),
 by_integration AS (
@@ -152,7 +232,9 @@ SELECT 'metric' AS level, integration_id, metric, NULL::VARCHAR AS week,
        any_value(final) FILTER (WHERE week = 'last') AS last_final,
        NULL::BIGINT AS hours, NULL::BIGINT AS hours_last, NULL::VARCHAR[] AS broken,
        NULL::BIGINT AS n, NULL::TIMESTAMPTZ AS first_ts, NULL::TIMESTAMPTZ AS last_ts,
-       NULL::VARCHAR AS name, NULL::VARCHAR AS owner, NULL::BOOLEAN AS inventoried
+       NULL::VARCHAR AS name, NULL::VARCHAR AS owner, NULL::BOOLEAN AS inventoried,
+       NULL::DOUBLE AS latency_ok, NULL::DOUBLE AS error_ok, NULL::DOUBLE AS within_slo,
+       NULL::BOOLEAN AS settled
 FROM per GROUP BY integration_id, metric
 UNION ALL
 SELECT 'integration', b.integration_id, NULL, NULL, NULL, NULL, NULL, NULL,
@@ -161,13 +243,18 @@ SELECT 'integration', b.integration_id, NULL, NULL, NULL, NULL, NULL, NULL,
        list(b.week) FILTER (WHERE NOT b.known), NULL,
        any_value(b.first_ts) FILTER (WHERE b.week = 'this'),
        any_value(b.last_ts) FILTER (WHERE b.week = 'this'),
-       any_value(i.name), any_value(i.owner), any_value(i.id) IS NOT NULL
+       any_value(i.name), any_value(i.owner), any_value(i.id) IS NOT NULL,
+       NULL, NULL, NULL, NULL
 FROM by_integration b LEFT JOIN integrations i ON i.id = b.integration_id
 GROUP BY b.integration_id
 UNION ALL
 SELECT 'fleet', NULL, NULL, week, NULL, NULL, NULL, NULL, hours, NULL, NULL, n, first_ts,
-       last_ts, NULL, NULL, NULL
+       last_ts, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM fleet
+UNION ALL
+SELECT 'slo', integration_id, NULL, week, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, {SLO_SHARES}, settled AND complete
+FROM slo
 """
 
 # Hours of the week with data of the integrations and weeks in `$keys` (structs {integration_id,
@@ -238,27 +325,11 @@ SELECT * FROM by_metric JOIN by_time USING (integration_id, week)
 # the raw samples, which v_samples replaces by hourly means): the review then reads the
 # definition.
 SLO_COMPLIANCE = f"""
-WITH i AS (
-    SELECT integration_id, slo_latency_p95_ms AS lat_slo, slo_error_rate AS err_slo
-    FROM v_integrations
-    WHERE inventoried AND (slo_latency_p95_ms IS NOT NULL OR slo_error_rate IS NOT NULL)
-      AND ($team IS NULL OR owner = $team)
-),
-raw_from AS (
-    SELECT coalesce(min(ts), TIMESTAMPTZ '9999-12-31 00:00:00+00') AS h FROM samples
-),
+WITH i AS ({SLO_INTEGRATIONS}),
+raw_from AS ({RAW_FROM}),
 b AS (  -- each bucket's samples within the current SLO where known (NULL: straddles it)
     SELECT
-        r.integration_id, r.metric, r.bucket, r.n,
-        CASE
-            WHEN r.slo = slo_threshold(r.metric, i.lat_slo, i.err_slo) THEN r.within_slo
-            WHEN r.max <= slo_threshold(r.metric, i.lat_slo, i.err_slo) THEN r.n
-            WHEN NOT r.min <= slo_threshold(r.metric, i.lat_slo, i.err_slo) THEN 0
-        END AS ok,
-        CASE WHEN i.lat_slo IS NOT NULL AND i.err_slo IS NOT NULL THEN r.paired_latency END
-            AS shared,
-        CASE WHEN r.slo = i.err_slo AND r.paired_slo = i.lat_slo THEN r.paired_outside END
-            AS outside_both,
+        r.integration_id, r.metric, r.bucket, r.n, {slo_counts("r")},
         r.paired_latency IS NOT NULL OR r.metric <> 'error_rate' AS pair_counted
     FROM {{buckets}} r JOIN i USING (integration_id)
     WHERE r.bucket >= $prev_start AND r.bucket < $end
@@ -321,22 +392,16 @@ metrics AS (
     FROM per_metric p LEFT JOIN straddling s USING (integration_id, metric, week)
 ),
 weeks AS (
-    SELECT
-        integration_id, week,
-        sum(n) FILTER (WHERE metric = 'latency_p95_ms') AS n_lat,
-        sum(ok) FILTER (WHERE metric = 'latency_p95_ms') AS ok_lat,
-        sum(n) FILTER (WHERE metric = 'error_rate') AS n_err,
-        sum(ok) FILTER (WHERE metric = 'error_rate') AS ok_err,
-        sum(n) - sum(shared) AS stamps, sum(n) - sum(ok) AS bad, bool_and(complete) AS complete
+    SELECT integration_id, week, {SLO_WEEK_SUMS}, bool_and(complete) AS complete
     FROM metrics GROUP BY ALL
 )
-SELECT
-    w.integration_id, w.week,
-    w.ok_lat / w.n_lat AS latency_ok, w.ok_err / w.n_err AS error_ok,
-    (w.stamps - w.bad + coalesce(o.n, 0)) / w.stamps AS within_slo, w.complete
-FROM weeks w
-LEFT JOIN (SELECT integration_id, week, sum(n) AS n FROM outside GROUP BY ALL) o
-    USING (integration_id, week)
+SELECT integration_id, week, {SLO_SHARES}, complete
+FROM (
+    SELECT w.*, coalesce(o.n, 0) AS outside
+    FROM weeks w
+    LEFT JOIN (SELECT integration_id, week, sum(n) AS n FROM outside GROUP BY ALL) o
+        USING (integration_id, week)
+)
 """
 
 # Hourly values of chosen series, hour 0 being each week's Monday 00:00 local, one row per series

@@ -83,14 +83,43 @@ def compliance(
     return frame[columns].sort_values(["integration_id", "week"]).reset_index(drop=True)
 
 
+def one_pass(store: Store, week: Week, width: str, team: str | None) -> pd.DataFrame:
+    """WEEK_FIGURES' slo level: the rows it settles (the review reads SLO_COMPLIANCE for all
+    when any is not)."""
+    sql = queries.on_rollups(queries.WEEK_FIGURES, width)
+    params = {"start": week.start, "end": week.end, "prev_start": week.previous().start, "team": team}  # fmt: skip
+    with store.read() as con:
+        frame = con.execute(sql, params).df()
+    frame = frame[frame["level"] == "slo"]
+    columns = ["integration_id", "week", "latency_ok", "error_ok", "within_slo", "settled"]
+    return frame[columns].sort_values(["integration_id", "week"]).reset_index(drop=True)
+
+
 def assert_same_compliance(
-    store: Store, width: str, team: str | None = None, *, complete: bool = True
+    store: Store,
+    width: str,
+    team: str | None = None,
+    *,
+    complete: bool = True,
+    settled: bool | None = None,
 ) -> pd.DataFrame:
+    """SLO_COMPLIANCE, and WEEK_FIGURES' slo level where it settles a row, equal the definition;
+    `settled`: every row of the one pass is settled (True) or not all are (False)."""
     week = WEEKS[width]
     expected = compliance(store, REFERENCE, week, team)
+    fast = one_pass(store, week, width, team)
+    if settled is not None:
+        assert bool(fast["settled"].all()) is settled
+    mine = fast[fast["settled"].astype(bool)].drop(columns="settled").reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        mine,
+        expected.merge(mine[["integration_id", "week"]]),
+        check_exact=False, rtol=1e-12, check_dtype=False,
+    )  # fmt: skip
     sql = queries.on_rollups(queries.SLO_COMPLIANCE, width)
     got = compliance(store, sql, week, team, complete=complete)
     if not complete:  # its numbers are not used; the definition's are
+        assert not fast["settled"].all()  # so the review reads the definition too
         return expected
     assert len(expected) > 0
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, check_dtype=False)
@@ -115,7 +144,7 @@ def store(tmp_path, width) -> Store:
 
 def test_bucket_compliance_equals_checking_every_sample(store, width):
     store.rollup()
-    got = assert_same_compliance(store, width)
+    got = assert_same_compliance(store, width, settled=True)  # the one pass settles it all
     assert set(got["integration_id"]) == {"int-0", "int-1", "int-2", "int-4"}
     assert assert_same_compliance(store, width, team="b")["integration_id"].nunique() == 2
 
@@ -226,6 +255,8 @@ def test_rollups_count_the_samples_within_the_slo_they_had(store):
         "UPDATE integrations SET slo_latency_p95_ms = 320, slo_error_rate = 0.008",
         "UPDATE integrations SET slo_error_rate = NULL WHERE id = 'int-0'",
         "UPDATE integrations SET slo_latency_p95_ms = 450 WHERE id = 'int-3'",
+        # every error rate now outside: its timestamps outside both must be paired again
+        "UPDATE integrations SET slo_error_rate = 0.0001 WHERE id = 'int-0'",
     ],
 )
 def test_after_an_slo_changes_its_old_counts_give_way_to_min_max_and_samples(store, width, change):
@@ -233,3 +264,26 @@ def test_after_an_slo_changes_its_old_counts_give_way_to_min_max_and_samples(sto
     with store.write() as con:
         con.execute(change)
     assert_same_compliance(store, width)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE integrations SET slo_latency_p95_ms = 340, slo_error_rate = 0.009",
+        "UPDATE integrations SET slo_latency_p95_ms = 250 WHERE id = 'int-1'",
+    ],
+)
+def test_a_series_rolled_up_against_two_slos_in_the_weeks(store, width, change):
+    store.rollup()
+    with store.write() as con:
+        con.execute(change)
+    week = WEEKS[width]
+    late = fleet(9, week.start + timedelta(days=4), week.end, timedelta(seconds=30))
+    store.write_samples(late[late["ts"].dt.second == 30], source="late")
+    store.rollup()  # the later buckets against the new SLOs, the earlier ones the old
+    slos = store.query(
+        "SELECT integration_id, count(DISTINCT slo) AS n FROM rollup_1h"
+        " WHERE metric = 'latency_p95_ms' GROUP BY ALL"
+    )
+    assert (slos["n"] == 2).any()
+    assert_same_compliance(store, width, settled=False)
