@@ -112,17 +112,17 @@ def build_report(
             {"integration_id": iid, "metric": metric, "week": w}
             for iid, metric, w in dict.fromkeys(charted)
         ]
-        hourly = [arrow(queries.sparklines(width))]
-        if keys:
-            hourly.append(arrow(queries.on_rollups(queries.HOURLY, width), keys=keys))
+        sparklines = arrow(queries.SPARKLINES[width])
+        hourly = arrow(queries.on_rollups(queries.HOURLY, width), keys=keys) if keys else None
         policy = scorecard or ScorecardSettings()
         card_this = read_checks(con, policy, at=params["as_of"] or now, team=team)
         card_last = read_checks(con, policy, at=week.start - LAST_INSTANT, team=team)
 
-    series = {k: v for table in hourly for k, v in _hourly(table, week).items()}
+    series = _hourly(hourly, week) if hourly is not None else {}
+    lines = _sparklines(sparklines, week)
     by_id = {i.id: i for i in integrations}
     for i in integrations:
-        i.sparkline = series.get((i.id, Metric.THROUGHPUT.value, "this"), [])
+        i.sparkline = lines.get(i.id, [])
     charts = [
         Chart(
             integration_id=iid,
@@ -433,15 +433,11 @@ def _most_changed(integrations: list[IntegrationWeek], top_n: int) -> list[tuple
 
 
 def _hourly(table: pa.Table, week: Week) -> dict[tuple[str, str, str], list[float | None]]:
-    """Hourly series as lists indexed by hour of the week (None where there is no data).
-
-    Filled with numpy in one matrix, not a Python call per value: at 10,000 integrations the
-    sparklines alone are over a million hourly values."""
-    out: dict[tuple[str, str, str], list[float | None]] = {}
+    """HOURLY's series (one row per series, its hours and values as lists) by (integration,
+    metric, week): lists indexed by hour of the week, None where there is no data."""
     if table.num_rows == 0:
-        return out
-    lengths = {"this": round(week.hours), "last": round(week.previous().hours)}
-    names = list(
+        return {}
+    keys = list(
         zip(
             table.column("integration_id").to_pylist(),
             table.column("metric").to_pylist(),
@@ -451,17 +447,40 @@ def _hourly(table: pa.Table, week: Week) -> dict[tuple[str, str, str], list[floa
     )
     hours_list = table.column("hours").combine_chunks()
     values_list = table.column("values").combine_chunks()
-    offsets = hours_list.offsets.to_numpy()
-    hours = hours_list.flatten().to_numpy(zero_copy_only=False).astype("int64")
-    values = values_list.flatten().to_numpy(zero_copy_only=False).astype("float64")
-    rows = np.repeat(np.arange(len(names)), np.diff(offsets))
-    length = np.array([lengths[which] for _, _, which in names])
-    inside = (hours >= 0) & (hours < length[rows])
-    series = np.full((len(names), max(lengths.values())), np.nan)
-    series[rows[inside], hours[inside]] = values[inside]
+    rows = np.repeat(np.arange(len(keys)), np.diff(hours_list.offsets.to_numpy()))
+    lengths = {"this": round(week.hours), "last": round(week.previous().hours)}
+    return _fill(
+        keys, rows, hours_list.flatten(), values_list.flatten(), [lengths[w] for *_, w in keys]
+    )
+
+
+def _sparklines(table: pa.Table, week: Week) -> dict[str, list[float | None]]:
+    """This week's throughput hour by hour per integration, from SPARKLINES' rows (one per
+    integration and hour): the rows' integrations numbered by Arrow's dictionary encoding."""
+    if table.num_rows == 0:
+        return {}
+    ids = pc.dictionary_encode(table.column("integration_id").combine_chunks())
+    keys = ids.dictionary.to_pylist()
+    rows = ids.indices.to_numpy(zero_copy_only=False)
+    hours, values = table.column("hour").combine_chunks(), table.column("value").combine_chunks()
+    return _fill(keys, rows, hours, values, [round(week.hours)] * len(keys))
+
+
+def _fill(
+    keys: list[Any], rows: np.ndarray, hours: pa.Array, values: pa.Array, lengths: list[int]
+) -> dict[Any, list[float | None]]:
+    """Series by key from values at (row of their key, hour): lists of each key's length,
+    None where there is no value. Filled with numpy in one matrix, not a Python call per value:
+    at 10,000 integrations the sparklines alone are over a million hourly values."""
+    at = hours.to_numpy(zero_copy_only=False).astype("int64")
+    length = np.array(lengths)
+    inside = (at >= 0) & (at < length[rows])
+    series = np.full((len(keys), max(lengths)), np.nan)
+    series[rows[inside], at[inside]] = values.to_numpy(zero_copy_only=False)[inside]
     gaps = np.isnan(series).sum(axis=1) > series.shape[1] - length  # a gap within its length
-    for key, n, values_row, gap in zip(names, length.tolist(), series.tolist(), gaps.tolist(), strict=True):  # fmt: skip
-        row = values_row[:n]
+    out: dict[Any, list[float | None]] = {}
+    for key, n, full, gap in zip(keys, lengths, series.tolist(), gaps.tolist(), strict=True):
+        row = full[:n]
         out[key] = [None if x != x else x for x in row] if gap else row
     return out
 
