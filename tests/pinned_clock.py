@@ -20,8 +20,10 @@ never depends on how long its module took to set up. `faketime` is a Debian pack
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -160,21 +162,9 @@ class PinnedParent:
             faketime, [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *nodeids]
         )
         env[REPORTS_VAR] = str(reports)
-        limit = 120 + self.per_test_timeout() * len(nodeids)
         try:
-            try:
-                done = subprocess.run(
-                    command,
-                    cwd=self.config.rootpath,
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                    timeout=limit,
-                )
-                self.outputs[item.path] = done.stdout
-            except subprocess.TimeoutExpired as exc:
-                self.outputs[item.path] = f"{exc.stdout or ''}\n(stopped after {limit:.0f} s)"
+            limit = 120 + self.per_test_timeout() * len(nodeids)
+            self.outputs[item.path] = self.run(command, env, limit)
             by_test: dict[str, list[pytest.TestReport]] = defaultdict(list)
             for line in reports.read_text(encoding="utf-8").splitlines():
                 got = self.config.hook.pytest_report_from_serializable(
@@ -187,6 +177,34 @@ class PinnedParent:
         finally:
             reports.unlink(missing_ok=True)
 
+    def run(self, command: list[str], env: dict[str, str], limit: float) -> str:
+        """Run the child in a process group of its own; its output.
+
+        `faketime` forks and waits, so stopping it alone would leave the child pytest and its
+        Streamlit server running: on a timeout or an interrupt the whole group is stopped.
+        """
+        child = subprocess.Popen(
+            command,
+            cwd=self.config.rootpath,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            return child.communicate(timeout=limit)[0]
+        except subprocess.TimeoutExpired:
+            stop_group(child)
+            try:
+                output = child.communicate(timeout=10)[0]
+            except subprocess.TimeoutExpired:  # something outside the group holds the pipe
+                output = ""
+            return f"{output}\n(stopped after {limit:.0f} s)"
+        except BaseException:
+            stop_group(child)
+            raise
+
     def per_test_timeout(self) -> float:
         if self.config.pluginmanager.hasplugin("timeout"):
             return float(self.config.getini("timeout") or 300)
@@ -196,6 +214,17 @@ class PinnedParent:
         tail = self.outputs.get(item.path, "")[-3000:]
         message = f"the pinned-clock pytest for {item.path.name} did not finish this test:\n{tail}"
         return pytest.CallInfo.from_call(lambda: pytest.fail(message, pytrace=False), when=when)
+
+
+def stop_group(child: subprocess.Popen[str]) -> None:
+    """Stop a child started in a session of its own, and what it started: politely first."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        child.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
 
 
 def passing(when: Phase) -> pytest.CallInfo[None]:
