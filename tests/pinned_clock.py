@@ -122,7 +122,7 @@ class PinnedParent:
         if self.config.pluginmanager.hasplugin("timeout"):
             for item in items:
                 if item.get_closest_marker(MARK):
-                    item.add_marker(pytest.mark.timeout(0))
+                    item.add_marker(pytest.mark.timeout(0), append=False)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> bool | None:
