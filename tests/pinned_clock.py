@@ -16,6 +16,11 @@ Python's `time.sleep` (libfaketime issue 426), so both clocks move together.
 The seeded data are pinned too (the demo's `--anchor`, findings relative to PINNED), so a test
 never depends on how long its module took to set up. `faketime` is a Debian package
 (`make test-servers`); without it these tests are skipped locally and fail under `CI=true`.
+
+A debugger (`--pdb`, `breakpoint()`) does not reach the child; to step through one of these tests,
+run pytest as the child itself:
+`SEAMWATCH_PINNED_CLOCK_REPORTS=/dev/null FAKETIME_FMT=%s FAKETIME_DONT_RESET=1
+faketime -m -f @1795597200 .venv/bin/pytest tests/test_app_pages.py --pdb`.
 """
 
 from __future__ import annotations
