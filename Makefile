@@ -30,11 +30,11 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 
-## The real servers the tests use (Debian packages; needs root).
+## The real servers the tests use, and faketime for the dashboard's pinned clock (Debian packages; needs root).
 test-servers:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		prometheus prometheus-alertmanager rabbitmq-server chromium victoria-metrics >/dev/null
+		prometheus prometheus-alertmanager rabbitmq-server chromium victoria-metrics faketime >/dev/null
 
 bench: install
 	for b in bench/*.py; do case $$b in */_*) ;; *) $(PY) $$b || exit 1;; esac; done

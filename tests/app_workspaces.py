@@ -1,7 +1,8 @@
 """Workspaces for dashboard tests: the demo fleet with findings, reports and runs; an empty one.
 
 Building the demo workspace (`seamwatch demo --weeks 2` plus seeded rows) takes a few seconds,
-so it is made once per test module.
+so it is made once per test module. Everything in it is told from the pinned clock's PINNED,
+which is also the time the app under test reads (`tests.pinned_clock`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from datetime import datetime
 from pathlib import Path
 
 from seamwatch.store import Store
-from seamwatch.timeutil import utcnow
 from tests.app_seed import Finding, seed_demo_story
 from tests.conftest import CONFIG as BASE_CONFIG
 from tests.conftest import REPO
+from tests.pinned_clock import PINNED, STAMP
 
 ENTRY = REPO / "app" / "Home.py"
 
@@ -48,17 +49,16 @@ class AppWorkspace:
 
 
 def demo_workspace(root: Path) -> AppWorkspace:
-    """The repo's demo inventory, two weeks of demo history, and seeded findings etc."""
+    """The repo's demo inventory, two weeks of demo history up to PINNED, seeded findings etc."""
     from cli import main
 
     root.mkdir(parents=True, exist_ok=True)
     (root / "config.toml").write_text(CONFIG, encoding="utf-8")
     shutil.copytree(REPO / "data" / "inventory", root / "inventory")
-    code = main(["demo", "--weeks", "2", "--config", str(root / "config.toml")])
+    code = main(["demo", "--weeks", "2", "--anchor", STAMP, "--config", str(root / "config.toml")])
     assert code == 0
-    now = utcnow()
-    ws = AppWorkspace(root, now, [])
-    ws.findings = seed_demo_story(ws.store, root / "data", now)
+    ws = AppWorkspace(root, PINNED, [])
+    ws.findings = seed_demo_story(ws.store, root / "data", PINNED)
     return ws
 
 
@@ -73,7 +73,7 @@ def empty_workspace(root: Path, *, migrated: bool = False, sources: bool = True)
     root.mkdir(parents=True, exist_ok=True)
     text = CONFIG if sources else CONFIG.split("[[sources]]")[0] + "[scheduler]\nmetrics_port = 0\n"
     (root / "config.toml").write_text(text, encoding="utf-8")
-    ws = AppWorkspace(root, utcnow(), [])
+    ws = AppWorkspace(root, PINNED, [])
     if migrated:
         ws.store.migrate()
     return ws

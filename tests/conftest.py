@@ -26,6 +26,7 @@ pytest_plugins = [
     "tests.servers_rabbitmq",
     "tests.collect_helpers",
     "tests.reports_fixtures",
+    "tests.pinned_clock",
 ]
 
 REPO = Path(__file__).resolve().parents[1]

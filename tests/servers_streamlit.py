@@ -27,7 +27,11 @@ CHROMIUM_ARGS = [
 
 @contextmanager
 def streamlit_server(config: Path, log: Path) -> Iterator[str]:
-    """The dashboard for this config, served headless on 127.0.0.1; yields its base URL."""
+    """The dashboard for this config, served headless on 127.0.0.1; yields its base URL.
+
+    The server inherits this process's environment, so in a `pinned_clock` module it reads the
+    same running clock as the test (libfaketime's settings are in that environment).
+    """
     port = free_port()
     env = dict(os.environ, SEAMWATCH_CONFIG=str(config))
     with log.open("w") as out:

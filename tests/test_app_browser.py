@@ -14,7 +14,7 @@ from tests.app_workspaces import REPO, AppWorkspace, demo_workspace
 from tests.conftest import require_binary
 from tests.servers_streamlit import CHROMIUM_ARGS, streamlit_server
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.pinned_clock]
 
 ARTIFACTS = REPO / "test-artifacts"
 PAGES = {
@@ -61,6 +61,8 @@ def test_overview_loads_and_clicking_an_integration_opens_its_page(
     settle(page)
     assert page.locator("h1").first.inner_text() == "Fleet overview"
     assert page.get_by_text("Needs attention").count() == 1
+    # the server's clock is the suite's pinned one: PINNED is 10:00 in Berlin
+    assert "updated 10:" in page.locator("body").inner_text()
     page.get_by_role("link", name="Stock levels to the web shop").first.click()
     page.wait_for_url("**/integration?integration=inventory-sync", timeout=30_000)
     settle(page)

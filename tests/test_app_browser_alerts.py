@@ -22,7 +22,7 @@ from tests.conftest import require_binary
 from tests.servers_chat import Behaviour, ChatReceiver
 from tests.servers_streamlit import CHROMIUM_ARGS, streamlit_server
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.pinned_clock]
 
 ARTIFACTS = REPO / "test-artifacts"
 SECRET = "T000/B000/XXXXsecretXXXX"

@@ -14,7 +14,7 @@ from tests.app_workspaces import REPO, AppWorkspace, demo_workspace
 from tests.conftest import require_binary
 from tests.servers_streamlit import CHROMIUM_ARGS, streamlit_server
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.pinned_clock]
 
 ARTIFACTS = REPO / "test-artifacts"
 
@@ -68,8 +68,7 @@ def test_tooltips_find_the_nearest_point_anywhere_in_a_panel(
             tips.append(shown.inner_text())
     chart.screenshot(path=str(ARTIFACTS / "app-integration-evidence.png"))
     assert hits >= tries * 0.8, f"tooltip shown at {hits} of {tries} positions"
-    # what a shown tooltip says (the last position may be one of the few without one: the
-    # demo is anchored at the wall clock, so where the line runs moves with the hour)
+    # what a shown tooltip says (the last position may be one of the few without one)
     assert all("time" in tip and "same hour last week" in tip for tip in tips), tips[:3]
 
 

@@ -13,6 +13,8 @@ from seamwatch.store import Ping
 from tests.app_workspaces import empty_workspace
 from tests.test_app_pages import open_page, texts
 
+pytestmark = pytest.mark.pinned_clock
+
 JOB = """
 [[integration]]
 id = "nightly-export"

@@ -7,10 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from app.jobs import RUNS_SHOWN, runs_query
 from seamwatch.store import Ping
 from tests.detector_series import AS_OF, Fleet, grid, integration, inventory
+
+pytestmark = pytest.mark.pinned_clock
 
 VIEW = """
 SELECT started_at, finished_at, duration_s, status, exit_status, body, feed

@@ -15,6 +15,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app_workspaces import ENTRY, AppWorkspace, clone, demo_workspace, empty_workspace
+from tests.pinned_clock import PINNED
+
+pytestmark = pytest.mark.pinned_clock
 
 PAGES = [
     "views/overview.py",
@@ -220,6 +223,19 @@ def test_overview_grouped_by_team_shows_one_table_per_team(
 def test_overview_refreshes_itself(demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page(demo, monkeypatch)
     assert "refreshes every 30 s" in texts(at)
+
+
+def test_pages_and_their_sql_read_the_pinned_clock(
+    demo: AppWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the app takes for now, in Python and in DuckDB's views, is the suite's pinned
+    clock (`tests.pinned_clock`), not the wall clock: the seeded story is told from PINNED."""
+    assert "updated 10:" in texts(open_page(demo, monkeypatch))  # PINNED is 10:00 in Berlin
+    at = open_page(demo, monkeypatch, PAGES[7])
+    run_sql(at, "SELECT now() AS now, max(ts) AS last_sample FROM samples")
+    row = table(at).iloc[0]
+    assert PINNED <= row["now"] < PINNED + timedelta(hours=1)
+    assert row["last_sample"] <= PINNED
 
 
 # -- integration -----------------------------------------------------------------------------

@@ -9,6 +9,8 @@ import pytest
 from tests.app_workspaces import AppWorkspace, demo_workspace, empty_workspace
 from tests.test_app_pages import open_page, texts
 
+pytestmark = pytest.mark.pinned_clock
+
 SCORECARD = "views/scorecard.py"
 
 

@@ -4,7 +4,7 @@ system-based silences included: both judge with `seamwatch.matching`."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -17,9 +17,12 @@ from seamwatch.findings import Finding
 from seamwatch.matching import normalise
 from seamwatch.silences import Silence
 from tests.app_workspaces import AppWorkspace, clone, demo_workspace
+from tests.pinned_clock import PINNED
 from tests.test_app_pages import PAGES, open_page, table, texts
 
-NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)
+pytestmark = pytest.mark.pinned_clock
+
+NOW = PINNED
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ the flow graph and the [app] config section."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -17,8 +17,11 @@ from seamwatch.config import load_settings
 from seamwatch.errors import ConfigError
 from seamwatch.silences import SilenceError, add_silence, describe
 from seamwatch.store import Store
+from tests.pinned_clock import PINNED
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.pinned_clock
+
+NOW = PINNED
 
 
 @pytest.fixture
