@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -83,7 +84,14 @@ def build_report(
     # Weeks that start on a UTC hour (every whole-hour time zone) read hourly rollups.
     aligned = all(int(t.timestamp()) % 3600 == 0 for t in (week.start, week.previous().start))
     width = "1h" if aligned else "5m"
-    with store.read() as con:
+    policy = scorecard or ScorecardSettings()
+    with store.read() as con, ThreadPoolExecutor(max_workers=1) as side:
+        # Job runs and the checklists on a cursor of their own, beside the rest: while this
+        # thread turns rows into the report's values, DuckDB has a query to run on the other
+        # core (its queries release the GIL).
+        behind = side.submit(
+            _jobs_and_checklists, con.cursor(), params, policy, week.start - LAST_INSTANT, team
+        )
         run, arrow = _runner(con, params), _arrow(con, params)
 
         def records(sql: str) -> list[dict[str, Any]]:
@@ -104,7 +112,6 @@ def build_report(
         findings = run(queries.FINDINGS)
         notifications = run(queries.NOTIFICATIONS)
         failed_sources = run(queries.FAILED_SOURCES)
-        jobs = run(queries.JOBS)
         integrations = _integrations(inventory, figures, counted, slo, week)
         changed = _most_changed(integrations, top_n)
         charted = [(iid, m.metric.value, w) for iid, m in changed for w in ("this", "last")]
@@ -114,9 +121,7 @@ def build_report(
         ]
         sparklines = arrow(queries.SPARKLINES[width])
         hourly = arrow(queries.on_rollups(queries.HOURLY, width), keys=keys) if keys else None
-        policy = scorecard or ScorecardSettings()
-        card_this = read_checks(con, policy, at=params["as_of"] or now, team=team)
-        card_last = read_checks(con, policy, at=week.start - LAST_INSTANT, team=team)
+        jobs, card_this, card_last = behind.result()
 
     series = _hourly(hourly, week) if hourly is not None else {}
     lines = _sparklines(sparklines, week)
@@ -185,6 +190,24 @@ def build_report(
     report.scorecard = _scorecard(card_this, card_last)
     report.jobs = _jobs(jobs)
     return report
+
+
+def _jobs_and_checklists(
+    con: duckdb.DuckDBPyConnection,
+    params: dict[str, Any],
+    policy: ScorecardSettings,
+    before: datetime,
+    team: str | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """JOBS, and the checklist at the report's moment and at `before` (the week before's end),
+    read on `con` (a cursor of the review's connection), which is closed afterwards."""
+    try:
+        jobs = _runner(con, params)(queries.JOBS)
+        now = params["as_of"] or params["now"]
+        this = read_checks(con, policy, at=now, team=team)
+        return jobs, this, read_checks(con, policy, at=before, team=team)
+    finally:
+        con.close()
 
 
 def _jobs(frame: pd.DataFrame) -> list[JobWeek]:

@@ -7,13 +7,22 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pandas as pd
 import pytest
 from pytest_httpserver import HTTPServer
 
 from cli.scheduler import build_scheduler
 from collectors.demo import simulate
-from reports import ReportSettings, Week, WeekError, report_trigger, write_report
+from reports import (
+    ReportSettings,
+    Week,
+    WeekError,
+    build_report,
+    queries,
+    report_trigger,
+    write_report,
+)
 from seamwatch.config import load_settings
 from seamwatch.inventory import load_inventory
 from seamwatch.store import Store
@@ -112,6 +121,23 @@ def test_partly_covered_week_says_how_much_and_from_when(workspace: Workspace) -
     )
     assert "No samples for the week before (2026-W46), so there is nothing to compare with." in text
     assert "| — |" in text  # no change column without last week
+
+
+def test_a_failing_query_beside_the_rest_fails_the_review_and_frees_the_store(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Job runs and checklists are read on a cursor of their own: their error is the review's,
+    and the store is closed and readable afterwards."""
+    store = prepare(workspace, 'timezone = "Europe/Berlin"')
+    week = Week.parse("2026-W47", BERLIN)
+    store.write_samples(samples(["crm-orders-to-erp"], week.previous().start, week.end))
+    monkeypatch.setattr(queries, "JOBS", "SELECT * FROM no_such_table")
+    with pytest.raises(duckdb.CatalogException, match="no_such_table"):
+        build_report(store, week, now=NOW)
+    monkeypatch.undo()
+    assert build_report(store, week, now=NOW).coverage.hours > 0
+    with store.write() as con:  # nothing left open on the file
+        con.execute("SELECT 1")
 
 
 def test_team_without_integrations_gets_a_plain_report(workspace: Workspace) -> None:
