@@ -126,6 +126,13 @@ def assert_same_compliance(
     return got
 
 
+def roll_up_then_change(store: Store, change: str) -> None:
+    """Roll the store up against the inventory's SLOs, then change them (`change`: SQL)."""
+    store.rollup()
+    with store.write() as con:
+        con.execute(change)
+
+
 @pytest.fixture(params=list(WEEKS))
 def width(request) -> str:
     return request.param
@@ -260,9 +267,7 @@ def test_rollups_count_the_samples_within_the_slo_they_had(store):
     ],
 )
 def test_after_an_slo_changes_its_old_counts_give_way_to_min_max_and_samples(store, width, change):
-    store.rollup()
-    with store.write() as con:
-        con.execute(change)
+    roll_up_then_change(store, change)
     assert_same_compliance(store, width)
 
 
@@ -274,9 +279,7 @@ def test_after_an_slo_changes_its_old_counts_give_way_to_min_max_and_samples(sto
     ],
 )
 def test_a_series_rolled_up_against_two_slos_in_the_weeks(store, width, change):
-    store.rollup()
-    with store.write() as con:
-        con.execute(change)
+    roll_up_then_change(store, change)
     week = WEEKS[width]
     late = fleet(9, week.start + timedelta(days=4), week.end, timedelta(seconds=30))
     store.write_samples(late[late["ts"].dt.second == 30], source="late")
