@@ -1,6 +1,9 @@
 """The dashboard's tests run at a pinned clock: a test module marked `pinned_clock` runs in a
 pytest process of its own under libfaketime, started at PINNED, so what the app takes for "now"
-never depends on when the suite runs.
+never depends on when the suite runs. So do tests of commands that read DuckDB's `now()` and
+take no option for the time (the persisting `detect`, `sources`, `up`); a mark on one test
+runs just the marked tests of its module in the child. A command that reads the time only in
+Python is pinned in-process instead (`cli(..., now=)`, `tests.conftest.pinned_utcnow`).
 
 Why a process and not a seam: the app reads the clock in Python (`utcnow()` on its pages) and in
 DuckDB (`now()` in the store's views: health, finding ages, active silences, job runs, the
