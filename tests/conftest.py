@@ -9,8 +9,10 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -116,15 +118,44 @@ class Result:
     err: str
 
 
+@contextmanager
+def pinned_utcnow(now: datetime, *modules: str) -> Iterator[None]:
+    """While open, each of these modules (dotted names, e.g. `cli.report`) reads `now` where it
+    calls `utcnow()`.
+
+    For a command run in this process that reads the time in Python and has no option to be
+    told it (`report`, `silence`, `maintenance list`, `collect`, the daemon's retention job), and
+    for the checks that refuse a time in the future (`demo --anchor`, `detect --as-of`). Only
+    these modules are pinned: a command that reads DuckDB's now() in the store's views, or code
+    elsewhere that reads the clock (the persisting `detect`), is pinned with the `pinned_clock`
+    marker instead (tests/pinned_clock.py).
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for module in modules:
+            patch.setattr(f"{module}.utcnow", lambda: now)
+        yield
+
+
+def command_module(name: str) -> str:
+    """The module that runs the `seamwatch` command `name`."""
+    from cli import COMMANDS
+
+    return next(c.module for c in COMMANDS if c.name == name)
+
+
 @pytest.fixture
 def cli(workspace: Workspace, capsys: pytest.CaptureFixture[str]):
-    """Run `seamwatch ARGS --config <workspace>` in-process; returns (code, stdout, stderr)."""
+    """Run `seamwatch ARGS --config <workspace>` in-process; returns (code, stdout, stderr).
 
-    def run(*args: str) -> Result:
+    With `now=`, the command reads that time instead of the wall clock (`pinned_utcnow`).
+    """
+
+    def run(*args: str, now: datetime | None = None) -> Result:
         from cli import main
 
         capsys.readouterr()
-        code = main([*args, "--config", str(workspace.config)])
+        with pinned_utcnow(now, command_module(args[0])) if now else nullcontext():
+            code = main([*args, "--config", str(workspace.config)])
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

@@ -1,6 +1,9 @@
 """The dashboard's tests run at a pinned clock: a test module marked `pinned_clock` runs in a
 pytest process of its own under libfaketime, started at PINNED, so what the app takes for "now"
-never depends on when the suite runs.
+never depends on when the suite runs. So do tests of commands that read DuckDB's `now()` and
+take no option for the time (the persisting `detect`, `sources`, `up`); a mark on one test
+runs just the marked tests of its module in the child. A command that reads the time only in
+Python is pinned in-process instead (`cli(..., now=)`, `tests.conftest.pinned_utcnow`).
 
 Why a process and not a seam: the app reads the clock in Python (`utcnow()` on its pages) and in
 DuckDB (`now()` in the store's views: health, finding ages, active silences, job runs, the
@@ -130,14 +133,30 @@ class PinnedParent:
                     item.add_marker(pytest.mark.timeout(0), append=False)
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> bool | None:
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> bool | None:
         if not item.get_closest_marker(MARK):
             return None
         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
         for report in self.reports_for(item):
             item.ihook.pytest_runtest_logreport(report=report)
+        self.tear_down_before(item, nextitem)
         item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
         return True
+
+    def tear_down_before(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
+        """End here what the next test does not share, as pytest does after each test.
+
+        An unmarked test before this one in its module set up the module's fixtures for the
+        tests after it; when none of those runs here (the rest of the module is marked), nothing
+        else would end them, and the next module's setup would fail. A failing teardown is
+        reported on this test, as pytest reports it on the test whose end triggered it.
+        """
+        state = item.session._setupstate
+        call = pytest.CallInfo.from_call(lambda: state.teardown_exact(nextitem), when="teardown")
+        if call.excinfo is not None:
+            item.ihook.pytest_runtest_logreport(report=report(item, call))
 
     def reports_for(self, item: pytest.Item) -> list[pytest.TestReport]:
         """The child's reports of this test; a failure of ours when it left any phase out."""

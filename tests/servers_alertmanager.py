@@ -6,6 +6,8 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
@@ -34,6 +36,17 @@ class Alertmanager:
         response = httpx.get(f"{self.url}/api/v2/alerts", params=filters, timeout=5)
         response.raise_for_status()
         return response.json()
+
+    def now(self) -> datetime:
+        """The server's clock, to the second (the Date header of its answer).
+
+        Alertmanager judges an alert's startsAt and endsAt by its own clock, which is the real
+        one whatever this process reads (libfaketime does not reach a Go binary), so a test
+        tells its alerts' times from this, not from the wall clock here.
+        """
+        response = httpx.get(f"{self.url}/-/ready", timeout=5)
+        response.raise_for_status()
+        return parsedate_to_datetime(response.headers["Date"])
 
 
 @pytest.fixture

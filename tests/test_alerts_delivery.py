@@ -164,7 +164,7 @@ def test_recorded_errors_and_logs_never_contain_the_webhook_secret(
         stored += str(con.execute("SELECT * FROM alert_messages").fetchall())
     assert "verysecrettoken123" not in stored
     assert "verysecrettoken123" not in caplog.text
-    shown = cli("notify")
+    shown = cli("notify", "--now", (T0 + minutes(2)).isoformat())
     assert "verysecrettoken123" not in shown.out + shown.err
 
 

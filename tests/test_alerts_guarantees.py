@@ -129,9 +129,7 @@ def test_alertmanager_receives_findings_with_labels_and_resolves_them(workspace,
         channels = ["am"]
         """,
     )
-    from seamwatch.timeutil import utcnow
-
-    now = utcnow().replace(microsecond=0)
+    now = alertmanager.now()  # the clock Alertmanager resolves alerts by
     fid = add_finding(
         settings, "crm-orders-to-erp", severity="critical", first_seen=now - minutes(10)
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -48,7 +48,7 @@ def test_earlier_post_format_spellings_still_post_as_the_channel_kind(
 ):
     monkeypatch.setenv("REPORT_WEBHOOK", receiver.url(service))
     store = configure(workspace, f'post_url = "${{REPORT_WEBHOOK}}"\npost_format = "{written}"')
-    result = cli("report", "--week", "2026-W47", "--post")
+    result = cli("report", "--week", "2026-W47", "--post", now=NOW)
     assert result.code == 0, result.err
     (got,) = receiver.received
     assert got.errors == []
@@ -65,7 +65,7 @@ def test_chat_route_naming_an_alerts_channel_posts_through_it(
         'chat_route = "review"\nlink_base = "https://seamwatch.example.com/reports"',
         '[alerts.channels.review]\nkind = "slack"\nurl = "${SLACK_URL}"\nusername = "Seamwatch"',
     )
-    result = cli("report", "--week", "2026-W47", "--post")
+    result = cli("report", "--week", "2026-W47", "--post", now=NOW)
     assert result.code == 0, result.err
     assert "posted the summary to review" in result.out
     (got,) = receiver.received
@@ -85,14 +85,14 @@ def test_a_post_to_an_unknown_channel_or_an_alertmanager_is_refused_before_writi
         '[alerts.channels.am]\nkind = "alertmanager"\nurl = "http://127.0.0.1:9"',
     )
     out = tmp_path / "review"
-    result = cli("report", "--week", "2026-W47", "--out", str(out), "--post")
+    result = cli("report", "--week", "2026-W47", "--out", str(out), "--post", now=NOW)
     assert result.code == 2 and not out.exists()
     assert "reports.chat_route: a alertmanager channel carries alerts only, not posts" in result.err
     workspace.write(
         "config.toml",
         workspace.config.read_text().replace('chat_route = "am"', 'chat_route = "nope"'),
     )
-    result = cli("report", "--week", "2026-W47", "--out", str(out), "--post")
+    result = cli("report", "--week", "2026-W47", "--out", str(out), "--post", now=NOW)
     assert result.code == 2 and not out.exists()
     assert (
         "reports.chat_route: no post URL and no channel named 'nope' in [alerts.channels]"
@@ -111,7 +111,7 @@ def test_an_unreachable_webhook_is_retried_then_recorded_undelivered_and_never_r
         f'[alerts.channels.hook]\nkind = "webhook"\nurl = "{receiver.url("webhook")}"',
     )
     with caplog.at_level(logging.DEBUG):
-        result = cli("report", "--week", "2026-W47", "--post")
+        result = cli("report", "--week", "2026-W47", "--post", now=NOW)
     assert result.code == 2
     assert result.err.startswith(
         "seamwatch: report 2026-W47 written, but posting failed: the chat webhook did not accept "
@@ -135,14 +135,15 @@ def test_a_rate_limited_post_waits_as_asked_and_a_redirect_is_refused(
     monkeypatch.setenv("REPORT_WEBHOOK", receiver.url("discord"))
     store = configure(workspace, 'post_url = "${REPORT_WEBHOOK}"\npost_format = "discord"')
     receiver.script("/discord/", Behaviour(429, headers={"Retry-After": "0"}, body="slow down"))
-    assert cli("report", "--week", "2026-W47", "--post").code == 0
+    assert cli("report", "--week", "2026-W47", "--post", now=NOW).code == 0
     assert len(receiver.received) == 2 and receiver.received[-1].errors == []
     body = receiver.received[-1].body
     assert body["allowed_mentions"] == {"parse": []} and "[Full report](file://" in body["content"]
     receiver.script(
         "/discord/", Behaviour(302, headers={"Location": "http://127.0.0.1:9/x"}, body="")
     )
-    result = cli("report", "--week", "2026-W47", "--post")
+    again = NOW + timedelta(hours=1)  # posted again later: a new post
+    result = cli("report", "--week", "2026-W47", "--post", now=again)
     assert result.code == 2 and "(HTTP 302); check the URL" in result.err
     assert [r[2] for r in recorded(store)] == ["sent", "undelivered"]
     assert json.loads(receiver.received[-1].raw)["content"] == body["content"]

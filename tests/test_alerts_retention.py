@@ -21,6 +21,7 @@ from tests.alerts_support import (
     notifier,
     resolve,
 )
+from tests.conftest import pinned_utcnow
 
 DAY = timedelta(days=1)
 NOW = T0 + 200 * DAY  # the default retention (90d) cuts at T0 + 110d
@@ -149,16 +150,15 @@ def test_alert_history_retention_is_a_store_key_of_at_least_a_day(workspace):
 
 def test_the_daemons_retention_job_prunes_alert_history(workspace, receiver):
     from cli.scheduler import build_scheduler
-    from seamwatch.timeutil import utcnow
 
     settings = configure(workspace, WEBHOOK.format(fast=ONE_BY_ONE, base=receiver.base))
-    start = utcnow() - 200 * DAY
-    finding = add_finding(settings, "payments-webhook", first_seen=start)
+    finding = add_finding(settings, "payments-webhook")
     alerts = notifier(settings)
-    alerts.run(start + minutes(1))
-    resolve(settings, finding, start + DAY)
-    alerts.run(start + DAY + minutes(1))
+    alerts.run(T0 + minutes(1))
+    resolve(settings, finding, T0 + DAY)
+    alerts.run(T0 + DAY + minutes(1))
     assert [r["event"] for r in notifications(settings)] == ["open", "resolve"]
     scheduler = build_scheduler(settings)
-    result = scheduler.get_job("retention").func()
+    with pinned_utcnow(NOW, "cli.scheduler"):  # the job prunes as of the daemon's clock
+        result = scheduler.get_job("retention").func()
     assert (result.notifications, result.alert_messages) == (2, 2) and notifications(settings) == []

@@ -196,9 +196,8 @@ def test_send_resolved_false_skips_resolve_messages(workspace, receiver):
 
 
 def test_a_silence_mutes_matching_findings_records_them_and_lets_them_through_when_expired(
-    workspace, receiver, cli, monkeypatch
+    workspace, receiver, cli
 ):
-    monkeypatch.setattr("cli.silence.utcnow", lambda: T0)  # the scenario's now
     settings = routed(workspace, receiver)
     added = cli(
         "silence",
@@ -215,6 +214,7 @@ def test_a_silence_mutes_matching_findings_records_them_and_lets_them_through_wh
         "PSP upgrade",
         "--author",
         "ana",
+        now=T0,  # the scenario's now
     )
     assert added.code == 0, added.err
     silence_id = added.out.split()[1]
@@ -230,7 +230,7 @@ def test_a_silence_mutes_matching_findings_records_them_and_lets_them_through_wh
         and muted["silenced_by"] == f"silence:{silence_id}"
     )
     assert n.run(T0 + minutes(2)).silenced == 0  # recorded once, not every cycle
-    listing = cli("silence", "list", "--all")
+    listing = cli("silence", "list", "--all", now=T0)
     assert silence_id in listing.out and "PSP upgrade" in listing.out and "ana" in listing.out
     # The silence ends: the finding, still open, is sent.
     n.run(T0 + minutes(121))
@@ -239,14 +239,17 @@ def test_a_silence_mutes_matching_findings_records_them_and_lets_them_through_wh
 
 def test_silence_expire_ends_it_early(workspace, receiver, cli):
     routed(workspace, receiver)
-    added = cli("silence", "add", "-m", "owner=payments", "--duration", "2h", "-c", "deploy")
+    added = cli(
+        "silence", "add", "-m", "owner=payments", "--duration", "2h", "-c", "deploy", now=T0
+    )
+    assert added.out.endswith("until 2026-11-20 10:00 UTC (2h)\n")
     silence_id = added.out.split()[1]
-    assert cli("silence", "expire", silence_id[:6]).code == 0
-    assert silence_id not in cli("silence", "list").out
-    assert "expired" in cli("silence", "list", "--all").out
-    again = cli("silence", "expire", silence_id)
+    assert cli("silence", "expire", silence_id[:6], now=T0 + minutes(30)).code == 0
+    assert silence_id not in cli("silence", "list", now=T0 + minutes(31)).out
+    assert "expired" in cli("silence", "list", "--all", now=T0 + minutes(31)).out
+    again = cli("silence", "expire", silence_id, now=T0 + minutes(32))
     assert again.code == 2 and "already expired" in again.err
-    bad = cli("silence", "add", "-m", "colour=red", "-c", "x")
+    bad = cli("silence", "add", "-m", "colour=red", "-c", "x", now=T0)
     assert bad.code == 2 and "unknown field 'colour'" in bad.err
 
 
@@ -355,10 +358,11 @@ def test_check_reads_the_inventory_once_and_still_warns_about_a_chat_route(
 
 def test_notify_dry_run_prints_payloads_and_sends_and_records_nothing(workspace, receiver, cli):
     settings = routed(workspace, receiver)
-    add_finding(settings, "payments-webhook", first_seen=T0.replace(year=2020))
-    result = cli("notify", "--dry-run")
+    add_finding(settings, "payments-webhook")
+    later = (T0 + minutes(1)).isoformat()
+    result = cli("notify", "--dry-run", "--now", later)
     assert result.code == 0 and '"version": "4"' in result.out and "Payments webhook" in result.out
     assert "1 message(s) would be sent" in result.out
     assert receiver.received == [] and notifications(settings) == []
-    real = cli("notify")
+    real = cli("notify", "--now", later)
     assert real.code == 0 and "1 sent" in real.out and len(receiver.received) == 1

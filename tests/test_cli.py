@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from tests.conftest import REPO, free_port, run_cli_process, wait_until
+from tests.pinned_clock import PINNED, STAMP
 
 
 def test_check_summarises_a_valid_setup(cli):
@@ -93,7 +94,7 @@ def test_unknown_source_kind_and_option_are_named(cli, workspace):
 
 
 def test_demo_then_sql_then_export(cli, workspace, tmp_path):
-    result = cli("demo", "--weeks", "1")
+    result = cli("demo", "--weeks", "1", "--anchor", STAMP, now=PINNED)
     assert result.code == 0, result.err
     assert "demo:" in result.out and "samples over 1 weeks" in result.out
     con = duckdb.connect(str(workspace.store_path), read_only=True)
@@ -126,8 +127,8 @@ def test_demo_then_sql_then_export(cli, workspace, tmp_path):
 
 
 def test_demo_if_empty_leaves_a_seeded_store_alone(cli):
-    assert cli("demo", "--weeks", "1").code == 0
-    again = cli("demo", "--weeks", "1", "--if-empty")
+    assert cli("demo", "--weeks", "1", "--anchor", STAMP, now=PINNED).code == 0
+    again = cli("demo", "--weeks", "1", "--anchor", STAMP, "--if-empty", now=PINNED)
     assert again.code == 0 and "already has samples" in again.out
 
 

@@ -9,6 +9,7 @@ import pytest
 from seamwatch.inventory import load_inventory
 from seamwatch.store import Store
 from tests.conftest import Workspace
+from tests.pinned_clock import PINNED
 
 
 def run_from(
@@ -148,12 +149,11 @@ def test_detect_with_an_empty_as_of_is_refused_and_persists_nothing(cli, workspa
 
 
 def test_detect_as_of_in_the_future_is_refused_with_one_line(cli, workspace):
-    from seamwatch.timeutil import utcnow
-
-    later = (utcnow() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    result = cli("detect", "--as-of", later)
+    result = cli("detect", "--as-of", "2026-11-25T11:00:00Z", now=PINNED)
     assert result.code == 2
-    assert result.err.startswith(f"seamwatch: --as-of: '{later}' is in the future")
+    assert result.err.startswith(
+        "seamwatch: --as-of: '2026-11-25T11:00:00Z' is in the future (now is 2026-11-25T09:00:00Z)"
+    )
     assert result.err.count("\n") == 1 and not workspace.store_path.exists()
 
 
@@ -237,11 +237,12 @@ def test_silence_severity_wildcards_and_valid_tiers_are_accepted(cli):
 def test_silence_that_has_already_ended_is_refused(cli):
     result = cli(
         "silence", "add", "-m", "integration=crm-orders-to-erp",
-        "--start", "2020-01-01T00:00Z", "--end", "2020-01-01T02:00Z", "-c", "too late",
+        "--start", "2026-11-24T00:00Z", "--end", "2026-11-24T02:00Z", "-c", "too late", now=PINNED,
     )  # fmt: skip
     assert result.code == 2
-    assert result.err.startswith(
-        "seamwatch: the silence would already have ended (2020-01-01 02:00 UTC, now is "
+    assert result.err == (
+        "seamwatch: the silence would already have ended (2026-11-24 02:00 UTC, now is "
+        "2026-11-25 09:00 UTC)\n"
     )
     assert "(no rows)" in cli("silence", "list", "--all").out
 

@@ -16,6 +16,7 @@ from reports.stage import after_first_detection
 from seamwatch.mutes import Muter, open_mutes, silences_from_rows, windows_from_config
 from seamwatch.store import Store
 from tests.conftest import REPO, Workspace
+from tests.pinned_clock import PINNED
 
 WINDOWS = """
 [app]
@@ -50,14 +51,14 @@ def test_maintenance_list_shows_what_is_on_and_the_next_start_in_the_configured_
     cli, workspace: Workspace
 ) -> None:
     workspace.config.write_text(workspace.config.read_text() + WINDOWS)
-    result = cli("maintenance", "list", "--format", "json")
+    result = cli("maintenance", "list", "--format", "json", now=PINNED)  # 10:00 in Berlin
     assert result.code == 0, result.err
     rows = {r["name"]: r for r in json.loads(result.out)}
-    assert rows["always"]["now"].startswith("on until ")
+    assert rows["always"]["now"].startswith("on until 2026-11-25 10:0")
     assert rows["always"]["mutes"] == "owner=payments"
     assert rows["new-year"]["now"] == "off"
-    assert rows["new-year"]["next start"].endswith("-01-01 03:00 CET")
-    table = cli("maintenance", "list")
+    assert rows["new-year"]["next start"] == "2027-01-01 03:00 CET"
+    table = cli("maintenance", "list", now=PINNED)
     assert "nightly batch" in table.out and "NaN" not in table.out and "None" not in table.out
 
 

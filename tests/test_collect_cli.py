@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import math
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from cli.scheduler import build_scheduler
 from seamwatch.config import load_settings
-from tests.servers_prometheus import END, FLEET_QUERIES, free_port
+from tests.pinned_clock import PINNED
+from tests.servers_prometheus import FLEET_QUERIES, free_port
 
 INVENTORY_PATHS = '[inventory]\npaths = ["inventory/*.toml"]\n[store]\npath = "data/seamwatch.duckdb"\nlock_timeout = "3s"\n'
 
@@ -27,11 +27,6 @@ def config(workspace, body: str, metrics_port: int = 0) -> None:
 def test_collect_once_with_backfill_pulls_history_then_runs_a_cycle(
     cli, workspace, prometheus_server
 ):
-    # Enough history to reach back to the fixture's data, whatever today's date.
-    days = (
-        math.ceil((datetime.now(UTC) - datetime.fromtimestamp(END, UTC)).total_seconds() / 86400)
-        + 1
-    )
     queries = "\n".join(f"{metric} = '{query}'" for metric, query in FLEET_QUERIES.items())
     config(
         workspace,
@@ -52,12 +47,13 @@ url = "http://127.0.0.1:{free_port()}/stats"
 metrics = {{ throughput = "rate" }}
 """,
     )
-    result = cli("collect", "--once", "--backfill", f"{days}d")
-    # The cycle at "now" finds no series (the fixture's data is history): a run that collects
-    # nothing is failed, so with both sources failed the command exits 1.
+    # Collected at PINNED, the day after the fixture's data (two hours up to END): two days of
+    # backfill reach it, and the cycle at PINNED finds no series. A run that collects nothing
+    # is failed, so with both sources failed the command exits 1.
+    result = cli("collect", "--once", "--backfill", "2d", now=PINNED)
     assert result.code == 1, result.out + result.err
     assert "prom: failed, 0 samples" in result.out and "collected no samples" in result.out
-    assert f"prom: backfilled {days}d" in result.out
+    assert "prom: backfilled 2d (2026-11-23 09:00 .. 2026-11-25 09:00 UTC)" in result.out
     assert "ipaas: a http_json source keeps no history; nothing to backfill" in result.out
     assert "ipaas: failed, 0 samples" in result.out and "connection refused" in result.out
     rows = cli(
@@ -214,13 +210,14 @@ def test_metrics_port_in_use_is_a_one_line_error(cli, workspace):
             build_scheduler(load_settings(workspace.config))
 
 
+@pytest.mark.pinned_clock  # `sources` counts the last 24 hours by DuckDB's now() (v_sources)
 def test_runs_older_than_a_day_do_not_count_in_the_24h_failures(cli, workspace):
     from seamwatch.store import RunRecord, Store
 
     config(workspace, '[[sources]]\nname = "demo"\nkind = "demo"\n')
     store = Store(workspace.store_path)
     store.migrate()
-    old = datetime.now(UTC) - timedelta(days=2)
+    old = PINNED - timedelta(days=2)
     store.record_run(RunRecord("r1", "demo", "demo", old, old, 0, "failed", "boom"))
     rows = json.loads(cli("sources", "--format", "json").out)
     assert rows[0]["not_ok_24h"] == "0/0" and rows[0]["failing_streak"] == 1

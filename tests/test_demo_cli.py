@@ -14,6 +14,7 @@ import duckdb
 from cli.up import wait_for_app
 from collectors.demo import emitting_ids
 from tests.conftest import CONFIG, REPO, run_cli_process
+from tests.pinned_clock import PINNED, STAMP
 
 NO_DEMO_CONFIG = CONFIG.replace(
     '[[sources]]\nname = "demo"\nkind = "demo"\ninterval = "60s"\nseed = 7\n', ""
@@ -42,37 +43,37 @@ def import_real_samples(cli, tmp_path) -> None:
 
 def test_demo_without_a_demo_source_is_refused_unless_forced(cli, workspace):
     workspace.write("config.toml", NO_DEMO_CONFIG)
-    refused = cli("demo", "--weeks", "1")
+    refused = cli("demo", "--weeks", "1", "--anchor", STAMP, now=PINNED)
     assert refused.code == 2
     assert 'no source with kind = "demo"' in refused.err and "--force" in refused.err
     assert len(refused.err.strip().splitlines()) == 1
     assert sample_sources(workspace) == {}
 
-    forced = cli("demo", "--weeks", "1", "--force")
+    forced = cli("demo", "--weeks", "1", "--anchor", STAMP, "--force", now=PINNED)
     assert forced.code == 0, forced.err
     assert set(sample_sources(workspace)) == {"demo"}
 
 
 def test_demo_refuses_a_store_with_real_samples(cli, workspace, tmp_path):
     import_real_samples(cli, tmp_path)
-    refused = cli("demo", "--weeks", "1")
+    refused = cli("demo", "--weeks", "1", "--anchor", STAMP, now=PINNED)
     assert refused.code == 2
     assert "holds 2 samples of other sources (import:real.csv)" in refused.err
     assert len(refused.err.strip().splitlines()) == 1
     assert sample_sources(workspace) == {"import:real.csv": 2}
 
-    forced = cli("demo", "--weeks", "1", "--force")
+    forced = cli("demo", "--weeks", "1", "--anchor", STAMP, "--force", now=PINNED)
     assert forced.code == 0, forced.err
     assert sample_sources(workspace)["import:real.csv"] == 2
 
 
 def test_demo_may_top_up_its_own_history(cli):
-    assert cli("demo", "--weeks", "1").code == 0
-    assert cli("demo", "--weeks", "1").code == 0
+    assert cli("demo", "--weeks", "1", "--anchor", STAMP, now=PINNED).code == 0
+    assert cli("demo", "--weeks", "1", "--anchor", STAMP, now=PINNED).code == 0
 
 
 def test_demo_counts_the_integrations_it_wrote_not_the_inventory(cli):
-    result = cli("demo", "--weeks", "1")
+    result = cli("demo", "--weeks", "1", "--anchor", STAMP, now=PINNED)
     assert result.code == 0, result.err
     # the workspace inventory lists 2 integrations; the demo fleet emits for more
     assert f"for {len(emitting_ids())} integrations" in result.out

@@ -2,9 +2,9 @@
 for it, healthy integrations have no findings, and the --as-of contract holds.
 
 Nothing here reads the wall clock: the demo is anchored at a pinned time (T0), evaluations run
-as of T0, and the persisted runs are given their `now`. The story must hold at every hour of the
-week, so a handful of anchors spread over a week is checked too (bench/demo_story.py sweeps it
-all).
+as of T0, the persisted runs are given their `now`, and the commands run at T0 (they refuse an
+anchor or an --as-of in the future). The story must hold at every hour of the week, so a handful
+of anchors spread over a week is checked too (bench/demo_story.py sweeps it all).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from bench.demo_story import tell
 from collectors.demo import FLEET, STOPPED_AT, STORY, Situation
 from seamwatch.timeutil import ensure_utc
-from tests.conftest import REPO
+from tests.conftest import REPO, command_module, pinned_utcnow
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # the pinned anchor and "now" of this module
 STAMP = T0.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -37,10 +37,12 @@ class Demo:
     config: Path
 
     def cli(self, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+        """`seamwatch ARGS` on this demo, run at T0."""
         from cli import main
 
         capsys.readouterr()
-        code = main([*args, "--config", str(self.config), "-q"])
+        with pinned_utcnow(T0, command_module(args[0])):
+            code = main([*args, "--config", str(self.config), "-q"])
         out = capsys.readouterr()
         return code, out.out, out.err
 
@@ -77,7 +79,8 @@ resolve_after = 2
 """,
         encoding="utf-8",
     )
-    assert main(["demo", "--weeks", "4", "--anchor", STAMP, "--config", str(config), "-q"]) == 0
+    with pinned_utcnow(T0, "cli.demo"):
+        assert main(["demo", "--weeks", "4", "--anchor", STAMP, "--config", str(config), "-q"]) == 0
     return Demo(root, config)
 
 
@@ -102,7 +105,7 @@ def first_run(demo: Demo) -> list[dict]:
     from cli import main
 
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
+    with contextlib.redirect_stdout(out), pinned_utcnow(T0, "cli.detect"):
         args = ["detect", "--as-of", STAMP, "--format", "json", "--config", str(demo.config)]
         assert main([*args, "-q"]) == 0
     return json.loads(out.getvalue())
@@ -217,7 +220,8 @@ checks every fifth hour of a whole week."""
 
 @pytest.mark.parametrize("anchor", SWEEP, ids=lambda a: f"{a:%a-%H%M}")
 def test_the_demo_tells_its_story_at_any_hour_of_the_week(anchor: datetime) -> None:
-    told = tell(anchor)
+    with pinned_utcnow(anchor, "cli.demo", "cli.detect"):  # told and judged at the anchor
+        told = tell(anchor)
     assert told.problems == []
 
 

@@ -9,6 +9,7 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pandas as pd
 import pytest
 
 from cli.scheduler import build_scheduler
@@ -20,6 +21,8 @@ from tests.conftest import CONFIG, free_port, run_cli_process, wait_until
 JOB = "payments-webhook"
 TOKEN = "s3cret-global-token"
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+AFTER_PINGS = T0 + timedelta(hours=1)
+"""After every ping the `endpoint` fixture stamps (a minute apart from T0)."""
 
 
 @pytest.fixture
@@ -47,10 +50,16 @@ def _ping(base: str, path: str, token: str | None = TOKEN, body: bytes = b"") ->
     return httpx.post(base + path, content=body, headers=headers, timeout=5)
 
 
-def _runs(store: Store):
+def _runs(store: Store, as_of: datetime | None = None) -> pd.DataFrame:
+    """The runs as `v_job_runs` shows them (up to DuckDB's now(), the wall clock), or as of
+    `as_of`, for pings stamped by a pinned clock."""
+    runs = "v_job_runs"
+    if as_of is not None:
+        runs = "job_runs_between(TIMESTAMPTZ '1970-01-01 00:00:00+00', $as_of, NULL)"
     return store.query(
         "SELECT integration_id, started_at, finished_at, duration_s, status, exit_status, body,"
-        " body_bytes FROM v_job_runs ORDER BY coalesce(started_at, finished_at)"
+        f" body_bytes FROM {runs} ORDER BY coalesce(started_at, finished_at)",
+        {"as_of": as_of} if as_of is not None else None,
     )
 
 
@@ -62,7 +71,7 @@ def test_start_and_end_pings_make_runs_with_duration_status_and_log_tail(endpoin
     assert _ping(base, f"/ping/{JOB}/3", body=b"disk full\n").status_code == 200
     assert _ping(base, f"/ping/{JOB}/fail").status_code == 200  # an end without a start
     assert _ping(base, f"/ping/{JOB}/start").status_code == 200  # still going
-    runs = _runs(store)
+    runs = _runs(store, AFTER_PINGS)
     assert list(runs.status) == ["success", "fail", "fail", "running"]
     first = runs.iloc[0]
     assert first.duration_s == 60.0
@@ -96,11 +105,11 @@ def test_bad_pings_get_a_clear_answer_and_nothing_is_stored(endpoint):
     for path, token, code, message in cases:
         answer = _ping(base, path, token)
         assert (answer.status_code, answer.text.startswith(message)) == (code, True), answer.text
-    assert _runs(store).empty
+    assert _runs(store, AFTER_PINGS).empty
     # the integration's own token works, and ?token= is accepted too
     assert _ping(base, "/ping/crm-orders-to-erp", "crm-only-token").status_code == 200
     assert httpx.get(f"{base}/ping/{JOB}/start?token={TOKEN}").status_code == 200
-    assert len(_runs(store)) == 2
+    assert len(_runs(store, AFTER_PINGS)) == 2
 
 
 def test_an_oversized_body_is_kept_as_its_tail_not_refused(endpoint):
@@ -109,7 +118,7 @@ def test_an_oversized_body_is_kept_as_its_tail_not_refused(endpoint):
     answer = _ping(base, f"/ping/{JOB}/1", body=log)
     assert answer.status_code == 200
     assert answer.text == f"OK (body truncated to its last 64 of {len(log)} bytes)\n"
-    run = _runs(store).iloc[0]
+    run = _runs(store, AFTER_PINGS).iloc[0]
     assert run.body.endswith("line 9999\n") and len(run.body) == 64
     assert run.body_bytes == len(log)
 

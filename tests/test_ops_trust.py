@@ -1,7 +1,11 @@
 """Operating Seamwatch (issue 15): planned and retired integrations are `not live`, not
 `unmonitored`; `seamwatch up` checks both ports before seeding and moves the metrics port for a
 second instance; the daemon's /metrics carries per-integration health, open findings and the
-latest value per metric."""
+latest value per metric.
+
+The module runs at the pinned clock (`tests.pinned_clock`): the persisting `detect`, the health
+view and `up` read the time in Python and in DuckDB, with no option to be told it.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +27,12 @@ from seamwatch.config import Settings, load_settings
 from seamwatch.store import Store
 from tests.app_workspaces import CONFIG
 from tests.conftest import REPO, free_port, run_cli_process, wait_until
+from tests.pinned_clock import STAMP
 
-ANCHOR = "2026-11-18T12:00:00Z"  # a Wednesday: week 2026-W46 is complete and in the demo
+pytestmark = pytest.mark.pinned_clock
+
+WEEK = "2026-W47"
+"""Complete at PINNED and wholly in the demo's two weeks up to it."""
 
 
 @dataclass
@@ -50,9 +58,9 @@ def make_fleet(root: Path, extra: str = "") -> Fleet:
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
     """The repo's demo inventory (with a planned and a retired integration), two weeks of demo
-    history told from a fixed moment, and one detection pass."""
+    history up to PINNED, and one detection pass at PINNED."""
     ws = make_fleet(tmp_path_factory.mktemp("ops") / "ws")
-    demo = run_cli_process("demo", "--weeks", "2", "--anchor", ANCHOR, "--config", str(ws.config))
+    demo = run_cli_process("demo", "--weeks", "2", "--anchor", STAMP, "--config", str(ws.config))
     assert demo.returncode == 0, demo.stderr
     detect = run_cli_process("detect", "--config", str(ws.config))
     assert detect.returncode == 0, detect.stderr
@@ -78,14 +86,14 @@ def test_weekly_review_does_not_show_a_red_data_share_for_integrations_not_live(
 ) -> None:
     out = fleet.root / "review"
     result = run_cli_process(
-        "report", "--week", "2026-W46", "--out", str(out), "--config", str(fleet.config)
+        "report", "--week", WEEK, "--out", str(out), "--config", str(fleet.config)
     )
     assert result.returncode == 0, result.stderr
-    html = (out / "2026-W46.html").read_text()
+    html = (out / f"{WEEK}.html").read_text()
     row = next(line for line in html.splitlines() if "<code>returns-portal-api</code>" in line)
     assert 'title="planned: no data expected">—</td>' in row
     assert "0%" not in row and "worse" not in row
-    md = (out / "2026-W46.md").read_text()
+    md = (out / f"{WEEK}.md").read_text()
     md_row = next(line for line in md.splitlines() if "(returns-portal-api)" in line)
     assert "0%" not in md_row
 
