@@ -26,7 +26,7 @@ from reports import (
 from seamwatch.config import load_settings
 from seamwatch.inventory import load_inventory
 from seamwatch.store import Store
-from tests.conftest import Workspace
+from tests.conftest import Workspace, command_module, pinned_utcnow
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)
@@ -81,7 +81,7 @@ def test_hostile_names_and_summaries_are_escaped_in_both_formats(workspace: Work
             " 'crm-orders-to-erp', 'latency_p95_ms', 'trend', 'warning', ?, 'open', ?, ?)",
             ["p95 *up* | [click](javascript:x) <b>now</b>", week.start + timedelta(days=2), NOW],
         )
-    result = cli("report", "--week", "2026-W47")
+    result = cli("report", "--week", "2026-W47", now=NOW)
     assert result.code == 0, result.err
     md = (workspace.root / "data/reports/2026-W47.md").read_text(encoding="utf-8")
     html = (workspace.root / "data/reports/2026-W47.html").read_text(encoding="utf-8")
@@ -95,7 +95,7 @@ def test_hostile_names_and_summaries_are_escaped_in_both_formats(workspace: Work
 
 def test_week_without_data_says_so(workspace: Workspace, cli) -> None:  # type: ignore[no-untyped-def]
     prepare(workspace)
-    result = cli("report", "--week", "2026-W47")
+    result = cli("report", "--week", "2026-W47", now=NOW)
     assert result.code == 0, result.err
     assert "note: No samples were collected in week 2026-W47." in result.out
     md = (workspace.root / "data/reports/2026-W47.md").read_text(encoding="utf-8")
@@ -157,17 +157,17 @@ def test_team_without_integrations_gets_a_plain_report(workspace: Workspace) -> 
 
 def test_out_dir_and_invalid_week_on_the_command_line(workspace: Workspace, cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     prepare(workspace)
-    result = cli("report", "--week", "2026-W47", "--out", str(tmp_path / "review"))
+    result = cli("report", "--week", "2026-W47", "--out", str(tmp_path / "review"), now=NOW)
     assert result.code == 0
     assert f"wrote {tmp_path / 'review' / '2026-W47.md'}" in result.out
-    bad = cli("report", "--week", "week 47")
+    bad = cli("report", "--week", "week 47", now=NOW)
     assert bad.code == 2
     assert bad.err == "seamwatch: --week 'week 47' is not an ISO week (write e.g. 2026-W47)\n"
     assert (
-        cli("report", "--week", "2027-W53").err
+        cli("report", "--week", "2027-W53", now=NOW).err
         == "seamwatch: --week '2027-W53': 2027 has no ISO week 53\n"
     )
-    assert cli("report", "--week", "2031-W02").err == (
+    assert cli("report", "--week", "2031-W02", now=NOW).err == (
         "seamwatch: week 2031-W02 has not started yet (it starts Mon 06 Jan 2031 00:00 UTC)\n"
     )
 
@@ -233,7 +233,7 @@ def test_bad_reports_config_is_one_line_with_file_key_and_line(workspace: Worksp
         "config.toml", workspace.config.read_text().replace("Mars/Olympus", "UTC") + "colour = 1\n"
     )
     assert "reports.colour: unknown key" in cli("check").out
-    assert "reports.colour: unknown key" in cli("report").err
+    assert "reports.colour: unknown key" in cli("report", now=NOW).err
 
 
 def test_post_sends_summary_with_link_and_records_it(
@@ -249,7 +249,7 @@ def test_post_sends_summary_with_link_and_records_it(
     week = Week.parse("2026-W47", ZoneInfo("UTC"))
     store.write_samples(samples(["crm-orders-to-erp"], week.previous().start, week.end))
     httpserver.expect_request("/hooks/secret-token", method="POST").respond_with_data("ok")
-    result = cli("report", "--week", "2026-W47", "--post")
+    result = cli("report", "--week", "2026-W47", "--post", now=NOW)
     assert result.code == 0, result.err
     assert "posted the summary to integration-review" in result.out
     ((request, _),) = httpserver.log
@@ -278,7 +278,7 @@ def test_refused_post_is_reported_without_the_secret_url(
         workspace, 'post_url = "${REPORT_WEBHOOK}"\npost_format = "discord"', HOSTILE_INVENTORY
     )
     httpserver.expect_request("/hooks/secret-token", method="POST").respond_with_data("gone", 404)
-    result = cli("report", "--week", "2026-W47", "--post")
+    result = cli("report", "--week", "2026-W47", "--post", now=NOW)
     assert result.code == 2
     assert result.err == (
         "seamwatch: report 2026-W47 written, but posting failed: the chat webhook refused the "
@@ -297,7 +297,7 @@ def test_refused_post_is_reported_without_the_secret_url(
 
 def test_post_without_a_webhook_says_what_to_configure(workspace: Workspace, cli) -> None:  # type: ignore[no-untyped-def]
     prepare(workspace)
-    result = cli("report", "--week", "2026-W47", "--post")
+    result = cli("report", "--week", "2026-W47", "--post", now=NOW)
     assert result.code == 2
     assert 'posting needs [reports] post_url (e.g. post_url = "${REPORT_WEBHOOK}")' in result.err
 
@@ -335,12 +335,14 @@ def test_seamwatch_demo_then_report_of_its_week(tmp_path, capsys) -> None:  # ty
     (tmp_path / "config.toml").write_text(DEMO_CONFIG, encoding="utf-8")
     config = str(tmp_path / "config.toml")
     anchor = datetime(2026, 11, 25, 9, tzinfo=UTC)
-    assert (
-        main(["demo", "--weeks", "2", "--anchor", "2026-11-25T09:00:00Z", "--config", config]) == 0
-    )
-    capsys.readouterr()
-    week = Week.last_complete(anchor, BERLIN)
-    assert main(["report", "--week", week.label, "--config", config]) == 0
+    with pinned_utcnow(anchor, command_module("demo"), command_module("report")):
+        assert (
+            main(["demo", "--weeks", "2", "--anchor", "2026-11-25T09:00:00Z", "--config", config])
+            == 0
+        )
+        capsys.readouterr()
+        week = Week.last_complete(anchor, BERLIN)
+        assert main(["report", "--week", week.label, "--config", config]) == 0
     out = capsys.readouterr().out
     md = (tmp_path / "data" / "reports" / f"{week.label}.md").read_text(encoding="utf-8")
     assert f"wrote {tmp_path / 'data' / 'reports' / week.label}.md" in out
@@ -367,7 +369,7 @@ def test_daemon_start_writes_a_missed_weekly_report_once(workspace: Workspace) -
 
 
 def test_report_without_a_store_says_how_to_get_one(workspace: Workspace, cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("report")
+    result = cli("report", now=NOW)
     assert result.code == 2
     assert result.err == (
         f"seamwatch: no store at {workspace.store_path}: run `seamwatch demo` to seed one, "
