@@ -460,14 +460,7 @@ def _hourly(table: pa.Table, week: Week) -> dict[tuple[str, str, str], list[floa
     metric, week): lists indexed by hour of the week, None where there is no data."""
     if table.num_rows == 0:
         return {}
-    keys = list(
-        zip(
-            table.column("integration_id").to_pylist(),
-            table.column("metric").to_pylist(),
-            table.column("week").to_pylist(),
-            strict=True,
-        )
-    )
+    keys = list(_rows(table, "integration_id", "metric", "week"))
     hours_list = table.column("hours").combine_chunks()
     values_list = table.column("values").combine_chunks()
     rows = np.repeat(np.arange(len(keys)), np.diff(hours_list.offsets.to_numpy()))
