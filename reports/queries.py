@@ -406,9 +406,9 @@ FROM (
 
 # Hourly values of chosen series, hour 0 being each week's Monday 00:00 local, one row per series
 # and week with its hours and values as lists (a handful of series: ordering lists costs little
-# here, unlike for every integration's sparkline, see SPARKLINES). `$keys` lists structs {integration_id, metric, week} (week: this or last): the charts' few
-# series, a semi-join on the three columns. A DLQ's hour is its peak, every other metric's its
-# mean.
+# here, unlike for every integration's sparkline, see SPARKLINES). `$keys` lists structs
+# {integration_id, metric, week} (week: this or last): the charts' few series, a semi-join on
+# the three columns. A DLQ's hour is its peak, every other metric's its mean.
 HOURLY = f"""
 SELECT integration_id, metric, week, list(hour ORDER BY hour) AS hours,
        list(value ORDER BY hour) AS "values"
