@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -73,19 +73,12 @@ def build_report(
 ) -> Report:
     """Everything the review says about `week` (compared with the week before), for `team` or all."""
     now = ensure_utc(now)
-    params = {
-        "start": week.start,
-        "end": week.end,
-        "prev_start": week.previous().start,
-        "team": team,
-        "as_of": _as_of(week, now),
-        "now": now,
-    }
     # Weeks that start on a UTC hour (every whole-hour time zone) read hourly rollups.
     aligned = all(int(t.timestamp()) % 3600 == 0 for t in (week.start, week.previous().start))
     width = "1h" if aligned else "5m"
     policy = scorecard or ScorecardSettings()
     with store.read() as con, ThreadPoolExecutor(max_workers=1) as side:
+        params = review_params(con, week, now=now, team=team)
         # Job runs and the checklists on a cursor of their own, beside the rest: while this
         # thread turns rows into the report's values, DuckDB has a query to run on the other
         # core (its queries release the GIL).
@@ -261,6 +254,41 @@ def _scorecard(this: pd.DataFrame, last: pd.DataFrame) -> ScorecardWeek:
     return card
 
 
+def review_params(
+    con: duckdb.DuckDBPyConnection, week: Week, *, now: datetime, team: str | None = None
+) -> dict[str, Any]:
+    """The parameters the review's queries name (reports.queries): both weeks' bounds, the team,
+    the moment shown, and the whole UTC days of each week that daily buckets answer (those
+    rolled up: before `rollup_1d_until()`, read here once so that every hour of the weeks comes
+    from exactly one kind of bucket, and the daily ranges are constants DuckDB prunes by)."""
+    ((until,),) = con.execute("SELECT rollup_1d_until()").fetchall()
+    last_days = _whole_days(week.previous().start, week.start, until)
+    this_days = _whole_days(week.start, week.end, until)
+    return {
+        "start": week.start,
+        "end": week.end,
+        "prev_start": week.previous().start,
+        "team": team,
+        "as_of": _as_of(week, now),
+        "now": now,
+        "last_days_from": last_days[0],
+        "last_days_to": last_days[1],
+        "this_days_from": this_days[0],
+        "this_days_to": this_days[1],
+    }
+
+
+def _whole_days(lo: datetime, hi: datetime, until: datetime) -> tuple[datetime, datetime]:
+    """The whole UTC days within [lo, hi) that begin before `until`, as [from, to) (empty: the
+    two are equal)."""
+    day = 86400
+    first = math.ceil(lo.timestamp() / day) * day
+    last = max(
+        first, min(math.floor(hi.timestamp() / day), math.ceil(until.timestamp() / day)) * day
+    )
+    return (datetime.fromtimestamp(first, UTC), datetime.fromtimestamp(last, UTC))
+
+
 def _as_of(week: Week, now: datetime) -> datetime | None:
     """The moment whose state a report of `week` shows: the last instant of a week that is over
     (the week ends before `week.end`, and `health_at` counts what happened at or before its t),
@@ -272,7 +300,7 @@ def _runner(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> Callable[
     """Run a named query with exactly the parameters it names (DuckDB refuses extra ones)."""
 
     def run(sql: str) -> pd.DataFrame:
-        return con.execute(sql, _bound(sql, params)).df()
+        return con.execute(sql, bound(sql, params)).df()
 
     return run
 
@@ -283,7 +311,7 @@ def _arrow(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> Callable[.
     checks cost about a second at 10,000 integrations."""
 
     def run(sql: str, **more: Any) -> pa.Table:
-        return con.sql(sql, params=_bound(sql, {**params, **more})).to_arrow_table()
+        return con.sql(sql, params=bound(sql, {**params, **more})).to_arrow_table()
 
     return run
 
@@ -304,8 +332,8 @@ def _number(value: float | None) -> float | None:
     return None if value is None or value != value else value
 
 
-def _bound(sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The parameters `sql` names (DuckDB refuses extra ones)."""
+def bound(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters `sql` names (DuckDB refuses extra ones), of `params` (review_params)."""
     return {k: v for k, v in params.items() if f"${k}" in sql}
 
 

@@ -44,13 +44,40 @@ HOURS = f"bitstring_agg(CAST({BUCKET_HOUR} AS INTEGER), 0, 191)"
 HOUR_SETS = {"1h": "NULL::BITSTRING", "5m": HOURS}
 
 
+# Whole UTC days of the two weeks that daily buckets answer: [from, to) in each week, rolled up
+# (before `rollup_1d_until()`, migration 110); reports.build.review_params sets them.
+DAYS = (
+    "((bucket >= $last_days_from AND bucket < $last_days_to)"
+    " OR (bucket >= $this_days_from AND bucket < $this_days_to))"
+)
+# The buckets WEEK_FIGURES reads, each with how many hourly buckets it stands for (`hours`). At
+# hourly width: the days in DAYS from the daily rollup, the hours around them (a week in a time
+# zone other than UTC starts within a UTC day, and days not rolled up yet) from hourly buckets;
+# a week of a large fleet is 24 times fewer rows. 5-minute buckets come as they are: their hours
+# are counted from sets (HOUR_SETS), which daily buckets cannot give.
+WEEK_BUCKETS = {
+    "1h": f"""(
+        SELECT bucket, integration_id, metric, n, mean, min, max, last, first_ts, last_ts,
+               weighted_errors, paired_throughput, paired_latency, slo, within_slo, paired_slo,
+               paired_outside, hours
+        FROM rollup_1d WHERE {DAYS}
+        UNION ALL
+        SELECT *, 1 AS hours FROM {ROLLUP_BUCKETS["1h"]}
+        WHERE bucket >= $prev_start AND bucket < $end AND NOT {DAYS}
+    )""",
+    "5m": f"(SELECT *, 1 AS hours FROM {ROLLUP_BUCKETS['5m']})",
+}
+
+
 def on_rollups(sql: str, width: str) -> str:
     """A query over the rollup buckets (`{buckets}`) of `width` ("1h" when both weeks start on a
-    UTC hour, else "5m": every time zone's offset is a multiple of 5 minutes); `{width}` is that
-    width as an SQL interval, `{hour_set}` the set of hours of a group of buckets where spans
-    cannot give it (HOUR_SETS)."""
+    UTC hour, else "5m": every time zone's offset is a multiple of 5 minutes), or over the
+    buckets that answer for a week at that width (`{week_buckets}`, WEEK_BUCKETS); `{width}` is
+    that width as an SQL interval, `{hour_set}` the set of hours of a group of buckets where
+    spans cannot give it (HOUR_SETS)."""
     return (
         sql.replace("{buckets}", ROLLUP_BUCKETS[width])
+        .replace("{week_buckets}", WEEK_BUCKETS[width])
         .replace("{width}", BUCKET_WIDTHS[width])
         .replace("{hour_set}", HOUR_SETS[width])
     )
@@ -128,7 +155,7 @@ SLO_SHARES = """
     (stamps - bad + outside) / stamps AS within_slo"""
 
 
-# The week's figures from one pass over the rollup buckets, at four levels (`level`):
+# The week's figures from one pass over its buckets (WEEK_BUCKETS), at four levels (`level`):
 #   metric       per integration and metric, both weeks side by side: the weekly value (`this`,
 #                `last`) and the newest value (`final`, `last_final`). The weekly value is the
 #                mean, a DLQ's peak, and for the error rate the mean weighted by the throughput at
@@ -166,7 +193,7 @@ WITH per AS MATERIALIZED (
             ELSE sum(n * mean) / sum(n)
         END AS weekly,
         arg_max(last, last_ts) AS final,
-        count(*) AS buckets, {{hour_set}} AS hour_set,
+        CAST(sum(hours) AS BIGINT) AS buckets, {{hour_set}} AS hour_set,
         min(first_ts) AS first_ts, max(last_ts) AS last_ts,
         -- the series' SLO counts, as one group of buckets (slo_counts): the SLOs its buckets
         -- were counted against where all were counted against the same ones, else NULL
@@ -178,7 +205,7 @@ WITH per AS MATERIALIZED (
             AS paired_outside,
         sum(paired_latency) AS paired_latency,
         metric <> 'error_rate' OR count(paired_latency) = count(*) AS pair_counted
-    FROM {{buckets}}
+    FROM {{week_buckets}}
     WHERE bucket >= $prev_start AND bucket < $end
       AND ($team IS NULL OR integration_id IN (SELECT id FROM integrations WHERE owner = $team))
     GROUP BY integration_id, metric, week

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from reports import Week, build_report, queries
+from reports.build import bound, review_params
 from seamwatch.store import Store
 
 WEEKS = {"1h": Week.parse("2026-W47", ZoneInfo("UTC")), "5m": Week.parse("2026-W47", ZoneInfo("Asia/Kolkata"))}  # fmt: skip
@@ -94,9 +95,9 @@ def make_store(tmp_path, week: Week, *, someone_all_week: bool) -> tuple[Store, 
 
 def figures(store: Store, week: Week, width: str) -> pd.DataFrame:
     sql = queries.on_rollups(queries.WEEK_FIGURES, width)
-    params = {"start": week.start, "end": week.end, "prev_start": week.previous().start, "team": None}  # fmt: skip
     with store.read() as con:
-        return con.execute(sql, params).df()
+        params = review_params(con, week, now=week.end + timedelta(hours=2))
+        return con.execute(sql, bound(sql, params)).df()
 
 
 def assert_hours(store: Store, samples: pd.DataFrame, week: Week) -> None:

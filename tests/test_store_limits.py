@@ -75,12 +75,10 @@ def test_a_bad_limit_is_a_config_error_naming_the_key(tmp_path, key, value, why)
     assert f"store.{key}" in str(err.value) and why in str(err.value)
 
 
-def rollups(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
+def rollups(store: Store) -> tuple[pd.DataFrame, ...]:
     order = "ORDER BY bucket, integration_id, metric"
-    return (
-        store.query(f"SELECT * FROM rollup_5m {order}"),
-        store.query(f"SELECT * FROM rollup_1h {order}"),
-    )
+    tables = ("rollup_5m", "rollup_1h", "rollup_1d")
+    return tuple(store.query(f"SELECT * FROM {table} {order}") for table in tables)
 
 
 def test_a_rollup_in_small_chunks_equals_one_in_a_single_pass(tmp_path):
@@ -95,7 +93,7 @@ def test_a_rollup_in_small_chunks_equals_one_in_a_single_pass(tmp_path):
             buckets = rollup(con, chunk_rows=chunk_rows)
         stores.append((store, buckets))
     (one, n_one), (chunked, n_chunked) = stores
-    assert n_one == n_chunked == 9 * 12 * 6 + 9 * 6
+    assert n_one == n_chunked == 9 * 12 * 6 + 9 * 6 + 2 * 6  # 5-minute, hourly, daily buckets
     for a, b in zip(rollups(one), rollups(chunked), strict=True):
         pd.testing.assert_frame_equal(a, b)
     assert chunked.scalar("SELECT count(*) FROM rollup_dirty") == 0

@@ -465,7 +465,7 @@ class Store:
             return sync_inventory(con, inventory, now)
 
     def rollup(self) -> int:
-        """Recompute the 5-minute and hourly rollups of ranges written since the last run."""
+        """Recompute the 5-minute, hourly and daily rollups of ranges written since the last run."""
         from seamwatch.store.maintenance import rollup
 
         with self.write() as con:

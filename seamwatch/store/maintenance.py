@@ -1,10 +1,10 @@
-"""Rollups (5 minutes, 1 hour) of the ranges written since the last run, and retention."""
+"""Rollups (5 minutes, 1 hour, 1 day) of the ranges written since the last run, and retention."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import astuple, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
@@ -16,6 +16,7 @@ ROLLUPS = {"rollup_5m": "5 minutes", "rollup_1h": "1 hour"}
 # the default memory limit (the hourly median holds its values).
 ROLLUP_CHUNK_ROWS = 10_000_000
 _HOUR = timedelta(hours=1)
+_DAY = timedelta(days=1)
 # What detectors read per hour besides n/mean/last (detectors/frame.py): the hourly median and
 # the newest sample time, so completed hours are never re-aggregated from raw samples.
 # Both record their first and newest sample time (the weekly review's "data from ... to ...").
@@ -97,6 +98,7 @@ class RetentionResult:
     rollup_1h: int
     notifications: int = 0
     alert_messages: int = 0
+    rollup_1d: int = 0
 
 
 def rollup(con: duckdb.DuckDBPyConnection, *, chunk_rows: int = ROLLUP_CHUNK_ROWS) -> int:
@@ -112,7 +114,8 @@ def rollup(con: duckdb.DuckDBPyConnection, *, chunk_rows: int = ROLLUP_CHUNK_ROW
     if not marks:
         return 0
     written = 0
-    for lo, hi in _merge_hours(marks):
+    hours_written = _merge_hours(marks)
+    for lo, hi in hours_written:
         total = con.execute(
             "SELECT count(*) FROM samples WHERE ts >= ? AND ts < ?", [lo, hi]
         ).fetchone()[0]  # type: ignore[index]
@@ -125,6 +128,8 @@ def rollup(con: duckdb.DuckDBPyConnection, *, chunk_rows: int = ROLLUP_CHUNK_ROW
             written += _rollup_chunk(con, cursor, upto)
             cursor = upto
         log.info("rolled up %s .. %s (%d samples)", lo, hi, total)
+    for lo, hi in _merge_days(hours_written):
+        written += _rollup_days(con, lo, hi, chunk_rows=chunk_rows)
     con.execute("DELETE FROM rollup_dirty")
     return written
 
@@ -163,6 +168,48 @@ def _rollup_chunk(con: duckdb.DuckDBPyConnection, lo: datetime, hi: datetime) ->
     return written
 
 
+def _rollup_days(
+    con: duckdb.DuckDBPyConnection, lo: datetime, hi: datetime, *, chunk_rows: int
+) -> int:
+    """Replace the daily buckets in [lo, hi) (whole days) from the hourly ones, in chunks of
+    whole days holding about `chunk_rows` hourly buckets, one transaction each."""
+    total = con.execute(
+        "SELECT count(*) FROM rollup_1h WHERE bucket >= ? AND bucket < ?", [lo, hi]
+    ).fetchone()[0]  # type: ignore[index]
+    days = max(1, int((hi - lo) / _DAY))
+    step = _DAY * max(1, min(days, chunk_rows // max(1, total // days)))
+    written, cursor = 0, lo
+    while cursor < hi:
+        upto = min(cursor + step, hi)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM rollup_1d WHERE bucket >= ? AND bucket < ?", [cursor, upto])
+            row = con.execute(
+                "INSERT INTO rollup_1d SELECT * FROM daily_buckets(?, ?)", [cursor, upto]
+            ).fetchone()
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        written += int(row[0])  # type: ignore[index]
+        cursor = upto
+    return written
+
+
+def _merge_days(hours: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Disjoint [start, end) ranges of whole hours as disjoint ranges of the whole days they
+    touch (two ranges within one day become that day, once)."""
+    merged: list[tuple[datetime, datetime]] = []
+    for lo, hi in hours:
+        start = _floor_day(lo)
+        end = _floor_day(hi - _HOUR) + _DAY
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _merge_hours(marks: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
     """Dirty (lo, hi) marks, inclusive of hi, as disjoint [start, end) ranges of whole hours."""
     merged: list[tuple[datetime, datetime]] = []
@@ -178,6 +225,11 @@ def _merge_hours(marks: list[tuple[datetime, datetime]]) -> list[tuple[datetime,
 
 def _floor_hour(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
+
+
+def _floor_day(at: datetime) -> datetime:
+    """The start of `at`'s UTC day (the daily rollup's buckets are UTC days)."""
+    return at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def apply_retention(
@@ -201,13 +253,30 @@ def apply_retention(
         if n:
             con.execute(f"DELETE FROM {table} WHERE {column} < ?", [cutoff])
         counts.append(int(n))
+    daily = _daily_retention(con, now - rollup_1h, hourly_deleted=counts[-1] > 0)
     con.execute("DELETE FROM sample_batches WHERE hi < ?", [now - raw])
     # runs are small but unbounded; keep them as long as the hourly rollups.
     con.execute("DELETE FROM runs WHERE started_at < ?", [now - rollup_1h])
-    result = RetentionResult(*counts, *prune_alert_history(con, now - alert_history))
+    result = RetentionResult(
+        *counts, *prune_alert_history(con, now - alert_history), rollup_1d=daily
+    )
     if any(astuple(result)):
         log.info("retention removed %s", result)
     return result
+
+
+def _daily_retention(
+    con: duckdb.DuckDBPyConnection, cutoff: datetime, *, hourly_deleted: bool
+) -> int:
+    """Delete the days before the hourly retention's `cutoff`; the day it falls in keeps the
+    hours still stored (re-added from them, so a day never holds more than its hours)."""
+    day = _floor_day(cutoff)
+    deleted = con.execute("SELECT count(*) FROM rollup_1d WHERE bucket < ?", [day]).fetchone()[0]  # type: ignore[index]
+    if deleted:
+        con.execute("DELETE FROM rollup_1d WHERE bucket < ?", [day])
+    if hourly_deleted and cutoff > day:
+        _rollup_days(con, day, day + _DAY, chunk_rows=ROLLUP_CHUNK_ROWS)
+    return int(deleted)
 
 
 def prune_alert_history(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> tuple[int, int]:

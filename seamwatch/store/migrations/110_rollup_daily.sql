@@ -1,0 +1,57 @@
+-- Daily buckets (whole UTC days), added up from the hourly ones by every rollup: a week of a
+-- large fleet is 24 times fewer rows to read. The weekly review reads them for the whole days
+-- of its two weeks, and the hourly buckets for the hours around them (a week in a time zone
+-- other than UTC starts within a UTC day). Each column adds up exactly over hours: `hours` is
+-- how many hourly buckets the day has (a series with a bucket every hour from its first sample
+-- to its last has no gap), `mean` the samples' mean, the SLO counts as over one group of hourly
+-- buckets: `slo` (`paired_slo`) only where every hour was counted against the same one,
+-- `paired_latency` and `paired_outside` only where every hour has them.
+CREATE TABLE IF NOT EXISTS rollup_1d (
+    bucket            TIMESTAMPTZ NOT NULL,
+    integration_id    VARCHAR NOT NULL,
+    metric            VARCHAR NOT NULL,
+    hours             INTEGER NOT NULL,
+    n                 BIGINT NOT NULL,
+    mean              DOUBLE,
+    min               DOUBLE,
+    max               DOUBLE,
+    last              DOUBLE,
+    first_ts          TIMESTAMPTZ NOT NULL,
+    last_ts           TIMESTAMPTZ NOT NULL,
+    weighted_errors   DOUBLE,
+    paired_throughput DOUBLE,
+    paired_latency    BIGINT,
+    slo               DOUBLE,
+    within_slo        BIGINT,
+    paired_slo        DOUBLE,
+    paired_outside    BIGINT
+);
+
+-- The days in [lo, hi) (whole UTC days) from the hourly rollup table, as rollup_1d holds them.
+CREATE OR REPLACE MACRO daily_buckets(lo, hi) AS TABLE
+SELECT time_bucket(INTERVAL 1 DAY, bucket) AS bucket, integration_id, metric,
+       CAST(count(*) AS INTEGER) AS hours, CAST(sum(n) AS BIGINT) AS n,
+       sum(n * mean) / sum(n) AS mean, min(min) AS min, max(max) AS max,
+       arg_max(last, coalesce(last_ts, bucket)) AS last,
+       min(coalesce(first_ts, bucket)) AS first_ts, max(coalesce(last_ts, bucket)) AS last_ts,
+       sum(weighted_errors) AS weighted_errors, sum(paired_throughput) AS paired_throughput,
+       CASE WHEN count(paired_latency) = count(*) THEN sum(paired_latency) END AS paired_latency,
+       CASE WHEN count(slo) = count(*) AND min(slo) = max(slo) THEN min(slo) END AS slo,
+       CASE WHEN count(slo) = count(*) AND min(slo) = max(slo) THEN sum(within_slo) END
+           AS within_slo,
+       CASE WHEN count(paired_slo) = count(*) AND min(paired_slo) = max(paired_slo)
+            THEN min(paired_slo) END AS paired_slo,
+       CASE WHEN count(paired_outside) = count(*) THEN sum(paired_outside) END AS paired_outside
+FROM rollup_1h
+WHERE bucket >= lo AND bucket < hi
+GROUP BY ALL;
+
+-- Days before this one are rolled up whole into rollup_1d: the day of the first range written
+-- since the last rollup (whose hourly buckets, and so its day, are not rolled up yet).
+CREATE OR REPLACE MACRO rollup_1d_until() AS (
+    SELECT time_bucket(INTERVAL 1 DAY, coalesce(min(lo), TIMESTAMPTZ '9999-12-31 00:00:00+00'))
+    FROM rollup_dirty
+);
+
+INSERT INTO rollup_1d
+SELECT * FROM daily_buckets(TIMESTAMPTZ '-infinity', TIMESTAMPTZ 'infinity') ORDER BY bucket;

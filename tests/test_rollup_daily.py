@@ -1,0 +1,130 @@
+"""The daily rollup (migration 110) holds each UTC day's hourly buckets added up, whatever the
+order of writes: a first rollup in chunks, a late sample in an old day, retention cutting a day
+in two, and a store from before it (the migration fills it from the hourly buckets)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seamwatch.store import Store
+from seamwatch.store.maintenance import rollup
+
+START = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
+COLUMNS = ["bucket", "integration_id", "metric", "hours", "n", "mean", "min", "max", "last",
+           "first_ts", "last_ts"]  # fmt: skip
+
+
+def samples(start: datetime, days: float, step: timedelta, seed: int = 3) -> pd.DataFrame:
+    """Two integrations' throughput and latency, every `step`, with a gap of five hours."""
+    rng = np.random.default_rng(seed)
+    times = pd.date_range(start, start + timedelta(days=days), freq=step, inclusive="left")
+    times = times[(times < start + timedelta(hours=30)) | (times >= start + timedelta(hours=35))]
+    parts = [
+        pd.DataFrame(
+            {
+                "ts": times,
+                "integration_id": iid,
+                "metric": metric,
+                "value": rng.gamma(2, 50, len(times)),
+            }
+        )
+        for iid in ("a", "b")
+        for metric in ("throughput", "latency_p95_ms")
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def expected_days(raw: pd.DataFrame) -> pd.DataFrame:
+    """Each series' UTC days from its raw samples, as rollup_1d should hold them."""
+    raw = raw.sort_values("ts")
+    day = raw["ts"].dt.floor("D").rename("bucket")
+    hour = raw["ts"].dt.floor("h")
+    grouped = raw.assign(hour=hour).groupby([day, raw["integration_id"], raw["metric"]])
+    out = grouped.agg(
+        hours=("hour", "nunique"), n=("value", "size"), mean=("value", "mean"),
+        min=("value", "min"), max=("value", "max"), last=("value", "last"),
+        first_ts=("ts", "min"), last_ts=("ts", "max"),
+    ).reset_index()  # fmt: skip
+    return out[COLUMNS]
+
+
+def stored_days(store: Store) -> pd.DataFrame:
+    frame = store.query(
+        f"SELECT {', '.join(COLUMNS)} FROM rollup_1d ORDER BY bucket, integration_id, metric"
+    )
+    for column in ("bucket", "first_ts", "last_ts"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def assert_days(store: Store, raw: pd.DataFrame) -> None:
+    expected = expected_days(raw).sort_values(["bucket", "integration_id", "metric"])
+    pd.testing.assert_frame_equal(
+        stored_days(store), expected.reset_index(drop=True),
+        check_dtype=False, check_exact=False, rtol=1e-12,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    s = Store(tmp_path / "s.duckdb")
+    s.migrate()
+    return s
+
+
+def test_each_day_holds_its_hours_added_up(store):
+    raw = samples(START + timedelta(hours=7, minutes=13), 3.5, timedelta(minutes=7))
+    store.write_samples(raw, source="t")
+    store.rollup()
+    assert_days(store, raw)
+    assert store.scalar("SELECT max(hours) FROM rollup_1d") == 24
+
+
+def test_a_first_rollup_in_chunks_gives_the_same_days(store):
+    raw = samples(START, 4, timedelta(minutes=5))
+    store.write_samples(raw, source="t")
+    with store.write() as con:
+        rollup(con, chunk_rows=300)  # an hour or two of samples, a day at a time
+    assert_days(store, raw)
+
+
+def test_a_late_sample_in_an_old_day_is_added_to_it_by_the_next_rollup(store):
+    raw = samples(START, 3, timedelta(minutes=10))
+    store.write_samples(raw, source="t")
+    store.rollup()
+    assert store.scalar("SELECT rollup_1d_until()") == datetime(9999, 12, 31, tzinfo=UTC)
+    late = pd.DataFrame({"ts": [START + timedelta(days=1, hours=3, minutes=4)],
+                         "integration_id": "a", "metric": "throughput", "value": [9999.0]})  # fmt: skip
+    store.write_samples(late, source="t")
+    # until the rollup, that day (and every later one) is not taken from the daily rollup
+    assert store.scalar("SELECT rollup_1d_until()") == START + timedelta(days=1)
+    store.rollup()
+    assert store.scalar("SELECT rollup_1d_until()") == datetime(9999, 12, 31, tzinfo=UTC)
+    assert_days(store, pd.concat([raw, late], ignore_index=True))
+
+
+def test_retention_drops_whole_days_and_keeps_the_stored_hours_of_the_day_it_cuts(store):
+    raw = samples(START, 3, timedelta(minutes=10))
+    store.write_samples(raw, source="t")
+    store.rollup()
+    cutoff = START + timedelta(days=1, hours=6)
+    store.rollup_1h_retention = timedelta(days=800)
+    result = store.apply_retention(cutoff + timedelta(days=800))
+    assert result.rollup_1d == 4  # the first day's four series
+    # the hours kept are those of the raw samples from the cutoff's hour on
+    assert_days(store, raw[raw["ts"] >= cutoff])
+
+
+def test_the_migration_fills_the_days_of_a_store_rolled_up_before_it(store):
+    raw = samples(START, 2.5, timedelta(minutes=15))
+    store.write_samples(raw, source="t")
+    store.rollup()
+    with store.write() as con:  # as a store rolled up before version 110 was
+        con.execute("DELETE FROM rollup_1d")
+        con.execute("DELETE FROM schema_version WHERE version = 110")
+    assert store.migrate() == [110]
+    assert_days(store, raw)
