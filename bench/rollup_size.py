@@ -47,7 +47,7 @@ def main() -> None:
             f"{args.integrations:,} integrations x 6 metrics x {args.days} days, rolled up; "
             "scaled to 1,000 integrations x 365 days:"
         )
-        for table in ("rollup_5m", "rollup_1h"):
+        for table in ("rollup_5m", "rollup_1h", "rollup_1d"):
             copy = root / f"{table}.duckdb"
             parquet = root / f"{table}.parquet"
             con = duckdb.connect(str(copy))
