@@ -262,6 +262,7 @@ def review_params(
     rolled up: before `rollup_1d_until()`, read here once so that every hour of the weeks comes
     from exactly one kind of bucket, and the daily ranges are constants DuckDB prunes by)."""
     ((until,),) = con.execute("SELECT rollup_1d_until()").fetchall()
+    until = until or week.previous().start  # NULL: no day is rolled up yet
     last_days = _whole_days(week.previous().start, week.start, until)
     this_days = _whole_days(week.start, week.end, until)
     return {

@@ -1,6 +1,7 @@
-"""The daily rollup (migration 110) holds each UTC day's hourly buckets added up, whatever the
-order of writes: a first rollup in chunks, a late sample in an old day, retention cutting a day
-in two, and a store from before it (the migration fills it from the hourly buckets)."""
+"""The daily rollup (migration 110) holds each UTC day that is over (a later day has data) as
+its hourly buckets added up, whatever the order of writes: a first rollup in chunks, a late
+sample in an old day, the next day's first data, retention cutting a day in two, and a store
+from before it (the migration fills it from the hourly buckets)."""
 
 from __future__ import annotations
 
@@ -62,7 +63,10 @@ def stored_days(store: Store) -> pd.DataFrame:
 
 
 def assert_days(store: Store, raw: pd.DataFrame) -> None:
-    expected = expected_days(raw).sort_values(["bucket", "integration_id", "metric"])
+    """rollup_1d holds the days of `raw` before its newest (in progress), and no other."""
+    expected = expected_days(raw)
+    expected = expected[expected["bucket"] < expected["bucket"].max()]
+    expected = expected.sort_values(["bucket", "integration_id", "metric"])
     pd.testing.assert_frame_equal(
         stored_days(store), expected.reset_index(drop=True),
         check_dtype=False, check_exact=False, rtol=1e-12,
@@ -82,6 +86,29 @@ def test_each_day_holds_its_hours_added_up(store):
     store.rollup()
     assert_days(store, raw)
     assert store.scalar("SELECT max(hours) FROM rollup_1d") == 24
+    assert store.scalar("SELECT rollup_1d_until()") == START + timedelta(days=3)
+
+
+def test_the_day_in_progress_is_added_up_once_the_next_day_has_data(store):
+    raw = samples(START, 1.5, timedelta(minutes=10))
+    store.write_samples(raw, source="t")
+    store.rollup()
+    assert store.scalar("SELECT count(DISTINCT bucket) FROM rollup_1d") == 1
+    more = samples(START + timedelta(days=1, hours=12), 0.25, timedelta(minutes=10), seed=4)
+    store.write_samples(more, source="t")  # the rest of the second day
+    store.rollup()
+    assert store.scalar("SELECT count(DISTINCT bucket) FROM rollup_1d") == 1
+    after = samples(START + timedelta(days=2), 0.1, timedelta(minutes=10), seed=5)
+    store.write_samples(after, source="t")
+    store.rollup()
+    assert store.scalar("SELECT rollup_1d_until()") == START + timedelta(days=2)
+    assert_days(store, pd.concat([raw, more, after], ignore_index=True))
+
+
+def test_before_any_rollup_no_day_is_in_the_daily_rollup(store):
+    assert store.scalar("SELECT rollup_1d_until()") is None
+    store.write_samples(samples(START, 0.5, timedelta(minutes=10)), source="t")
+    assert store.scalar("SELECT rollup_1d_until()") is None
 
 
 def test_a_first_rollup_in_chunks_gives_the_same_days(store):
@@ -96,14 +123,14 @@ def test_a_late_sample_in_an_old_day_is_added_to_it_by_the_next_rollup(store):
     raw = samples(START, 3, timedelta(minutes=10))
     store.write_samples(raw, source="t")
     store.rollup()
-    assert store.scalar("SELECT rollup_1d_until()") == datetime(9999, 12, 31, tzinfo=UTC)
+    assert store.scalar("SELECT rollup_1d_until()") == START + timedelta(days=2)
     late = pd.DataFrame({"ts": [START + timedelta(days=1, hours=3, minutes=4)],
                          "integration_id": "a", "metric": "throughput", "value": [9999.0]})  # fmt: skip
     store.write_samples(late, source="t")
     # until the rollup, that day (and every later one) is not taken from the daily rollup
     assert store.scalar("SELECT rollup_1d_until()") == START + timedelta(days=1)
     store.rollup()
-    assert store.scalar("SELECT rollup_1d_until()") == datetime(9999, 12, 31, tzinfo=UTC)
+    assert store.scalar("SELECT rollup_1d_until()") == START + timedelta(days=2)
     assert_days(store, pd.concat([raw, late], ignore_index=True))
 
 
@@ -124,7 +151,8 @@ def test_the_migration_fills_the_days_of_a_store_rolled_up_before_it(store):
     store.write_samples(raw, source="t")
     store.rollup()
     with store.write() as con:  # as a store rolled up before version 110 was
-        con.execute("DELETE FROM rollup_1d")
+        con.execute("DROP TABLE rollup_1d")
+        con.execute("DROP TABLE rollup_1d_state")
         con.execute("DELETE FROM schema_version WHERE version = 110")
     assert store.migrate() == [110]
     assert_days(store, raw)

@@ -107,8 +107,13 @@ def rollup(con: duckdb.DuckDBPyConnection, *, chunk_rows: int = ROLLUP_CHUNK_ROW
     Dirty ranges are merged into disjoint whole hours (a backfill of last year and today's
     cycle are two ranges, not a year between them) and each is aggregated in chunks of whole
     hours holding about `chunk_rows` raw samples, one transaction each, so the first rollup
-    of a large backfill works in bounded memory. The dirty marks go once all chunks are done;
-    a crash in between only repeats work (a chunk replaces its buckets).
+    of a large backfill works in bounded memory. Then the daily buckets (`rollup_1d`) of the
+    days those hours fall in are added up from the hourly ones, in chunks of whole days, for
+    days that are over: before the newest day with data, which is added up once a later day
+    has data (a day's hourly buckets added up at every 5-minute rollup cost more than the
+    rollup itself at the end of the day). The dirty marks go once all chunks are done, so
+    until then readers take none of these days from `rollup_1d` (`rollup_1d_until`); a crash
+    in between only repeats work (a chunk replaces its buckets).
     """
     marks = con.execute("SELECT lo, hi FROM rollup_dirty ORDER BY lo").fetchall()
     if not marks:
@@ -128,8 +133,14 @@ def rollup(con: duckdb.DuckDBPyConnection, *, chunk_rows: int = ROLLUP_CHUNK_ROW
             written += _rollup_chunk(con, cursor, upto)
             cursor = upto
         log.info("rolled up %s .. %s (%d samples)", lo, hi, total)
-    for lo, hi in _merge_days(hours_written):
-        written += _rollup_days(con, lo, hi, chunk_rows=chunk_rows)
+    # days before `over` were over at the last rollup (none yet: from the first hour written)
+    (over,) = con.execute("SELECT days_until FROM rollup_1d_state").fetchall()[0]
+    over = over or _floor_day(hours_written[0][0])
+    until = max(over, _floor_day(hours_written[-1][1] - _HOUR))  # the newest day is not over
+    for lo, hi in _merge_days([*hours_written, (over, until)]):
+        if lo < until:
+            written += _rollup_days(con, lo, min(hi, until), chunk_rows=chunk_rows)
+    con.execute("UPDATE rollup_1d_state SET days_until = ?", [until])
     con.execute("DELETE FROM rollup_dirty")
     return written
 
@@ -197,10 +208,10 @@ def _rollup_days(
 
 
 def _merge_days(hours: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    """Disjoint [start, end) ranges of whole hours as disjoint ranges of the whole days they
-    touch (two ranges within one day become that day, once)."""
+    """[start, end) ranges of whole hours as disjoint ranges of the whole days they touch (two
+    ranges within one day become that day, once); empty ranges touch no day."""
     merged: list[tuple[datetime, datetime]] = []
-    for lo, hi in hours:
+    for lo, hi in sorted(r for r in hours if r[1] > r[0]):
         start = _floor_day(lo)
         end = _floor_day(hi - _HOUR) + _DAY
         if merged and start <= merged[-1][1]:
@@ -274,7 +285,8 @@ def _daily_retention(
     deleted = con.execute("SELECT count(*) FROM rollup_1d WHERE bucket < ?", [day]).fetchone()[0]  # type: ignore[index]
     if deleted:
         con.execute("DELETE FROM rollup_1d WHERE bucket < ?", [day])
-    if hourly_deleted and cutoff > day:
+    (over,) = con.execute("SELECT days_until FROM rollup_1d_state").fetchall()[0]
+    if hourly_deleted and day < cutoff and over is not None and day < over:
         _rollup_days(con, day, day + _DAY, chunk_rows=ROLLUP_CHUNK_ROWS)
     return int(deleted)
 

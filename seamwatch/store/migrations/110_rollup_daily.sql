@@ -1,5 +1,5 @@
--- Daily buckets (whole UTC days), added up from the hourly ones by every rollup: a week of a
--- large fleet is 24 times fewer rows to read. The weekly review reads them for the whole days
+-- Daily buckets (whole UTC days), added up from the hourly ones by the rollup once the day is
+-- over, and again when a late write changes it: a week of a large fleet is 24 times fewer rows. The weekly review reads them for the whole days
 -- of its two weeks, and the hourly buckets for the hours around them (a week in a time zone
 -- other than UTC starts within a UTC day). Each column adds up exactly over hours: `hours` is
 -- how many hourly buckets the day has (a series with a bucket every hour from its first sample
@@ -46,12 +46,26 @@ FROM rollup_1h
 WHERE bucket >= lo AND bucket < hi
 GROUP BY ALL;
 
--- Days before this one are rolled up whole into rollup_1d: the day of the first range written
--- since the last rollup (whose hourly buckets, and so its day, are not rolled up yet).
+-- A day is added up once it is over: once a later day has data (`days_until`: days before it
+-- are over, as of the last rollup; NULL: none yet). The day in progress is read from hourly
+-- buckets: adding up its hourly buckets at every rollup would cost more than the rollup itself.
+CREATE TABLE IF NOT EXISTS rollup_1d_state (days_until TIMESTAMPTZ);
+INSERT INTO rollup_1d_state
+SELECT (SELECT time_bucket(INTERVAL 1 DAY, max(bucket)) FROM rollup_1h)
+WHERE NOT EXISTS (SELECT 1 FROM rollup_1d_state);
+
+-- Days before this one are in rollup_1d, whole: days over at the last rollup, up to the day of
+-- the first range written since (whose hourly buckets, and so its day, are not rolled up yet).
+-- NULL: no day is.
 CREATE OR REPLACE MACRO rollup_1d_until() AS (
-    SELECT time_bucket(INTERVAL 1 DAY, coalesce(min(lo), TIMESTAMPTZ '9999-12-31 00:00:00+00'))
-    FROM rollup_dirty
+    SELECT CASE WHEN any_value(s.days_until) IS NOT NULL THEN least(
+        any_value(s.days_until),
+        time_bucket(INTERVAL 1 DAY, coalesce(min(d.lo), TIMESTAMPTZ '9999-12-31 00:00:00+00')))
+    END
+    FROM rollup_1d_state s LEFT JOIN rollup_dirty d ON TRUE
 );
 
 INSERT INTO rollup_1d
-SELECT * FROM daily_buckets(TIMESTAMPTZ '-infinity', TIMESTAMPTZ 'infinity') ORDER BY bucket;
+SELECT * FROM daily_buckets(
+    TIMESTAMPTZ '-infinity', coalesce((SELECT days_until FROM rollup_1d_state), TIMESTAMPTZ '-infinity')
+) ORDER BY bucket;
