@@ -50,6 +50,13 @@ DAYS = (
     "((bucket >= $last_days_from AND bucket < $last_days_to)"
     " OR (bucket >= $this_days_from AND bucket < $this_days_to))"
 )
+# The rest of both weeks, as ranges (DuckDB skips row groups by ranges, not by NOT DAYS): each
+# week's days lie within it.
+HOURS_AROUND_DAYS = (
+    "((bucket >= $prev_start AND bucket < $last_days_from)"
+    " OR (bucket >= $last_days_to AND bucket < $this_days_from)"
+    " OR (bucket >= $this_days_to AND bucket < $end))"
+)
 # The buckets WEEK_FIGURES reads, each with how many hourly buckets it stands for (`hours`). At
 # hourly width: the days in DAYS from the daily rollup, the hours around them (a week in a time
 # zone other than UTC starts within a UTC day, and days not rolled up yet) from hourly buckets;
@@ -63,7 +70,7 @@ WEEK_BUCKETS = {
         FROM rollup_1d WHERE {DAYS}
         UNION ALL
         SELECT *, 1 AS hours FROM {ROLLUP_BUCKETS["1h"]}
-        WHERE bucket >= $prev_start AND bucket < $end AND NOT {DAYS}
+        WHERE {HOURS_AROUND_DAYS}
     )""",
     "5m": f"(SELECT *, 1 AS hours FROM {ROLLUP_BUCKETS['5m']})",
 }
