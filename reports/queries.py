@@ -59,8 +59,9 @@ HOURS_AROUND_DAYS = (
 )
 # The buckets WEEK_FIGURES reads, each with how many hourly buckets it stands for (`hours`). At
 # hourly width: the days in DAYS from the daily rollup, the hours around them (a week in a time
-# zone other than UTC starts within a UTC day, and days not rolled up yet) from hourly buckets;
-# a week of a large fleet is 24 times fewer rows. 5-minute buckets come as they are: their hours
+# zone other than UTC starts within a UTC day; the day in progress and days written since the
+# last rollup are not in the daily rollup) from hourly buckets; a week of a large fleet is 24
+# times fewer rows. 5-minute buckets come as they are: their hours
 # are counted from sets (HOUR_SETS), which daily buckets cannot give.
 WEEK_BUCKETS = {
     "1h": f"""(

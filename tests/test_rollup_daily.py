@@ -156,3 +156,18 @@ def test_the_migration_fills_the_days_of_a_store_rolled_up_before_it(store):
         con.execute("DELETE FROM schema_version WHERE version = 110")
     assert store.migrate() == [110]
     assert_days(store, raw)
+
+
+def test_the_view_shows_the_whole_days_with_the_inventory(store):
+    with store.write() as con:
+        con.execute("INSERT INTO integrations (id, name, owner) VALUES ('a', 'A', 'team-a')")
+    raw = samples(START, 3, timedelta(minutes=10))
+    store.write_samples(raw, source="t")
+    store.rollup()
+    view = store.query("SELECT * FROM v_rollup_1d ORDER BY bucket, integration_id, metric")
+    assert len(view) == store.scalar("SELECT count(*) FROM rollup_1d") == 2 * 4
+    assert set(view.loc[view["integration_id"] == "a", "owner"]) == {"team-a"}
+    assert not view.loc[view["integration_id"] == "b", "inventoried"].any()
+    late = raw.iloc[[0]].assign(ts=START + timedelta(days=1, minutes=3))
+    store.write_samples(late, source="t")  # the second day waits for the next rollup
+    assert store.scalar("SELECT max(bucket) FROM v_rollup_1d") == START

@@ -1,11 +1,12 @@
 -- Daily buckets (whole UTC days), added up from the hourly ones by the rollup once the day is
--- over, and again when a late write changes it: a week of a large fleet is 24 times fewer rows. The weekly review reads them for the whole days
--- of its two weeks, and the hourly buckets for the hours around them (a week in a time zone
--- other than UTC starts within a UTC day). Each column adds up exactly over hours: `hours` is
--- how many hourly buckets the day has (a series with a bucket every hour from its first sample
--- to its last has no gap), `mean` the samples' mean, the SLO counts as over one group of hourly
--- buckets: `slo` (`paired_slo`) only where every hour was counted against the same one,
--- `paired_latency` and `paired_outside` only where every hour has them.
+-- over, and again when a late write changes it: a week of a large fleet is 24 times fewer
+-- rows. The weekly review reads them for the whole days of its two weeks, and the hourly
+-- buckets for the hours around them (a week in a time zone other than UTC starts within a UTC
+-- day). Each column adds up exactly over hours: `hours` is how many hourly buckets the day has
+-- (a series with a bucket every hour from its first sample to its last has no gap), `mean` the
+-- samples' mean, the SLO counts as over one group of hourly buckets: `slo` (`paired_slo`) only
+-- where every hour was counted against the same one, `paired_latency` and `paired_outside` only
+-- where every hour has them.
 CREATE TABLE IF NOT EXISTS rollup_1d (
     bucket            TIMESTAMPTZ NOT NULL,
     integration_id    VARCHAR NOT NULL,
@@ -65,7 +66,17 @@ CREATE OR REPLACE MACRO rollup_1d_until() AS (
     FROM rollup_1d_state s LEFT JOIN rollup_dirty d ON TRUE
 );
 
+-- The days over in a store rolled up before this version.
 INSERT INTO rollup_1d
 SELECT * FROM daily_buckets(
-    TIMESTAMPTZ '-infinity', coalesce((SELECT days_until FROM rollup_1d_state), TIMESTAMPTZ '-infinity')
+    TIMESTAMPTZ '-infinity',
+    coalesce((SELECT days_until FROM rollup_1d_state), TIMESTAMPTZ '-infinity')
 ) ORDER BY bucket;
+
+-- The documented view: the days in rollup_1d that are whole (before rollup_1d_until()), with
+-- the integration's metadata as the other rollup views have it. The day in progress and days
+-- written since the last rollup are in v_rollup_1h.
+CREATE OR REPLACE VIEW v_rollup_1d AS
+SELECT d.*, i.name, i.owner, i.tier, i.pattern, i.lifecycle, (i.id IS NOT NULL) AS inventoried
+FROM rollup_1d d LEFT JOIN integrations i ON i.id = d.integration_id
+WHERE d.bucket < coalesce(rollup_1d_until(), TIMESTAMPTZ '-infinity');
