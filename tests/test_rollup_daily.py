@@ -171,3 +171,15 @@ def test_the_view_shows_the_whole_days_with_the_inventory(store):
     late = raw.iloc[[0]].assign(ts=START + timedelta(days=1, minutes=3))
     store.write_samples(late, source="t")  # the second day waits for the next rollup
     assert store.scalar("SELECT max(bucket) FROM v_rollup_1d") == START
+
+
+def test_a_day_cut_by_retention_is_mended_after_a_crash_before_it_was_re_added(store):
+    raw = samples(START, 3, timedelta(minutes=10))
+    store.write_samples(raw, source="t")
+    store.rollup()
+    cutoff = START + timedelta(days=1, hours=6)
+    with store.write() as con:  # the hourly delete done, the process gone before the days
+        con.execute("DELETE FROM rollup_1h WHERE bucket < ?", [cutoff])
+    store.rollup_1h_retention = timedelta(days=800)
+    store.apply_retention(cutoff + timedelta(days=800))  # deletes no hourly bucket itself
+    assert_days(store, raw[raw["ts"] >= cutoff])

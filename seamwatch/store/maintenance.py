@@ -264,7 +264,7 @@ def apply_retention(
         if n:
             con.execute(f"DELETE FROM {table} WHERE {column} < ?", [cutoff])
         counts.append(int(n))
-    daily = _daily_retention(con, now - rollup_1h, hourly_deleted=counts[-1] > 0)
+    daily = _daily_retention(con, now - rollup_1h)
     con.execute("DELETE FROM sample_batches WHERE hi < ?", [now - raw])
     # runs are small but unbounded; keep them as long as the hourly rollups.
     con.execute("DELETE FROM runs WHERE started_at < ?", [now - rollup_1h])
@@ -276,18 +276,23 @@ def apply_retention(
     return result
 
 
-def _daily_retention(
-    con: duckdb.DuckDBPyConnection, cutoff: datetime, *, hourly_deleted: bool
-) -> int:
-    """Delete the days before the hourly retention's `cutoff`; the day it falls in keeps the
-    hours still stored (re-added from them, so a day never holds more than its hours)."""
+def _daily_retention(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> int:
+    """Delete the days before the hourly retention's `cutoff`; the day it falls in is re-added
+    from the hours still stored wherever it holds more (so a day never holds more than its
+    hours, also after a crash between the hourly delete and this)."""
     day = _floor_day(cutoff)
     deleted = con.execute("SELECT count(*) FROM rollup_1d WHERE bucket < ?", [day]).fetchone()[0]  # type: ignore[index]
     if deleted:
         con.execute("DELETE FROM rollup_1d WHERE bucket < ?", [day])
     (over,) = con.execute("SELECT days_until FROM rollup_1d_state").fetchall()[0]
-    if hourly_deleted and day < cutoff and over is not None and day < over:
-        _rollup_days(con, day, day + _DAY, chunk_rows=ROLLUP_CHUNK_ROWS)
+    if day < cutoff and over is not None and day < over:
+        ((hourly, daily),) = con.execute(
+            "SELECT (SELECT count(*) FROM rollup_1h WHERE bucket >= $day AND bucket < $next),"
+            " (SELECT coalesce(sum(hours), 0) FROM rollup_1d WHERE bucket = $day)",
+            {"day": day, "next": day + _DAY},
+        ).fetchall()
+        if hourly != daily:
+            _rollup_days(con, day, day + _DAY, chunk_rows=ROLLUP_CHUNK_ROWS)
     return int(deleted)
 
 
