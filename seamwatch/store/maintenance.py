@@ -194,17 +194,23 @@ def _rollup_days(
         upto = min(cursor + step, hi)
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute("DELETE FROM rollup_1d WHERE bucket >= ? AND bucket < ?", [cursor, upto])
-            row = con.execute(
-                "INSERT INTO rollup_1d SELECT * FROM daily_buckets(?, ?)", [cursor, upto]
-            ).fetchone()
+            written += _replace_days(con, cursor, upto)
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
-        written += int(row[0])  # type: ignore[index]
         cursor = upto
     return written
+
+
+def _replace_days(con: duckdb.DuckDBPyConnection, lo: datetime, hi: datetime) -> int:
+    """Replace the daily buckets in [lo, hi) from the hourly ones (within the caller's
+    transaction); return the days written."""
+    con.execute("DELETE FROM rollup_1d WHERE bucket >= ? AND bucket < ?", [lo, hi])
+    row = con.execute(
+        "INSERT INTO rollup_1d SELECT * FROM daily_buckets(?, ?)", [lo, hi]
+    ).fetchone()
+    return int(row[0])  # type: ignore[index]
 
 
 def _merge_days(hours: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
@@ -254,17 +260,14 @@ def apply_retention(
 ) -> RetentionResult:
     """Delete raw samples, rollups and alert history older than their retention windows."""
     counts = []
-    for table, column, keep in (
-        ("samples", "ts", raw),
-        ("rollup_5m", "bucket", rollup_5m),
-        ("rollup_1h", "bucket", rollup_1h),
-    ):
+    for table, column, keep in (("samples", "ts", raw), ("rollup_5m", "bucket", rollup_5m)):
         cutoff = now - keep
         n = con.execute(f"SELECT count(*) FROM {table} WHERE {column} < ?", [cutoff]).fetchone()[0]  # type: ignore[index]
         if n:
             con.execute(f"DELETE FROM {table} WHERE {column} < ?", [cutoff])
         counts.append(int(n))
-    daily = _daily_retention(con, now - rollup_1h)
+    hourly, daily = _hourly_and_daily_retention(con, now - rollup_1h)
+    counts.append(hourly)
     con.execute("DELETE FROM sample_batches WHERE hi < ?", [now - raw])
     # runs are small but unbounded; keep them as long as the hourly rollups.
     con.execute("DELETE FROM runs WHERE started_at < ?", [now - rollup_1h])
@@ -276,24 +279,38 @@ def apply_retention(
     return result
 
 
-def _daily_retention(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> int:
-    """Delete the days before the hourly retention's `cutoff`; the day it falls in is re-added
-    from the hours still stored wherever it holds more (so a day never holds more than its
-    hours, also after a crash between the hourly delete and this)."""
+def _hourly_and_daily_retention(
+    con: duckdb.DuckDBPyConnection, cutoff: datetime
+) -> tuple[int, int]:
+    """Delete hourly buckets before `cutoff` and the days before its day, and re-add the day it
+    cuts from the hours still stored, in one transaction: a day never holds more than its hours
+    (re-added also wherever it does, as after a crash of a version that did this in steps).
+    Returns the hourly and daily rows deleted."""
     day = _floor_day(cutoff)
-    deleted = con.execute("SELECT count(*) FROM rollup_1d WHERE bucket < ?", [day]).fetchone()[0]  # type: ignore[index]
-    if deleted:
-        con.execute("DELETE FROM rollup_1d WHERE bucket < ?", [day])
-    (over,) = con.execute("SELECT days_until FROM rollup_1d_state").fetchall()[0]
-    if day < cutoff and over is not None and day < over:
+    con.execute("BEGIN TRANSACTION")
+    try:
         ((hourly, daily),) = con.execute(
-            "SELECT (SELECT count(*) FROM rollup_1h WHERE bucket >= $day AND bucket < $next),"
+            "SELECT (SELECT count(*) FROM rollup_1h WHERE bucket < $cutoff),"
+            " (SELECT count(*) FROM rollup_1d WHERE bucket < $day)",
+            {"cutoff": cutoff, "day": day},
+        ).fetchall()
+        if hourly:
+            con.execute("DELETE FROM rollup_1h WHERE bucket < ?", [cutoff])
+        if daily:
+            con.execute("DELETE FROM rollup_1d WHERE bucket < ?", [day])
+        ((over, stored, added),) = con.execute(
+            "SELECT (SELECT days_until FROM rollup_1d_state),"
+            " (SELECT count(*) FROM rollup_1h WHERE bucket >= $day AND bucket < $next),"
             " (SELECT coalesce(sum(hours), 0) FROM rollup_1d WHERE bucket = $day)",
             {"day": day, "next": day + _DAY},
         ).fetchall()
-        if hourly != daily:
-            _rollup_days(con, day, day + _DAY, chunk_rows=ROLLUP_CHUNK_ROWS)
-    return int(deleted)
+        if day < cutoff and over is not None and day < over and stored != added:
+            _replace_days(con, day, day + _DAY)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return int(hourly), int(daily)
 
 
 def prune_alert_history(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> tuple[int, int]:

@@ -47,12 +47,14 @@ FROM rollup_1h
 WHERE bucket >= lo AND bucket < hi
 GROUP BY ALL;
 
--- A day is added up once it is over: once a later day has data (`days_until`: days before it
--- are over, as of the last rollup; NULL: none yet). The day in progress is read from hourly
--- buckets: adding up its hourly buckets at every rollup would cost more than the rollup itself.
+-- A day is added up once it is over: once a rollup has seen a later day's data (`days_until`:
+-- the days before it are in rollup_1d; NULL: no day yet). The day in progress is read from
+-- hourly buckets: adding up its hourly buckets at every rollup would cost more than the rollup
+-- itself. A store rolled up before this version starts at its oldest hourly bucket's day: the
+-- next rollup adds up every day since, in chunks of bounded size, as it does a backfill.
 CREATE TABLE IF NOT EXISTS rollup_1d_state (days_until TIMESTAMPTZ);
 INSERT INTO rollup_1d_state
-SELECT (SELECT time_bucket(INTERVAL 1 DAY, max(bucket)) FROM rollup_1h)
+SELECT (SELECT time_bucket(INTERVAL 1 DAY, min(bucket)) FROM rollup_1h)
 WHERE NOT EXISTS (SELECT 1 FROM rollup_1d_state);
 
 -- Days before this one are in rollup_1d, whole: days over at the last rollup, up to the day of
@@ -66,12 +68,6 @@ CREATE OR REPLACE MACRO rollup_1d_until() AS (
     FROM rollup_1d_state s LEFT JOIN rollup_dirty d ON TRUE
 );
 
--- The days over in a store rolled up before this version.
-INSERT INTO rollup_1d
-SELECT * FROM daily_buckets(
-    TIMESTAMPTZ '-infinity',
-    coalesce((SELECT days_until FROM rollup_1d_state), TIMESTAMPTZ '-infinity')
-) ORDER BY bucket;
 
 -- The documented view: the days in rollup_1d that are whole (before rollup_1d_until()), with
 -- the integration's metadata as the other rollup views have it. The day in progress and days
