@@ -73,8 +73,10 @@ def build_report(
 ) -> Report:
     """Everything the review says about `week` (compared with the week before), for `team` or all."""
     now = ensure_utc(now)
-    # Weeks that start on a UTC hour (every whole-hour time zone) read hourly rollups.
-    aligned = all(int(t.timestamp()) % 3600 == 0 for t in (week.start, week.previous().start))
+    # Weeks that start and end on a UTC hour (every whole-hour time zone) read hourly rollups;
+    # a clock change of half an hour within a week (Lord Howe Island) ends it off the hour.
+    bounds = (week.previous().start, week.start, week.end)
+    aligned = all(int(t.timestamp()) % 3600 == 0 for t in bounds)
     width = "1h" if aligned else "5m"
     policy = scorecard or ScorecardSettings()
     with store.read() as con, ThreadPoolExecutor(max_workers=1) as side:

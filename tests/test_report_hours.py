@@ -146,3 +146,19 @@ def test_a_team_review_counts_its_own_hours(tmp_path):
     _, fleet_hours = expected_hours(mine, week)
     assert report.coverage.hours == fleet_hours["this"]
     assert report.coverage_last.hours == fleet_hours["last"]
+
+
+def test_a_week_that_ends_off_the_utc_hour_counts_only_its_own_samples(tmp_path):
+    """Lord Howe Island's clocks go back half an hour within 2026-W14: the week starts on a UTC
+    hour and ends on a half hour, so an hourly bucket would straddle its end."""
+    week = Week.parse("2026-W14", ZoneInfo("Australia/Lord_Howe"))
+    store, samples = make_store(tmp_path, week, someone_all_week=True)
+    after = series("int-0", "throughput", week.end, week.end + timedelta(hours=2))
+    store.write_samples(after, source="t")  # the next week's first samples
+    store.rollup()
+    report = build_report(store, week, now=week.end + timedelta(hours=2))
+    inside = samples[(samples["ts"] >= week.start) & (samples["ts"] < week.end)]
+    assert report.coverage.samples == len(inside)
+    assert report.coverage.last_ts == inside["ts"].max()
+    _, fleet_hours = expected_hours(samples, week)  # 169 hours: the last one is half an hour
+    assert report.coverage.hours == fleet_hours["this"] == 169
