@@ -61,15 +61,12 @@ HOURS_AROUND_DAYS = (
 # hourly width: the days in DAYS from the daily rollup, the hours around them (a week in a time
 # zone other than UTC starts within a UTC day; the day in progress and days written since the
 # last rollup are not in the daily rollup) from hourly buckets; a week of a large fleet is 24
-# times fewer rows. 5-minute buckets come as they are: their hours
-# are counted from sets (HOUR_SETS), which daily buckets cannot give.
+# times fewer rows. 5-minute buckets come as they are: their hours are counted from sets
+# (HOUR_SETS), which daily buckets cannot give.
 WEEK_BUCKETS = {
     "1h": f"""(
-        SELECT bucket, integration_id, metric, n, mean, min, max, last, first_ts, last_ts,
-               weighted_errors, paired_throughput, paired_latency, slo, within_slo, paired_slo,
-               paired_outside, hours
-        FROM rollup_1d WHERE {DAYS}
-        UNION ALL
+        SELECT * FROM rollup_1d WHERE {DAYS}
+        UNION ALL BY NAME
         SELECT *, 1 AS hours FROM {ROLLUP_BUCKETS["1h"]}
         WHERE {HOURS_AROUND_DAYS}
     )""",
@@ -78,8 +75,8 @@ WEEK_BUCKETS = {
 
 
 def on_rollups(sql: str, width: str) -> str:
-    """A query over the rollup buckets (`{buckets}`) of `width` ("1h" when both weeks start on a
-    UTC hour, else "5m": every time zone's offset is a multiple of 5 minutes), or over the
+    """A query over the rollup buckets (`{buckets}`) of `width` ("1h" when both weeks start and
+    end on a UTC hour, else "5m": every time zone's offset is a multiple of 5 minutes), or over the
     buckets that answer for a week at that width (`{week_buckets}`, WEEK_BUCKETS); `{width}` is
     that width as an SQL interval, `{hour_set}` the set of hours of a group of buckets where
     spans cannot give it (HOUR_SETS)."""

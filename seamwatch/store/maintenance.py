@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -124,14 +125,8 @@ def rollup(con: duckdb.DuckDBPyConnection, *, chunk_rows: int = ROLLUP_CHUNK_ROW
         total = con.execute(
             "SELECT count(*) FROM samples WHERE ts >= ? AND ts < ?", [lo, hi]
         ).fetchone()[0]  # type: ignore[index]
-        hours = max(1, int((hi - lo) / _HOUR))
-        per_hour = max(1, total // hours)
-        step = _HOUR * max(1, min(hours, chunk_rows // per_hour))
-        cursor = lo
-        while cursor < hi:
-            upto = min(cursor + step, hi)
+        for cursor, upto in _chunks(lo, hi, _HOUR, rows=total, chunk_rows=chunk_rows):
             written += _rollup_chunk(con, cursor, upto)
-            cursor = upto
         log.info("rolled up %s .. %s (%d samples)", lo, hi, total)
     # days before `over` were over at the last rollup (none yet: from the first hour written)
     (over,) = con.execute("SELECT days_until FROM rollup_1d_state").fetchall()[0]
@@ -187,11 +182,8 @@ def _rollup_days(
     total = con.execute(
         "SELECT count(*) FROM rollup_1h WHERE bucket >= ? AND bucket < ?", [lo, hi]
     ).fetchone()[0]  # type: ignore[index]
-    days = max(1, int((hi - lo) / _DAY))
-    step = _DAY * max(1, min(days, chunk_rows // max(1, total // days)))
-    written, cursor = 0, lo
-    while cursor < hi:
-        upto = min(cursor + step, hi)
+    written = 0
+    for cursor, upto in _chunks(lo, hi, _DAY, rows=total, chunk_rows=chunk_rows):
         con.execute("BEGIN TRANSACTION")
         try:
             written += _replace_days(con, cursor, upto)
@@ -199,8 +191,21 @@ def _rollup_days(
         except Exception:
             con.execute("ROLLBACK")
             raise
-        cursor = upto
     return written
+
+
+def _chunks(
+    lo: datetime, hi: datetime, unit: timedelta, *, rows: int, chunk_rows: int
+) -> Iterator[tuple[datetime, datetime]]:
+    """[lo, hi) (whole `unit`s holding `rows` rows) as consecutive ranges of whole units holding
+    about `chunk_rows` rows each (at least one unit)."""
+    units = max(1, int((hi - lo) / unit))
+    step = unit * max(1, min(units, chunk_rows // max(1, rows // units)))
+    cursor = lo
+    while cursor < hi:
+        upto = min(cursor + step, hi)
+        yield cursor, upto
+        cursor = upto
 
 
 def _replace_days(con: duckdb.DuckDBPyConnection, lo: datetime, hi: datetime) -> int:

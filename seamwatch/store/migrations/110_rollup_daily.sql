@@ -68,7 +68,6 @@ CREATE OR REPLACE MACRO rollup_1d_until() AS (
     FROM rollup_1d_state s LEFT JOIN rollup_dirty d ON TRUE
 );
 
-
 -- The documented view: the days in rollup_1d that are whole (before rollup_1d_until()), with
 -- the integration's metadata as the other rollup views have it. The day in progress and days
 -- written since the last rollup are in v_rollup_1h.
